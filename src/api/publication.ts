@@ -1,0 +1,29 @@
+import { Router, type Response } from 'express';
+import type { Authority } from '../authority/authority.js';
+import { toPem } from '../pki/pem.js';
+
+const crts = (ders: readonly Buffer[]): { crts: string[] } => ({ crts: ders.map((d) => toPem(d)) });
+const pemBundle = (res: Response, ders: readonly Buffer[]): void => {
+  res.type('application/x-pem-file').send(ders.map((d) => toPem(d)).join(''));
+};
+
+/** What the CA publishes to anyone: roots, federation bundle, intermediates. */
+export function publicationRoutes(authority: Authority): Router {
+  const r = Router();
+  r.get('/root/:sha', (req, res) => {
+    res.json({ ca: toPem(authority.rootByFingerprint(String(req.params.sha))) });
+  });
+  r.get('/roots', (_req, res) => {
+    res.json(crts(authority.roots()));
+  });
+  r.get('/roots.pem', (_req, res) => pemBundle(res, authority.roots()));
+  r.get('/federation', (_req, res) => {
+    res.json(crts(authority.federation()));
+  });
+  r.get('/federation.pem', (_req, res) => pemBundle(res, authority.federation()));
+  r.get('/intermediates', (_req, res) => {
+    res.json(crts(authority.intermediates()));
+  });
+  r.get('/intermediates.pem', (_req, res) => pemBundle(res, authority.intermediates()));
+  return r;
+}

@@ -1,0 +1,40 @@
+/**
+ * The authority's typed errors. Each carries the HTTP status it maps to and a
+ * message safe to show the client (never a secret); `api/` renders them in one place.
+ */
+export class AuthorityError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 400: the request is malformed (bad CSR, bad JSON, bad duration). */
+export class BadRequest extends AuthorityError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+/** 401: missing or invalid token or client certificate. */
+export class Unauthorized extends AuthorityError {
+  constructor(message: string) {
+    super(401, message);
+  }
+}
+
+/** 403: authenticated, but policy does not allow it. */
+export class Forbidden extends AuthorityError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
+/** 404: no such resource. */
+export class NotFound extends AuthorityError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import type { CaConfig } from '../config/caConfig.js';
+import { inHome } from '../config/home.js';
+import { ConfigError } from '../config/load.js';
+import { createIssuer } from '../pki/issuer.js';
+import { readPrivateKey } from '../pki/keys.js';
+import { pemDers } from '../pki/pem.js';
+import { provisionerFromConfig } from '../provisioners/fromConfig.js';
+import { openStore } from '../store/open.js';
+import { Authority } from './authority.js';
+
+/** Reads every certificate of a PEM file (one or a bundle); ConfigError naming `key` otherwise. */
+export function readCertificateFile(home: string, path: string, key: string): Buffer[] {
+  const file = inHome(home, path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let ders: Buffer[];
+  try {
+    ders = pemDers(text);
+    for (const der of ders) new X509Certificate(der);
+  } catch {
+    throw new ConfigError(`${key}: ${file} holds a malformed certificate`);
+  }
+  if (ders.length === 0) throw new ConfigError(`${key}: ${file} holds no PEM certificate`);
+  return ders;
+}
+
+/** Reads the federated roots a config lists (each file one certificate or a bundle). */
+export function readFederatedRoots(home: string, config: CaConfig): Buffer[] {
+  return config.federatedRoots.flatMap((path, i) => readCertificateFile(home, path, `federatedRoots[${i}]`));
+}
+
+/** Thrown when the CA key cannot be decrypted with the password given. */
+export class PasswordError extends Error {
+  readonly code = 'ERR_PASSWORD';
+}
+
+/**
+ * Builds the authority a home's config describes: reads roots and federated roots,
+ * decrypts the intermediate key with `password`, checks the chain, opens the store.
+ */
+export async function loadAuthority(home: string, config: CaConfig, password: string): Promise<Authority> {
+  const roots = config.root.flatMap((path, i) => readCertificateFile(home, path, config.root.length > 1 ? `root[${i}]` : 'root'));
+  const federatedRoots = readFederatedRoots(home, config);
+  const [intermediateDer] = readCertificateFile(home, config.crt, 'crt');
+  const keyFile = inHome(home, config.key);
+  let keyPem: string;
+  try {
+    keyPem = readFileSync(keyFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`key: cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let intermediate;
+  try {
+    intermediate = createIssuer(intermediateDer, readPrivateKey(keyPem, password));
+  } catch (err) {
+    throw new PasswordError(`cannot use the intermediate key ${keyFile}: ${(err as Error).message}`);
+  }
+  const x509 = new X509Certificate(intermediateDer);
+  const anchored = roots.some((root) => {
+    const r = new X509Certificate(root);
+    return x509.checkIssued(r) && x509.verify(r.publicKey);
+  });
+  if (!anchored) throw new ConfigError(`crt: ${inHome(home, config.crt)} is not issued by any certificate in root`);
+  const provisioners = config.authority.provisioners.map(provisionerFromConfig);
+  const store = await openStore(config.db, home);
+  return new Authority({ roots, federatedRoots, intermediate, provisioners, store });
+}

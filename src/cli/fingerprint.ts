@@ -1,0 +1,34 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { fingerprint } from '../pki/issuer.js';
+import { pemDers } from '../pki/pem.js';
+import { action, CliError } from './fail.js';
+
+/** The SHA-256 fingerprint of the first certificate in a PEM or DER file. */
+export function fileFingerprint(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new CliError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 1);
+  }
+  const text = bytes.toString('latin1');
+  const der = text.includes('-----BEGIN') ? pemDers(text)[0] : bytes[0] === 0x30 ? bytes : undefined;
+  try {
+    if (der) return fingerprint(Buffer.from(new X509Certificate(der).raw));
+  } catch {
+    // falls through to the error below
+  }
+  throw new CliError(`${file} holds no readable certificate`, 1);
+}
+
+export function registerFingerprint(program: Command): void {
+  program
+    .command('fingerprint')
+    .description("print a certificate's SHA-256 fingerprint (hex), as bootstrap and tokens use it")
+    .argument('<file>', 'certificate file, PEM or DER')
+    .action(action((file: string) => {
+      process.stdout.write(fileFingerprint(file) + '\n');
+    }));
+}

@@ -1,0 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CliError } from './fail.js';
+
+/** Reads a password file; one trailing newline (or CRLF) is not part of the password. */
+export function readPasswordFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the password file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') throw new CliError(`the password file ${file} is empty`);
+  return password;
+}
+
+/** `--password-file` when given, else the home's generated password file if it exists. */
+export function resolvePassword(option: string | undefined, defaultFile: string): string {
+  if (option) return readPasswordFile(option);
+  if (existsSync(defaultFile)) return readPasswordFile(defaultFile);
+  throw new CliError(`no password: pass --password-file (there is no ${defaultFile})`);
+}

@@ -1,0 +1,218 @@
+/**
+ * A minimal DER (X.690) writer and reader: just the types X.509 needs.
+ *
+ * Hand-rolled because certificate building is the CA's hot path, and a generic
+ * ASN.1 schema library spends most of its time there (measured: ~2.4 ms per leaf
+ * with @peculiar/x509 against a few tens of µs for these concatenations).
+ */
+
+/** Universal tags used by X.509. */
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  ENUMERATED: 0x0a,
+  UTF8_STRING: 0x0c,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+  PRINTABLE_STRING: 0x13,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+} as const;
+
+function lengthBytes(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+/** Encodes one TLV with the given tag byte around the concatenated contents. */
+export function tlv(tag: number, ...contents: Buffer[]): Buffer {
+  const body = contents.length === 1 ? contents[0] : Buffer.concat(contents);
+  return Buffer.concat([Buffer.from([tag]), lengthBytes(body.length), body]);
+}
+
+export const sequence = (...items: Buffer[]): Buffer => tlv(Tag.SEQUENCE, ...items);
+export const set = (...items: Buffer[]): Buffer => tlv(Tag.SET, ...items);
+export const octetString = (bytes: Buffer): Buffer => tlv(Tag.OCTET_STRING, bytes);
+export const nullValue = (): Buffer => Buffer.from([Tag.NULL, 0]);
+export const boolean = (value: boolean): Buffer => Buffer.from([Tag.BOOLEAN, 1, value ? 0xff : 0]);
+export const utf8String = (text: string): Buffer => tlv(Tag.UTF8_STRING, Buffer.from(text, 'utf8'));
+export const ia5String = (text: string): Buffer => tlv(Tag.IA5_STRING, Buffer.from(text, 'ascii'));
+
+/** `[n] EXPLICIT` wrapper (constructed, context-specific). */
+export const explicit = (n: number, inner: Buffer): Buffer => tlv(0xa0 | n, inner);
+/** `[n] IMPLICIT` primitive value (context-specific). */
+export const implicitPrimitive = (n: number, bytes: Buffer): Buffer => tlv(0x80 | n, bytes);
+/** `[n] IMPLICIT` constructed value (context-specific). */
+export const implicitConstructed = (n: number, ...items: Buffer[]): Buffer => tlv(0xa0 | n, ...items);
+
+/** BIT STRING with no unused bits. */
+export const bitString = (bytes: Buffer): Buffer => tlv(Tag.BIT_STRING, Buffer.from([0]), bytes);
+
+/** INTEGER from an unsigned big-endian magnitude (adds the sign byte when needed). */
+export function unsignedInteger(magnitude: Buffer): Buffer {
+  let start = 0;
+  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+  const trimmed = magnitude.subarray(start);
+  const body = trimmed[0] & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+  return tlv(Tag.INTEGER, body);
+}
+
+/** INTEGER from a small non-negative number or bigint. */
+export function integer(value: number | bigint): Buffer {
+  let hex = BigInt(value).toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  return unsignedInteger(Buffer.from(hex, 'hex'));
+}
+
+const oidCache = new Map<string, Buffer>();
+
+/** OBJECT IDENTIFIER from dotted form; encodings are cached (a CA uses few). */
+export function oid(dotted: string): Buffer {
+  const cached = oidCache.get(dotted);
+  if (cached) return cached;
+  const arcs = dotted.split('.').map((arc) => BigInt(arc));
+  const bytes: number[] = [];
+  const first = arcs[0] * 40n + arcs[1];
+  for (const arc of [first, ...arcs.slice(2)]) {
+    const chunk: number[] = [Number(arc & 0x7fn)];
+    for (let rest = arc >> 7n; rest > 0n; rest >>= 7n) chunk.unshift(Number((rest & 0x7fn) | 0x80n));
+    bytes.push(...chunk);
+  }
+  const encoded = tlv(Tag.OID, Buffer.from(bytes));
+  oidCache.set(dotted, encoded);
+  return encoded;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050; whole seconds, Zulu. */
+export function time(date: Date): Buffer {
+  const y = date.getUTCFullYear();
+  const rest = `${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
+  if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad(y % 100) + rest, 'ascii'));
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(pad(y, 4) + rest, 'ascii'));
+}
+
+/** GeneralizedTime (always), as CRL entry extensions such as invalidityDate require. */
+export function generalizedTime(date: Date): Buffer {
+  const s = `${pad(date.getUTCFullYear(), 4)}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(s, 'ascii'));
+}
+
+/** One decoded TLV: its tag, and where its header and contents lie in the source buffer. */
+export interface Element {
+  readonly tag: number;
+  /** Offset of the tag byte. */
+  readonly start: number;
+  /** Offset of the first content byte. */
+  readonly contentStart: number;
+  /** Offset just past the last content byte. */
+  readonly end: number;
+}
+
+/** Thrown for bytes that are not well-formed DER of the expected shape. */
+export class DerError extends Error {
+  readonly code = 'ERR_DER';
+}
+
+/** Reads the TLV starting at `offset`; the whole element must fit before `limit`. */
+export function readElement(buf: Buffer, offset: number, limit = buf.length): Element {
+  if (offset + 2 > limit) throw new DerError('truncated DER element');
+  const tag = buf[offset];
+  if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte DER tags are not supported');
+  let length = buf[offset + 1];
+  let contentStart = offset + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4) throw new DerError('unsupported DER length');
+    if (contentStart + count > limit) throw new DerError('truncated DER length');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + buf[contentStart + i];
+    contentStart += count;
+  }
+  const end = contentStart + length;
+  if (end > limit) throw new DerError('DER element runs past its container');
+  return { tag, start: offset, contentStart, end };
+}
+
+/** Reads a whole buffer that must hold exactly one element. */
+export function readRoot(buf: Buffer): Element {
+  const el = readElement(buf, 0);
+  if (el.end !== buf.length) throw new DerError('trailing bytes after DER element');
+  return el;
+}
+
+/** The direct children of a constructed element. */
+export function children(buf: Buffer, parent: Element): Element[] {
+  const out: Element[] = [];
+  for (let at = parent.contentStart; at < parent.end; ) {
+    const el = readElement(buf, at, parent.end);
+    out.push(el);
+    at = el.end;
+  }
+  return out;
+}
+
+/** Reads the children of `parent` and checks that it has the expected tag. */
+export function expectChildren(buf: Buffer, parent: Element, tag: number, what: string): Element[] {
+  if (parent.tag !== tag) throw new DerError(`${what}: unexpected DER tag 0x${parent.tag.toString(16)}`);
+  return children(buf, parent);
+}
+
+export const contents = (buf: Buffer, el: Element): Buffer => buf.subarray(el.contentStart, el.end);
+export const whole = (buf: Buffer, el: Element): Buffer => buf.subarray(el.start, el.end);
+
+/** Decodes an OBJECT IDENTIFIER element to dotted form. */
+export function readOid(buf: Buffer, el: Element): string {
+  if (el.tag !== Tag.OID) throw new DerError('expected an OBJECT IDENTIFIER');
+  const bytes = contents(buf, el);
+  const arcs: bigint[] = [];
+  let value = 0n;
+  for (const byte of bytes) {
+    value = (value << 7n) | BigInt(byte & 0x7f);
+    if (!(byte & 0x80)) {
+      arcs.push(value);
+      value = 0n;
+    }
+  }
+  if (arcs.length === 0) throw new DerError('empty OBJECT IDENTIFIER');
+  const first = arcs[0] < 80n ? [arcs[0] / 40n, arcs[0] % 40n] : [2n, arcs[0] - 80n];
+  return [...first, ...arcs.slice(1)].join('.');
+}
+
+/** Decodes a string-valued element (UTF8String, PrintableString, IA5String, ...). */
+export function readString(buf: Buffer, el: Element): string {
+  return contents(buf, el).toString(el.tag === Tag.UTF8_STRING ? 'utf8' : 'latin1');
+}
+
+/** Decodes UTCTime or GeneralizedTime (Zulu, whole seconds). */
+export function readTime(buf: Buffer, el: Element): Date {
+  const s = contents(buf, el).toString('ascii');
+  const m = el.tag === Tag.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) throw new DerError(`unsupported time encoding "${s}"`);
+  let year = Number(m[1]);
+  if (el.tag === Tag.UTC_TIME) year += year < 50 ? 2000 : 1900;
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+/** The unsigned magnitude of an INTEGER element, as a bigint. */
+export function readInteger(buf: Buffer, el: Element): bigint {
+  if (el.tag !== Tag.INTEGER) throw new DerError('expected an INTEGER');
+  const bytes = contents(buf, el);
+  return bytes.length === 0 ? 0n : BigInt('0x' + bytes.toString('hex'));
+}
+
+/** The contents of a BIT STRING (which must have no unused bits). */
+export function readBitString(buf: Buffer, el: Element): Buffer {
+  if (el.tag !== Tag.BIT_STRING) throw new DerError('expected a BIT STRING');
+  const bytes = contents(buf, el);
+  if (bytes.length === 0 || bytes[0] !== 0) throw new DerError('BIT STRING with unused bits');
+  return bytes.subarray(1);
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { boolean, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readRoot, children, sequence, tlv, Tag } from './der.js';
+import { OID } from './oids.js';
+
+/** Encodes one Extension (RFC 5280 §4.1): extnID, critical (only when true), extnValue. */
+export function extension(id: string, value: Buffer, critical = false): Buffer {
+  return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
+}
+
+/** basicConstraints (critical): cA, and pathLenConstraint for a CA when given. */
+export function basicConstraints(ca: boolean, pathLen?: number): Buffer {
+  const parts: Buffer[] = [];
+  if (ca) parts.push(boolean(true));
+  if (ca && pathLen !== undefined) parts.push(integer(pathLen));
+  return extension(OID.basicConstraints, sequence(...parts), true);
+}
+
+/** The KeyUsage bits of RFC 5280 §4.2.1.3. */
+export const KeyUsage = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  dataEncipherment: 3,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  cRLSign: 6,
+} as const;
+export type KeyUsageName = keyof typeof KeyUsage;
+
+/** keyUsage (critical), as a DER named-bit BIT STRING (trailing zero bits dropped). */
+export function keyUsage(usages: readonly KeyUsageName[]): Buffer {
+  let bits = 0;
+  for (const u of usages) bits |= 0x80 >> KeyUsage[u];
+  let unused = 0;
+  while (unused < 7 && !(bits & (1 << unused))) unused++;
+  return extension(OID.keyUsage, tlv(Tag.BIT_STRING, Buffer.from([unused, bits])), true);
+}
+
+/** extKeyUsage: the given purposes, by OID. */
+export function extKeyUsage(purposes: readonly string[]): Buffer {
+  return extension(OID.extKeyUsage, sequence(...purposes.map(oid)));
+}
+
+/** Subject alternative names by kind, as step-ca classifies them. */
+export interface SubjectAltNames {
+  readonly dns: string[];
+  readonly ips: string[];
+  readonly emails: string[];
+  readonly uris: string[];
+}
+
+const URI_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/** Sorts names into IP, email, URI or DNS name, in the order given. */
+export function classifySans(names: readonly string[]): SubjectAltNames {
+  const out: SubjectAltNames = { dns: [], ips: [], emails: [], uris: [] };
+  for (const name of names) {
+    if (isIP(name)) out.ips.push(name);
+    else if (name.includes('@') && !name.includes('/')) out.emails.push(name);
+    else if (URI_SCHEME.test(name) && !isIP(name.split(':')[0])) out.uris.push(name);
+    else out.dns.push(name);
+  }
+  return out;
+}
+
+/** The bytes of an IPv4 or IPv6 address, as iPAddress GeneralName holds them. */
+export function ipBytes(ip: string): Buffer {
+  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
+  const [head, tail = ''] = ip.includes('::') ? ip.split('::') : [ip, undefined as unknown as string];
+  const groups = (s: string): string[] => (s ? s.split(':') : []);
+  let h = groups(head);
+  let t = ip.includes('::') ? groups(tail) : [];
+  const last = (t.length ? t : h).at(-1) ?? '';
+  const v4 = last.includes('.') ? Buffer.from(last.split('.').map(Number)) : undefined;
+  if (v4) {
+    const hex = [((v4[0] << 8) | v4[1]).toString(16), ((v4[2] << 8) | v4[3]).toString(16)];
+    if (t.length) t = [...t.slice(0, -1), ...hex];
+    else h = [...h.slice(0, -1), ...hex];
+  }
+  const zeros = ip.includes('::') ? 8 - h.length - t.length : 0;
+  const all = [...h, ...Array<string>(zeros).fill('0'), ...t];
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
+}
+
+/** subjectAltName; critical when the subject is empty, as RFC 5280 §4.2.1.6 requires. */
+export function subjectAltName(sans: SubjectAltNames, critical = false): Buffer {
+  const names = [
+    ...sans.dns.map((n) => implicitPrimitive(2, Buffer.from(n, 'ascii'))),
+    ...sans.ips.map((n) => implicitPrimitive(7, ipBytes(n))),
+    ...sans.emails.map((n) => implicitPrimitive(1, Buffer.from(n, 'ascii'))),
+    ...sans.uris.map((n) => implicitPrimitive(6, Buffer.from(n, 'ascii'))),
+  ];
+  return extension(OID.subjectAltName, sequence(...names), critical);
+}
+
+/** Key identifier of RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
+export function keyIdentifier(spki: Buffer): Buffer {
+  const root = readRoot(spki);
+  const [, subjectPublicKey] = children(spki, root);
+  return createHash('sha1').update(readBitString(spki, subjectPublicKey)).digest();
+}
+
+export const subjectKeyIdentifier = (keyId: Buffer): Buffer => extension(OID.subjectKeyIdentifier, octetString(keyId));
+export const authorityKeyIdentifier = (keyId: Buffer): Buffer => extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, keyId)));
+
+/** cRLDistributionPoints with one fullName URI. */
+export function crlDistributionPoint(url: string): Buffer {
+  const fullName = implicitConstructed(0, implicitPrimitive(6, Buffer.from(url, 'ascii')));
+  return extension(OID.cRLDistributionPoints, sequence(sequence(implicitConstructed(0, fullName))));
+}
+
+/** authorityInfoAccess with an OCSP responder URL. */
+export function ocspAccess(url: string): Buffer {
+  return extension(OID.authorityInfoAccess, sequence(sequence(oid('1.3.6.1.5.5.7.48.1'), implicitPrimitive(6, Buffer.from(url, 'ascii')))));
+}
+
+/** Provisioner types as step-ca numbers them in its provisioner extension. */
+export const ProvisionerTypeCode = { JWK: 1 } as const;
+
+/**
+ * step-ca's provisioner extension: SEQUENCE { type INTEGER, name OCTET STRING,
+ * credentialID OCTET STRING }, so a later renew or revoke can find the provisioner.
+ */
+export function provisionerExtension(type: number, name: string, credentialId: string): Buffer {
+  return extension(OID.stepProvisioner, sequence(integer(type), octetString(Buffer.from(name, 'utf8')), octetString(Buffer.from(credentialId, 'utf8'))));
+}
+

@@ -1,0 +1,35 @@
+import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { parseCertificate, type ParsedCertificate } from './certificate.js';
+import { keyIdentifier } from './extensions.js';
+import { createSigner, type Signer } from './keys.js';
+
+/** A CA certificate with its private key: everything needed to issue under it. */
+export interface Issuer {
+  readonly certificate: ParsedCertificate;
+  /** The subject key identifier of the CA key, used as the AKI of what it issues. */
+  readonly keyId: Buffer;
+  readonly signer: Signer;
+}
+
+/** Pairs a CA certificate with its key; throws when the key does not match the certificate. */
+export function createIssuer(certificateDer: Buffer, key: KeyObject): Issuer {
+  const x509 = new X509Certificate(certificateDer);
+  if (!x509.checkPrivateKey(key)) throw new Error('the private key does not match the certificate');
+  const certificate = parseCertificate(certificateDer);
+  return { certificate, keyId: keyIdentifier(certificate.publicKey), signer: createSigner(key) };
+}
+
+/** A fresh positive serial of 128 random bits (RFC 5280 allows up to 20 octets). */
+export function randomSerial(): Buffer {
+  return randomBytes(16);
+}
+
+/** SHA-256 fingerprint of a certificate's DER, lower-case hex (step-ca's form). */
+export function fingerprint(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** A serial number's unsigned big-endian bytes as the decimal string step's API uses. */
+export function serialDecimal(serial: Buffer): string {
+  return serial.length === 0 ? '0' : BigInt('0x' + serial.toString('hex')).toString(10);
+}

@@ -1,0 +1,38 @@
+/** Object identifiers used by fedca, named as in the RFCs that define them. */
+export const OID = {
+  // RFC 5280 attribute types
+  commonName: '2.5.4.3',
+  organizationName: '2.5.4.10',
+  // RFC 5280 extensions
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
+  cRLDistributionPoints: '2.5.29.31',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  // extended key usages
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
+  // public key algorithms
+  ecPublicKey: '1.2.840.10045.2.1',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  ed25519: '1.3.101.112',
+  dsa: '1.2.840.10040.4.1',
+  // signature algorithms
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  ecdsaWithSha384: '1.2.840.10045.4.3.3',
+  ecdsaWithSha512: '1.2.840.10045.4.3.4',
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+  sha384WithRsa: '1.2.840.113549.1.1.12',
+  sha512WithRsa: '1.2.840.113549.1.1.13',
+  // PKCS #9
+  extensionRequest: '1.2.840.113549.1.9.14',
+  // step-ca's provisioner extension, so step's tooling recognises fedca's certificates
+  stepProvisioner: '1.3.6.1.4.1.37476.9000.64.1',
+} as const;

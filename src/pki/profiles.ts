@@ -1,0 +1,94 @@
+import type { KeyObject } from 'node:crypto';
+import { signCertificate } from './certificate.js';
+import { authorityKeyIdentifier, basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type SubjectAltNames } from './extensions.js';
+import { randomSerial, type Issuer } from './issuer.js';
+import { createSigner, spkiDer } from './keys.js';
+import { encodeName } from './name.js';
+import { OID } from './oids.js';
+
+const YEAR_MS = 365.25 * 24 * 3600 * 1000;
+/** CA certificates are backdated a little so that slightly slow clocks accept them at once. */
+const CA_BACKDATE_MS = 60 * 1000;
+
+/** A self-signed root: CA, pathLen 1 (root → intermediate → leaf), certSign + CRL sign. */
+export function issueRoot(name: string, key: KeyObject, years = 10, now = new Date()): Buffer {
+  const subject = encodeName({ organization: name, commonName: `${name} Root CA` });
+  const publicKey = spkiDer(key);
+  return signCertificate(
+    {
+      serial: randomSerial(),
+      issuer: subject,
+      subject,
+      notBefore: new Date(now.getTime() - CA_BACKDATE_MS),
+      notAfter: new Date(now.getTime() + years * YEAR_MS),
+      publicKey,
+      extensions: [keyUsage(['keyCertSign', 'cRLSign']), basicConstraints(true, 1), subjectKeyIdentifier(keyIdentifier(publicKey))],
+    },
+    createSigner(key),
+  );
+}
+
+/** An issuing intermediate under `root`: CA, pathLen 0, certSign + CRL sign. */
+export function issueIntermediate(name: string, publicKeyOf: KeyObject, root: Issuer, years = 10, now = new Date()): Buffer {
+  const publicKey = spkiDer(publicKeyOf);
+  const notAfter = new Date(Math.min(now.getTime() + years * YEAR_MS, root.certificate.notAfter.getTime()));
+  return signCertificate(
+    {
+      serial: randomSerial(),
+      issuer: root.certificate.subject,
+      subject: encodeName({ organization: name, commonName: `${name} Intermediate CA` }),
+      notBefore: new Date(now.getTime() - CA_BACKDATE_MS),
+      notAfter,
+      publicKey,
+      extensions: [
+        keyUsage(['keyCertSign', 'cRLSign']),
+        basicConstraints(true, 0),
+        subjectKeyIdentifier(keyIdentifier(publicKey)),
+        authorityKeyIdentifier(root.keyId),
+      ],
+    },
+    root.signer,
+  );
+}
+
+/** Inputs of an end-entity certificate. */
+export interface LeafRequest {
+  readonly commonName: string;
+  readonly sans: SubjectAltNames;
+  /** DER SubjectPublicKeyInfo of the subject's key. */
+  readonly publicKey: Buffer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** Extra DER extensions appended after the profile's own (provisioner, CRL DP, ...). */
+  readonly extraExtensions?: readonly Buffer[];
+  /** keyEncipherment is added for RSA keys, as TLS 1.2 RSA key exchange needs it. */
+  readonly rsaKey?: boolean;
+  /** Extended key usages; default serverAuth + clientAuth. */
+  readonly extKeyUsages?: readonly string[];
+}
+
+/** The default leaf profile of api.md, signed by `issuer`. */
+export function issueLeaf(request: LeafRequest, issuer: Issuer, serial = randomSerial()): Buffer {
+  const emptySubject = request.commonName === '';
+  const extensions = [
+    keyUsage(request.rsaKey ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']),
+    extKeyUsage(request.extKeyUsages ?? [OID.serverAuth, OID.clientAuth]),
+    subjectKeyIdentifier(keyIdentifier(request.publicKey)),
+    authorityKeyIdentifier(issuer.keyId),
+  ];
+  const { dns, ips, emails, uris } = request.sans;
+  if (dns.length + ips.length + emails.length + uris.length > 0) extensions.push(subjectAltName(request.sans, emptySubject));
+  if (request.extraExtensions) extensions.push(...request.extraExtensions);
+  return signCertificate(
+    {
+      serial,
+      issuer: issuer.certificate.subject,
+      subject: emptySubject ? Buffer.from([0x30, 0]) : encodeName({ commonName: request.commonName }),
+      notBefore: request.notBefore,
+      notAfter: request.notAfter,
+      publicKey: request.publicKey,
+      extensions,
+    },
+    issuer.signer,
+  );
+}

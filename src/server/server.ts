@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
+import type { Authority, KeyAndChain } from '../authority/authority.js';
+import { createApp } from '../api/app.js';
+import type { LogSink } from '../api/accessLog.js';
+import { parseAddress } from './address.js';
+
+export interface ServerOptions {
+  /** "HOST:PORT" to listen on (port 0 picks a free one). */
+  readonly address: string;
+  /** Names the server certificate covers. */
+  readonly dnsNames: readonly string[];
+  readonly log?: LogSink;
+  /** Lifetime of the server's own certificate; it is renewed at 2/3 of it. Default 24 h. */
+  readonly serverCertLifetimeMs?: number;
+  /** Called after each renewal of the server's own certificate (for logs and tests). */
+  readonly onRenewed?: (cert: KeyAndChain) => void;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Requests still running this long after a stop signal are cut. */
+const DRAIN_MS = 10_000;
+
+/**
+ * The CA's HTTPS server: TLS 1.2/1.3, asks for (never requires) a client
+ * certificate, renews its own certificate before it expires without a restart.
+ */
+export class CaServer {
+  private server?: Server;
+  private renewTimer?: NodeJS.Timeout;
+  private current?: KeyAndChain;
+
+  constructor(
+    private readonly authority: Authority,
+    private readonly options: ServerOptions,
+  ) {}
+
+  private tlsContext(cert: KeyAndChain): SecureContextOptions {
+    return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
+  }
+
+  private async issue(): Promise<KeyAndChain> {
+    return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
+  }
+
+  /** Schedules the next renewal at 2/3 of the current certificate's lifetime. */
+  private scheduleRenewal(): void {
+    const cert = this.current;
+    if (!cert) return;
+    const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
+    const at = cert.notBefore.getTime() + (lifetime * 2) / 3;
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(1000, at - Date.now()));
+    this.renewTimer.unref();
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      const next = await this.issue();
+      this.server?.setSecureContext(this.tlsContext(next));
+      this.current = next;
+      this.options.onRenewed?.(next);
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', msg: 'server certificate renewal failed; retrying in 1 min', error: (err as Error).message }));
+      this.renewTimer = setTimeout(() => void this.renew(), 60_000);
+      this.renewTimer.unref();
+      return;
+    }
+    this.scheduleRenewal();
+  }
+
+  /** Issues the server certificate and starts listening; resolves the bound port. */
+  async start(): Promise<number> {
+    this.current = await this.issue();
+    const app = createApp(this.authority, { log: this.options.log });
+    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
+    this.server = server;
+    const { host, port } = parseAddress(this.options.address);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.scheduleRenewal();
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** The certificate chain the server presents now. */
+  certificate(): KeyAndChain | undefined {
+    return this.current;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
+  async stop(): Promise<void> {
+    clearTimeout(this.renewTimer);
+    const server = this.server;
+    if (server) {
+      const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+      force.unref();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      clearTimeout(force);
+    }
+    await this.authority.store.close();
+  }
+}

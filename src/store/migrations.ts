@@ -1,0 +1,38 @@
+/**
+ * Numbered schema migrations, applied in order on open. Never edit a released one:
+ * add the next number. Written in the SQL both backends accept.
+ */
+export const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE issued_certificates (
+        serial TEXT PRIMARY KEY,
+        der BLOB NOT NULL,
+        common_name TEXT NOT NULL,
+        not_before BIGINT NOT NULL,
+        not_after BIGINT NOT NULL,
+        provisioner TEXT NOT NULL,
+        issued_at BIGINT NOT NULL
+      );
+      CREATE TABLE revoked_certificates (
+        serial TEXT PRIMARY KEY,
+        reason_code INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        revoked_at BIGINT NOT NULL,
+        not_after BIGINT NOT NULL,
+        provisioner TEXT NOT NULL
+      );
+      CREATE TABLE used_tokens (
+        id TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX used_tokens_expires_at ON used_tokens (expires_at);
+      CREATE TABLE crl_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        crl_number BIGINT NOT NULL
+      );
+      INSERT INTO crl_state (id, crl_number) VALUES (1, 0);
+    `,
+  },
+];
