@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'node:https';
+import type { Authority } from '../../src/authority/authority.js';
+import { initHome } from '../../src/authority/initHome.js';
+import { loadAuthority } from '../../src/authority/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { KeyType } from '../../src/pki/keys.js';
+import { CaServer, type ServerOptions } from '../../src/server/server.js';
+
+/** A CA started in-process on 127.0.0.1 with a fresh home in a temp directory. */
+export interface TestCa {
+  readonly home: string;
+  readonly url: string;
+  readonly port: number;
+  readonly password: string;
+  readonly passwordFile: string;
+  readonly rootPem: string;
+  readonly rootFile: string;
+  readonly rootFingerprint: string;
+  readonly authority: Authority;
+  readonly server: CaServer;
+  /** Access-log lines written so far. */
+  readonly logLines: string[];
+  /** An https.Agent that trusts this CA's root. */
+  readonly agent: Agent;
+  stop(): Promise<void>;
+}
+
+export interface TestCaOptions {
+  readonly name?: string;
+  readonly kty?: KeyType;
+  readonly dnsNames?: string[];
+  /** Edits ca.json after init, before start. */
+  readonly editConfig?: (config: Record<string, unknown>) => void;
+  readonly server?: Partial<ServerOptions>;
+}
+
+/** Makes an empty temporary directory that is removed by `cleanup`. */
+export function tempDir(prefix = 'fedca-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Initialises a CA in a temp home (password "test-password") and starts it on a free port. */
+export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> {
+  const home = tempDir();
+  const passwordFile = join(home, 'password.txt');
+  const password = 'test-password';
+  writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+  const init = await initHome({
+    home,
+    name: options.name ?? 'Test',
+    dnsNames: options.dnsNames ?? ['localhost', '127.0.0.1'],
+    address: '127.0.0.1:0',
+    provisioner: 'admin',
+    password,
+    kty: options.kty ?? 'EC',
+    force: false,
+  });
+  if (options.editConfig) {
+    const file = join(home, 'config/ca.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    options.editConfig(config);
+    writeFileSync(file, JSON.stringify(config, null, 2));
+  }
+  const config = loadConfig(home);
+  const authority = await loadAuthority(home, config, password);
+  const logLines: string[] = [];
+  const server = new CaServer(authority, { address: config.address, dnsNames: config.dnsNames, log: (l) => logLines.push(l), ...options.server });
+  const port = await server.start();
+  const rootPem = readFileSync(init.rootFile, 'utf8');
+  const agent = new Agent({ ca: rootPem, keepAlive: false });
+  return {
+    home,
+    url: `https://localhost:${port}`,
+    port,
+    password,
+    passwordFile,
+    rootPem,
+    rootFile: init.rootFile,
+    rootFingerprint: init.rootFingerprint,
+    authority,
+    server,
+    logLines,
+    agent,
+    async stop() {
+      agent.destroy();
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
