@@ -5,6 +5,7 @@ import { accessLog, type LogSink } from './accessLog.js';
 import { errorHandler, notFound } from './errors.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
+import { signRoutes } from './sign.js';
 
 export interface AppOptions {
   /** Access-log sink; none means no access log. */
@@ -28,6 +29,7 @@ export function createApp(authority: Authority, options: AppOptions = {}): Expre
   });
   api.use(publicationRoutes(authority));
   api.use(provisionerRoutes(authority));
+  api.use(signRoutes(authority));
 
   app.use('/1.0', api);
   app.use(api);

@@ -7,7 +7,10 @@ import { issueLeaf } from '../pki/profiles.js';
 import { OID } from '../pki/oids.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import type { Store } from '../store/store.js';
-import { NotFound } from './errors.js';
+import { BadRequest, NotFound, Unauthorized } from '../errors.js';
+import { CsrError, parseCsrPem, verifyCsr, type ParsedCsr, type PublicKeyInfo } from '../pki/csr.js';
+import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
+import { applySignOptions } from '../provisioners/signOptions.js';
 
 /** What an authority is made of; `loadAuthority` builds it from a home. */
 export interface AuthorityParts {
@@ -16,6 +19,20 @@ export interface AuthorityParts {
   readonly intermediate: Issuer;
   readonly provisioners: readonly Provisioner[];
   readonly store: Store;
+  /** Names the CA answers on; token audiences must name one. */
+  readonly dnsNames: readonly string[];
+}
+
+/** What a sign request carries besides the CSR and token. */
+export interface SignOptions {
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+}
+
+/** An issued certificate and the chain to send with it (leaf first). */
+export interface SignResult {
+  readonly certificate: Buffer;
+  readonly chain: readonly Buffer[];
 }
 
 /** One page of provisioners and the cursor of the next page ("" when done). */
@@ -49,11 +66,15 @@ export class Authority {
   private byFingerprint = new Map<string, Buffer>();
   private readonly provisionerList: readonly Provisioner[];
   private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
+  private readonly dnsNames: readonly string[];
+  private rootFingerprints: ReadonlySet<string>;
 
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
     this.intermediate = parts.intermediate;
     this.rootDers = parts.roots;
+    this.rootFingerprints = new Set(parts.roots.map(fingerprint));
+    this.dnsNames = parts.dnsNames;
     this.federatedDers = [];
     this.setFederatedRoots(parts.federatedRoots);
     this.provisionerList = [...parts.provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -110,6 +131,64 @@ export class Authority {
     const key = this.provisionersByKid.get(kid)?.encryptedKey;
     if (!key) throw new NotFound(`provisioner with kid "${kid}" not found or has no encrypted key`);
     return key;
+  }
+
+  /** The provisioner a token names by its key id; Unauthorized when none does. */
+  private provisionerFor(token: DecodedJws): Provisioner {
+    const provisioner = token.header.kid === undefined ? undefined : this.provisionersByKid.get(token.header.kid);
+    if (!provisioner) throw new Unauthorized('invalid token: no provisioner has its key id (kid)');
+    return provisioner;
+  }
+
+  /**
+   * Signs a CSR authorised by a one-time token (api.md POST /sign). The token is
+   * burned only once everything else has passed, and the certificate is stored
+   * before it is returned.
+   */
+  async sign(csrPem: string, ott: string, options: SignOptions = {}, now = new Date()): Promise<SignResult> {
+    let csr: ParsedCsr;
+    let publicKey: PublicKeyInfo;
+    try {
+      csr = parseCsrPem(csrPem);
+      publicKey = verifyCsr(csr);
+    } catch (err) {
+      if (err instanceof CsrError) throw new BadRequest(err.message);
+      throw err;
+    }
+    const token = decodeJws(ott);
+    const provisioner = this.provisionerFor(token);
+    const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
+    const draft = applySignOptions(authorization.options, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
+    if (!(await this.store.useToken(authorization.tokenId, authorization.tokenExpiresAt))) throw new Unauthorized('token already used');
+    const serial = randomSerial();
+    const der = issueLeaf(
+      {
+        commonName: draft.commonName,
+        sans: draft.sans,
+        publicKey: csr.publicKey,
+        notBefore: draft.notBefore,
+        notAfter: draft.notAfter,
+        extraExtensions: draft.extraExtensions,
+        extKeyUsages: draft.extKeyUsages,
+        rsaKey: publicKey.kty === 'RSA',
+      },
+      this.intermediate,
+      serial,
+    );
+    await this.store.storeCertificate({
+      serial: serialDecimal(serial),
+      der,
+      commonName: draft.commonName,
+      notBefore: draft.notBefore,
+      notAfter: draft.notAfter,
+      provisioner: provisioner.name,
+    });
+    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+  }
+
+  /** Forgets used-token ids whose tokens have expired anyway; resolves how many. */
+  async pruneUsedTokens(now = new Date()): Promise<number> {
+    return this.store.pruneUsedTokens(now);
   }
 
   /** Issues the CA's own TLS server certificate for `dnsNames`, with a fresh key. */

@@ -67,7 +67,13 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
     return x509.checkIssued(r) && x509.verify(r.publicKey);
   });
   if (!anchored) throw new ConfigError(`crt: ${inHome(home, config.crt)} is not issued by any certificate in root`);
-  const provisioners = config.authority.provisioners.map(provisionerFromConfig);
+  const provisioners = config.authority.provisioners.map((p, i) => {
+    try {
+      return provisionerFromConfig(p, config.authority.claims);
+    } catch (err) {
+      throw new ConfigError(`authority.provisioners[${i}].key: not a usable public key (${(err as Error).message})`);
+    }
+  });
   const store = await openStore(config.db, home);
-  return new Authority({ roots, federatedRoots, intermediate, provisioners, store });
+  return new Authority({ roots, federatedRoots, intermediate, provisioners, store, dnsNames: config.dnsNames });
 }

@@ -21,6 +21,8 @@ export interface ServerOptions {
 const DAY_MS = 24 * 3600 * 1000;
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
+/** Used-token ids of expired tokens are forgotten this often. */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * The CA's HTTPS server: TLS 1.2/1.3, asks for (never requires) a client
@@ -29,6 +31,7 @@ const DRAIN_MS = 10_000;
 export class CaServer {
   private server?: Server;
   private renewTimer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
 
   constructor(
@@ -84,6 +87,10 @@ export class CaServer {
       });
     });
     this.scheduleRenewal();
+    this.pruneTimer = setInterval(() => {
+      this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
     return (server.address() as AddressInfo).port;
   }
 
@@ -95,6 +102,7 @@ export class CaServer {
   /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
   async stop(): Promise<void> {
     clearTimeout(this.renewTimer);
+    clearInterval(this.pruneTimer);
     const server = this.server;
     if (server) {
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
