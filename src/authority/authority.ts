@@ -142,8 +142,8 @@ export class Authority {
 
   /**
    * Signs a CSR authorised by a one-time token (api.md POST /sign). The token is
-   * burned only once everything else has passed, and the certificate is stored
-   * before it is returned.
+   * burned only once everything else has passed, in the same transaction that
+   * stores the certificate, before it is returned.
    */
   async sign(csrPem: string, ott: string, options: SignOptions = {}, now = new Date()): Promise<SignResult> {
     let csr: ParsedCsr;
@@ -159,7 +159,6 @@ export class Authority {
     const provisioner = this.provisionerFor(token);
     const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
     const draft = applySignOptions(authorization.options, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
-    if (!(await this.store.useToken(authorization.tokenId, authorization.tokenExpiresAt))) throw new Unauthorized('token already used');
     const serial = randomSerial();
     const der = issueLeaf(
       {
@@ -175,14 +174,11 @@ export class Authority {
       this.intermediate,
       serial,
     );
-    await this.store.storeCertificate({
-      serial: serialDecimal(serial),
-      der,
-      commonName: draft.commonName,
-      notBefore: draft.notBefore,
-      notAfter: draft.notAfter,
-      provisioner: provisioner.name,
-    });
+    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name };
+    // Signing first costs one wasted signature on a replay, and buys a single transaction.
+    if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
+      throw new Unauthorized('token already used');
+    }
     return { certificate: der, chain: [der, this.intermediate.certificate.der] };
   }
 

@@ -1,9 +1,10 @@
-import { createPublicKey, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 import { children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, readString, Tag, whole, type Element } from './der.js';
 import type { SubjectAltNames } from './extensions.js';
 import { formatIp } from './ip.js';
 import { OID } from './oids.js';
 import { pemBlocks } from './pem.js';
+import { importSpki, readSpki } from './spki.js';
 
 /** A PKCS #10 certification request (RFC 2986), split into the parts a CA reads. */
 export interface ParsedCsr {
@@ -25,7 +26,7 @@ export interface ParsedCsr {
 /** What the public key of a verified CSR is. */
 export interface PublicKeyInfo {
   readonly key: KeyObject;
-  readonly kty: 'EC' | 'RSA' | 'OKP' | 'other';
+  readonly kty: 'EC' | 'RSA' | 'OKP';
   /** EC curve (P-256, P-384, P-521) or OKP curve (Ed25519). */
   readonly curve?: string;
   /** RSA modulus size in bits. */
@@ -132,39 +133,25 @@ export function parseCsrPem(pem: string): ParsedCsr {
   return parseCsrDer(block.der);
 }
 
-const CURVE_NAME: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
-
-/** Describes a public key: type, curve or size. Throws CsrError when node cannot read it. */
+/** Describes a public key: type, curve or size. Throws CsrError when it cannot be read. */
 export function publicKeyInfo(spki: Buffer): PublicKeyInfo {
+  let parsed;
+  try {
+    parsed = readSpki(spki);
+  } catch {
+    throw new CsrError('CSR public key cannot be read');
+  }
+  if (parsed.kty === 'other') {
+    throw new CsrError(`CSR public key type ${parsed.algorithm === OID.dsa ? 'DSA' : parsed.algorithm} is not allowed`);
+  }
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    key = importSpki(spki, parsed);
   } catch {
-    const algorithm = (() => {
-      try {
-        const [alg] = children(spki, readRoot(spki));
-        return readOid(spki, children(spki, alg)[0]);
-      } catch {
-        return 'unknown';
-      }
-    })();
-    throw new CsrError(algorithm === OID.dsa ? 'CSR public key type DSA is not allowed' : 'CSR public key cannot be read');
+    throw new CsrError(`CSR public key (${parsed.kty} ${parsed.curve ?? parsed.bits ?? ''}) cannot be read`);
   }
-  switch (key.asymmetricKeyType) {
-    case 'ec': {
-      const curve = CURVE_NAME[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
-      return { key, kty: 'EC', curve, description: `EC ${curve}` };
-    }
-    case 'rsa':
-    case 'rsa-pss': {
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      return { key, kty: 'RSA', bits, description: `RSA ${bits}` };
-    }
-    case 'ed25519':
-      return { key, kty: 'OKP', curve: 'Ed25519', description: 'Ed25519' };
-    default:
-      return { key, kty: 'other', description: (key.asymmetricKeyType ?? 'unknown').toUpperCase() };
-  }
+  const description = parsed.kty === 'RSA' ? `RSA ${parsed.bits}` : parsed.kty === 'EC' ? `EC ${parsed.curve}` : 'Ed25519';
+  return { key, kty: parsed.kty, curve: parsed.curve, bits: parsed.bits, description };
 }
 
 const HASH_OF_OID: Record<string, string> = {
@@ -205,7 +192,6 @@ const SIGNATURE_FAMILY: Record<string, PublicKeyInfo['kty']> = {
 /** Verifies the CSR's self-signature with its own public key; returns that key's description. */
 export function verifyCsr(csr: ParsedCsr): PublicKeyInfo {
   const info = publicKeyInfo(csr.publicKey);
-  if (info.kty === 'other') throw new CsrError(`CSR public key type ${info.description} is not allowed`);
   const family = SIGNATURE_FAMILY[csr.signatureAlgorithm];
   if (!family) throw new CsrError(`CSR signature algorithm ${csr.signatureAlgorithm} is not supported`);
   if (family !== info.kty) throw new CsrError(`CSR signature algorithm does not fit its ${info.description} key`);

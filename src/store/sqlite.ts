@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import type { IssuedCertificate, Store } from './store.js';
+import type { IssuedCertificate, Store, UsedToken } from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -33,6 +33,7 @@ export class SqliteStore implements Store {
   private readonly selectCertificate: Database.Statement;
   private readonly insertToken: Database.Statement;
   private readonly deleteTokens: Database.Statement;
+  private readonly issuance: (token: UsedToken, certificate: IssuedCertificate) => boolean;
 
   /** Opens (creating when needed) the database at `file`; ':memory:' for tests. */
   constructor(file: string) {
@@ -48,10 +49,23 @@ export class SqliteStore implements Store {
     this.selectCertificate = this.db.prepare('SELECT * FROM issued_certificates WHERE serial = ?');
     this.insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
     this.deleteTokens = this.db.prepare('DELETE FROM used_tokens WHERE expires_at < ?');
+    this.issuance = this.db.transaction((token: UsedToken, c: IssuedCertificate): boolean => {
+      if (this.insertToken.run(token.id, token.expiresAt.getTime()).changes !== 1) return false;
+      this.insertCertificateRow(c);
+      return true;
+    });
+  }
+
+  private insertCertificateRow(c: IssuedCertificate): void {
+    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now());
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {
-    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now());
+    this.insertCertificateRow(c);
+  }
+
+  async recordIssuance(token: UsedToken, certificate: IssuedCertificate): Promise<boolean> {
+    return this.issuance(token, certificate);
   }
 
   async certificate(serial: string): Promise<IssuedCertificate | undefined> {

@@ -16,6 +16,12 @@ export interface IssuedCertificate {
   readonly provisioner: string;
 }
 
+/** A token id to burn, and when its token expires (after which it may be forgotten). */
+export interface UsedToken {
+  readonly id: string;
+  readonly expiresAt: Date;
+}
+
 export interface Store {
   /** Records an issued certificate. */
   storeCertificate(certificate: IssuedCertificate): Promise<void>;
@@ -26,6 +32,11 @@ export interface Store {
    * Atomic (a unique constraint), so it holds across processes sharing the database.
    */
   useToken(id: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * Burns a one-time token and records the certificate it paid for, in one
+   * transaction: resolves false, recording nothing, when the token was used before.
+   */
+  recordIssuance(token: UsedToken, certificate: IssuedCertificate): Promise<boolean>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
   close(): Promise<void>;
