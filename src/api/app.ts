@@ -6,6 +6,8 @@ import { errorHandler, notFound } from './errors.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
 import { signRoutes } from './sign.js';
+import { lifecycleRoutes } from './lifecycle.js';
+import { crlRoutes } from './crl.js';
 
 export interface AppOptions {
   /** Access-log sink; none means no access log. */
@@ -30,6 +32,8 @@ export function createApp(authority: Authority, options: AppOptions = {}): Expre
   api.use(publicationRoutes(authority));
   api.use(provisionerRoutes(authority));
   api.use(signRoutes(authority));
+  api.use(lifecycleRoutes(authority));
+  api.use(crlRoutes(authority));
 
   app.use('/1.0', api);
   app.use(api);

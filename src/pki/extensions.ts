@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { boolean, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readRoot, children, sequence, tlv, Tag } from './der.js';
+import { boolean, children, contents, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readInteger, readRoot, sequence, tlv, Tag } from './der.js';
 import { ipBytes } from './ip.js';
 import { OID } from './oids.js';
 
@@ -108,3 +108,20 @@ export function provisionerExtension(type: number, name: string, credentialId: s
   return extension(OID.stepProvisioner, sequence(integer(type), octetString(Buffer.from(name, 'utf8')), octetString(Buffer.from(credentialId, 'utf8'))));
 }
 
+
+/** What step-ca's provisioner extension says: the type code, name and credential (key) id. */
+export interface ProvisionerReference {
+  readonly type: number;
+  readonly name: string;
+  readonly credentialId: string;
+}
+
+/** Reads a provisioner extension's value (the extnValue contents). Throws DerError when malformed. */
+export function readProvisionerExtension(value: Buffer): ProvisionerReference {
+  const [type, name, credential] = children(value, readRoot(value));
+  return {
+    type: Number(readInteger(value, type)),
+    name: contents(value, name).toString('utf8'),
+    credentialId: credential ? contents(value, credential).toString('utf8') : '',
+  };
+}

@@ -5,7 +5,7 @@ import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js'
 import type { Claims } from './claims.js';
 import type { DecodedJws } from './jws.js';
 import { verifyJws } from './jws.js';
-import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo } from './provisioner.js';
+import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RevokeAuthorization } from './provisioner.js';
 import {
   commonNameValidator,
   durationValidator,
@@ -16,11 +16,12 @@ import {
   validityModifier,
   type SignOption,
 } from './signOptions.js';
-import { audienceMatches, checkRegisteredClaims } from './tokenClaims.js';
+import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
 
 /** notBefore is moved back this much, so a client with a slow clock can use the certificate at once. */
 const BACKDATE_MS = 60_000;
 const SIGN_PATHS = ['/1.0/sign', '/sign'];
+const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
 
 /** A JWK provisioner: tokens are JWTs signed by its key (api.md "One-time tokens"). */
 export class JwkProvisioner implements Provisioner {
@@ -35,7 +36,7 @@ export class JwkProvisioner implements Provisioner {
   /** Throws when the configured key is not a usable public JWK. */
   constructor(
     private readonly config: ProvisionerConfig,
-    private readonly claims: Claims,
+    readonly claims: Claims,
   ) {
     this.name = config.name;
     this.kid = config.key.kid;
@@ -50,15 +51,26 @@ export class JwkProvisioner implements Provisioner {
     return { type, name, key, ...(encryptedKey ? { encryptedKey } : {}), ...(claims ? { claims } : {}), ...(options ? { options } : {}) };
   }
 
-  authorizeSign(token: DecodedJws, context: AuthorizeContext): Authorization {
+  /** The checks every token of this provisioner passes: signature, times, iss, aud, sha. */
+  private verifyToken(token: DecodedJws, context: AuthorizeContext, paths: readonly string[], endpoint: string): TokenClaims {
     if (!verifyJws(token, this.key)) throw new Unauthorized('invalid token: signature verification failed');
     const claims = checkRegisteredClaims(token.claims, context.now);
     if (claims.iss !== this.name) throw new Unauthorized('invalid token: issuer (iss) does not name the provisioner');
-    if (!audienceMatches(claims.aud, context.dnsNames, SIGN_PATHS)) throw new Unauthorized('invalid token: audience (aud) is not this CA\'s sign endpoint');
+    if (!audienceMatches(claims.aud, context.dnsNames, paths)) throw new Unauthorized(`invalid token: audience (aud) is not this CA's ${endpoint} endpoint`);
     const sha = claims.raw.sha;
     if (sha !== undefined && (typeof sha !== 'string' || !context.rootFingerprints.has(sha.toLowerCase()))) {
       throw new Unauthorized('invalid token: sha does not match a root of this CA');
     }
+    return claims;
+  }
+
+  authorizeRevoke(token: DecodedJws, context: AuthorizeContext): RevokeAuthorization {
+    const claims = this.verifyToken(token, context, REVOKE_PATHS, 'revoke');
+    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, serial: claims.sub };
+  }
+
+  authorizeSign(token: DecodedJws, context: AuthorizeContext): Authorization {
+    const claims = this.verifyToken(token, context, SIGN_PATHS, 'sign');
     const sansClaim = claims.raw.sans;
     if (sansClaim !== undefined && (!Array.isArray(sansClaim) || sansClaim.some((s) => typeof s !== 'string' || s === ''))) {
       throw new Unauthorized('invalid token: sans must be a list of names');

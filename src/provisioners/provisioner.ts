@@ -1,4 +1,5 @@
 import type { ClaimsConfig } from '../config/caConfig.js';
+import type { Claims } from './claims.js';
 import type { DecodedJws } from './jws.js';
 import type { SignOption } from './signOptions.js';
 
@@ -30,6 +31,14 @@ export interface Authorization {
   readonly options: readonly SignOption[];
 }
 
+/** A revoke token a provisioner accepted: the serial it names and the id to burn. */
+export interface RevokeAuthorization {
+  readonly tokenId: string;
+  readonly tokenExpiresAt: Date;
+  /** Decimal serial of the certificate to revoke (the token's `sub`). */
+  readonly serial: string;
+}
+
 /** One provisioner: a way to authorise certificate requests. Each type is one file here. */
 export interface Provisioner {
   readonly type: string;
@@ -40,8 +49,12 @@ export interface Provisioner {
   readonly kid?: string;
   /** The private key as a password-encrypted JWE, for clients to mint tokens with. */
   readonly encryptedKey?: string;
+  /** Duration and renewal rules in force for certificates it authorised. */
+  readonly claims: Claims;
   /** The public JSON object of api.md. */
   info(): ProvisionerInfo;
   /** Checks a sign token; returns the sign options. Throws Unauthorized when the token is bad. */
   authorizeSign(token: DecodedJws, context: AuthorizeContext): Authorization;
+  /** Checks a revoke token (audience …/revoke, sub = serial). Throws Unauthorized when the token is bad. */
+  authorizeRevoke(token: DecodedJws, context: AuthorizeContext): RevokeAuthorization;
 }

@@ -33,6 +33,7 @@ export class CaServer {
   private renewTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
+  private issuedAt = 0;
 
   constructor(
     private readonly authority: Authority,
@@ -44,16 +45,16 @@ export class CaServer {
   }
 
   private async issue(): Promise<KeyAndChain> {
+    this.issuedAt = Date.now();
     return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
   }
 
-  /** Schedules the next renewal at 2/3 of the current certificate's lifetime. */
+  /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
   private scheduleRenewal(): void {
     const cert = this.current;
     if (!cert) return;
-    const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
-    const at = cert.notBefore.getTime() + (lifetime * 2) / 3;
-    this.renewTimer = setTimeout(() => void this.renew(), Math.max(1000, at - Date.now()));
+    const at = this.issuedAt + ((cert.notAfter.getTime() - this.issuedAt) * 2) / 3;
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(500, at - Date.now()));
     this.renewTimer.unref();
   }
 
@@ -86,12 +87,15 @@ export class CaServer {
         resolve();
       });
     });
+    const boundPort = (server.address() as AddressInfo).port;
+    const name = this.options.dnsNames[0];
+    this.authority.setPublicUrl(`https://${name.includes(':') ? `[${name}]` : name}:${boundPort}`);
     this.scheduleRenewal();
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
     }, PRUNE_EVERY_MS);
     this.pruneTimer.unref();
-    return (server.address() as AddressInfo).port;
+    return boundPort;
   }
 
   /** The certificate chain the server presents now. */
