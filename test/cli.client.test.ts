@@ -152,6 +152,11 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
       assertOneLineError(run, /cannot decrypt the provisioner key: wrong password\?/);
     });
 
+    it('a root file that does not match --fingerprint is refused', async () => {
+      const run = await fedca(['token', 'svc', '--ca-url', ca.url, '--root', ca.rootFile, '--fingerprint', 'ab'.repeat(32), '--password-file', ca.passwordFile]);
+      assertOneLineError(run, /does not have fingerprint abab/);
+    });
+
     it('no CA URL and no bootstrap: one line saying what to do', async () => {
       const run = await fedca(['token', 'svc', '--password-file', ca.passwordFile]);
       assertOneLineError(run, /no CA URL: pass --ca-url, or run fedca bootstrap/);

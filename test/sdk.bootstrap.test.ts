@@ -3,10 +3,22 @@ import { X509Certificate } from 'node:crypto';
 import { CaClient } from '../src/sdk/caClient.js';
 import { BootstrapError } from '../src/sdk/errors.js';
 import { verifyPresentedChain } from '../src/sdk/presentedChain.js';
-import { fakeRootServer, miniPki, type MiniPki } from './helpers/miniPki.js';
+import { fakeRootServer, miniPki, type MiniPki, type ServerIdentity } from './helpers/miniPki.js';
 import { startTestCa, type TestCa } from './helpers/testCa.js';
 
 const x509 = (der: Buffer): X509Certificate => new X509Certificate(der);
+
+/** Bootstraps from a fake CA presenting `identity` and serving `rootPem`, asking for `fingerprint`. */
+async function bootstrapFrom(identity: ServerIdentity, rootPem: string, fingerprint: string): Promise<CaClient> {
+  const server = await fakeRootServer(identity, rootPem);
+  try {
+    const client = await CaClient.bootstrap(server.url, fingerprint);
+    client.close();
+    return client;
+  } finally {
+    await server.stop();
+  }
+}
 
 describe('CaClient.bootstrap against a CA', () => {
   let ca: TestCa;
@@ -51,41 +63,20 @@ describe('bootstrap refuses a server whose TLS chain does not lead to the root i
   });
 
   it('a server presenting the real chain and serving the real root is trusted (control)', async () => {
-    const server = await fakeRootServer(real.serverIdentity(['localhost']), real.rootPem);
-    try {
-      const client = await CaClient.bootstrap(server.url, real.rootFingerprint);
-      client.close();
-      assert.equal(client.rootPem, real.rootPem);
-    } finally {
-      await server.stop();
-    }
+    const client = await bootstrapFrom(real.serverIdentity(['localhost']), real.rootPem, real.rootFingerprint);
+    assert.equal(client.rootPem, real.rootPem);
   });
 
   it('a server that serves the real root but presents another CA’s chain is refused', async () => {
-    const server = await fakeRootServer(rogue.serverIdentity(['localhost']), real.rootPem);
-    try {
-      await assert.rejects(CaClient.bootstrap(server.url, real.rootFingerprint), (err: Error) => err instanceof BootstrapError && /does not lead to the root/.test(err.message));
-    } finally {
-      await server.stop();
-    }
+    await assert.rejects(bootstrapFrom(rogue.serverIdentity(['localhost']), real.rootPem, real.rootFingerprint), (err: Error) => err instanceof BootstrapError && /does not lead to the root/.test(err.message));
   });
 
   it('a server that answers with a root other than the one asked for is refused', async () => {
-    const server = await fakeRootServer(rogue.serverIdentity(['localhost']), rogue.rootPem);
-    try {
-      await assert.rejects(CaClient.bootstrap(server.url, real.rootFingerprint), (err: Error) => err instanceof BootstrapError && /has fingerprint .* not /.test(err.message));
-    } finally {
-      await server.stop();
-    }
+    await assert.rejects(bootstrapFrom(rogue.serverIdentity(['localhost']), rogue.rootPem, real.rootFingerprint), (err: Error) => err instanceof BootstrapError && /has fingerprint .* not /.test(err.message));
   });
 
   it('a server whose certificate does not name the host is refused', async () => {
-    const server = await fakeRootServer(real.serverIdentity(['elsewhere.example']), real.rootPem);
-    try {
-      await assert.rejects(CaClient.bootstrap(server.url, real.rootFingerprint), (err: Error) => err instanceof BootstrapError && /does not name localhost/.test(err.message));
-    } finally {
-      await server.stop();
-    }
+    await assert.rejects(bootstrapFrom(real.serverIdentity(['elsewhere.example']), real.rootPem, real.rootFingerprint), (err: Error) => err instanceof BootstrapError && /does not name localhost/.test(err.message));
   });
 });
 

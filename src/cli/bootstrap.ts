@@ -20,6 +20,7 @@ export async function runBootstrap(flags: BootstrapFlags): Promise<void> {
   );
 }
 
+/** Adds `fedca bootstrap` to the program. */
 export function registerBootstrap(program: Command): void {
   program
     .command('bootstrap')

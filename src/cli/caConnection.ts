@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CaClient } from '../sdk/caClient.js';
 import { readClientDefaults, resolveClientHome } from '../sdk/clientHome.js';
 import { parseFingerprint, pemFingerprint } from '../sdk/fingerprint.js';
 import { CliError } from './fail.js';
+import { readInputFile } from './inputFile.js';
 
 /** The options that say which CA to talk to and which root to trust. */
 export interface CaFlags {
@@ -20,21 +20,19 @@ export function addCaOptions(command: Command): Command {
     .option('--fingerprint <hex>', 'SHA-256 fingerprint of the CA root: fetch the root from the CA and trust it only if it matches (instead of --root)');
 }
 
-function readRoot(file: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read the root file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+/** The PEM root in `file`, which must have `fingerprint` when one is given. */
+function readRoot(file: string, fingerprint: string | undefined): string {
+  const pem = readInputFile(file, 'the root file').toString('utf8');
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`${file} holds no PEM certificate`);
+  if (fingerprint && pemFingerprint(pem) !== fingerprint) throw new CliError(`the root in ${file} does not have fingerprint ${fingerprint}`);
   return pem;
 }
 
 /**
  * A client for the CA the flags name, falling back to the client home's
  * bootstrap defaults: `--root` (checked against `--fingerprint` when both are
- * given), else `--fingerprint` (bootstraps over the network), else the saved root.
+ * given), else `--fingerprint` (bootstraps over the network), else the saved
+ * root (checked against the saved fingerprint).
  * Throws CliError when no CA URL or root is known, or they disagree; the SDK's
  * errors when bootstrapping fails.
  */
@@ -43,12 +41,8 @@ export async function connectToCa(flags: CaFlags): Promise<CaClient> {
   const caUrl = flags.caUrl ?? defaults.caUrl;
   if (!caUrl) throw new CliError('no CA URL: pass --ca-url, or run fedca bootstrap first');
   const fingerprint = flags.fingerprint === undefined ? undefined : parseFingerprint(flags.fingerprint);
-  if (flags.root) {
-    const rootPem = readRoot(flags.root);
-    if (fingerprint && pemFingerprint(rootPem) !== fingerprint) throw new CliError(`the root in ${flags.root} does not have fingerprint ${fingerprint}`);
-    return new CaClient({ caUrl, rootPem });
-  }
+  if (flags.root) return new CaClient({ caUrl, rootPem: readRoot(flags.root, fingerprint) });
   if (fingerprint) return CaClient.bootstrap(caUrl, fingerprint);
-  if (defaults.root) return new CaClient({ caUrl, rootPem: readRoot(defaults.root) });
+  if (defaults.root) return new CaClient({ caUrl, rootPem: readRoot(defaults.root, defaults.fingerprint) });
   throw new CliError('no root to trust: pass --root or --fingerprint, or run fedca bootstrap first');
 }

@@ -77,6 +77,7 @@ export async function runCertificate(subject: string, crtFile: string, keyFile: 
   }
 }
 
+/** Adds `fedca certificate` to the program. */
 export function registerCertificate(program: Command): void {
   const command = program
     .command('certificate')

@@ -113,6 +113,7 @@ function describeProvisioner(ext: Extension): Description['provisioner'] {
 }
 
 type Inspectable = X509Certificate | Pkcs10CertificateRequest;
+type CommonFields = Omit<Description, 'kind' | 'issuer' | 'serial' | 'notBefore' | 'notAfter'>;
 
 function describeExtensions(item: Inspectable): Pick<Description, 'sans' | 'keyUsage' | 'extKeyUsage' | 'basicConstraints' | 'subjectKeyId' | 'authorityKeyId' | 'provisioner' | 'otherExtensions'> {
   const find = <T extends Extension>(type: new (raw: BufferSource) => T): T | undefined => item.extensions.find((e): e is T => e instanceof type);
@@ -133,33 +134,34 @@ function describeExtensions(item: Inspectable): Pick<Description, 'sans' | 'keyU
   };
 }
 
+/** What certificates and CSRs both have: subject, key, signature algorithm, extensions, fingerprint. */
+function describeCommon(item: Inspectable, der: Buffer): CommonFields {
+  return {
+    subject: item.subject,
+    publicKey: describePublicKey(item.publicKey),
+    signatureAlgorithm: describeSignature(item.signatureAlgorithm),
+    ...describeExtensions(item),
+    sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
+  };
+}
+
 /** Describes a DER certificate. Throws when it is not one. */
 export function describeCertificate(der: Buffer): Description {
   const cert = new X509Certificate(new Uint8Array(der));
   const serialHex = cert.serialNumber.toLowerCase();
+  const { subject, ...common } = describeCommon(cert, der);
   return {
     kind: 'certificate',
-    subject: cert.subject,
+    subject,
     issuer: cert.issuer,
     serial: { hex: serialHex, decimal: BigInt('0x' + (serialHex || '0')).toString(10) },
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
-    publicKey: describePublicKey(cert.publicKey),
-    signatureAlgorithm: describeSignature(cert.signatureAlgorithm),
-    ...describeExtensions(cert),
-    sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
+    ...common,
   };
 }
 
 /** Describes a DER PKCS#10 certification request (what it asks for; its signature is not checked). Throws when it is not one. */
 export function describeCsr(der: Buffer): Description {
-  const csr = new Pkcs10CertificateRequest(new Uint8Array(der));
-  return {
-    kind: 'certificate request',
-    subject: csr.subject,
-    publicKey: describePublicKey(csr.publicKey),
-    signatureAlgorithm: describeSignature(csr.signatureAlgorithm),
-    ...describeExtensions(csr),
-    sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
-  };
+  return { kind: 'certificate request', ...describeCommon(new Pkcs10CertificateRequest(new Uint8Array(der)), der) };
 }

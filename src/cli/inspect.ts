@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pemBlocks } from '../pki/pem.js';
 import { describeCertificate, describeCsr, type Description, type PublicKeyDescription } from './describe.js';
 import { action, CliError } from './fail.js';
+import { readInputFile } from './inputFile.js';
 
 type Format = 'text' | 'json';
 
@@ -79,13 +79,7 @@ export function renderText(d: Description, heading: string, now = new Date()): s
 
 /** Prints what a certificate file (or bundle, or CSR) holds. */
 export function runInspect(file: string, flags: InspectFlags): void {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new CliError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 1);
-  }
-  const items = describeFile(file, bytes);
+  const items = describeFile(file, readInputFile(file));
   if (flags.format === 'json') {
     process.stdout.write(JSON.stringify(items.length === 1 ? items[0] : items, null, 2) + '\n');
     return;
@@ -102,6 +96,7 @@ function format(value: string): Format {
   return value;
 }
 
+/** Adds `fedca inspect` to the program. */
 export function registerInspect(program: Command): void {
   program
     .command('inspect')

@@ -26,6 +26,7 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   }
 }
 
+/** Adds `fedca token` to the program. */
 export function registerToken(program: Command): void {
   const command = program
     .command('token')
