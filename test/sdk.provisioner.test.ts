@@ -104,3 +104,26 @@ describe('decryptProvisionerKey', () => {
     await assert.rejects(decryptProvisionerKey('not.a.jwe', 'pw'), ProvisionerError);
   });
 });
+
+describe('Provisioner.load on a CA with two JWK provisioners', () => {
+  let ca: TestCa;
+  let client: CaClient;
+  before(async () => {
+    const ops = await newJwkProvisioner('ops', 'ops-password');
+    ca = await startTestCa({ editConfig: (config) => void (config.authority as { provisioners: unknown[] }).provisioners.push(ops) });
+    client = new CaClient({ caUrl: ca.url, rootPem: ca.rootPem });
+  });
+  after(async () => {
+    client.close();
+    await ca.stop();
+  });
+
+  it('needs a name or key id to choose', async () => {
+    await assert.rejects(Provisioner.load(client, {}, ca.password), /several JWK provisioners \(admin, ops\)/);
+  });
+
+  it('each provisioner opens with its own password', async () => {
+    assert.equal((await Provisioner.load(client, { name: 'ops' }, 'ops-password')).name, 'ops');
+    await assert.rejects(Provisioner.load(client, { name: 'ops' }, ca.password), /wrong password\?/);
+  });
+});

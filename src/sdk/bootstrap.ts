@@ -28,7 +28,12 @@ export async function fetchRoot(caUrl: string, expectedFingerprint: string): Pro
   let peer: DetailedPeerCertificate | undefined;
   let body: unknown;
   try {
-    body = await requestJson(url, { agent, onResponse: (socket) => void (peer = socket.getPeerCertificate(true)) });
+    body = await requestJson(url, {
+      agent,
+      onResponse: (socket) => {
+        peer = socket.getPeerCertificate(true);
+      },
+    });
   } catch (err) {
     if (err instanceof CaError && err.status === 404) throw new BootstrapError(`the CA at ${url.origin} has no root with fingerprint ${expected}`);
     throw err;

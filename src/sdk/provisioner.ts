@@ -26,9 +26,10 @@ export const TOKEN_LIFETIME_MS = 5 * 60 * 1000;
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
+/** How an error message names the selection: ' named "x"', ' with key id "y"', or '' for none. */
 function describe(selector: ProvisionerSelector): string {
-  if (selector.name !== undefined) return `named "${selector.name}"`;
-  return selector.kid !== undefined ? `with key id "${selector.kid}"` : 'of type JWK';
+  if (selector.name !== undefined) return ` named "${selector.name}"`;
+  return selector.kid !== undefined ? ` with key id "${selector.kid}"` : '';
 }
 
 function matches(selector: ProvisionerSelector, p: ProvisionerEntry): boolean {
@@ -56,8 +57,9 @@ export class Provisioner {
 
   /**
    * Finds a JWK provisioner of the client's CA by name and/or key id (via
-   * `/provisioners`; with neither, the CA's only JWK provisioner), and decrypts its key with `password` (from the listing's
-   * `encryptedKey`, else `/provisioners/{kid}/encrypted-key`).
+   * `/provisioners`; with neither, the CA's only JWK provisioner), and decrypts
+   * its key with `password` (from the listing's `encryptedKey`, else
+   * `/provisioners/{kid}/encrypted-key`).
    * Throws ProvisionerError when there is no such JWK provisioner (or several),
    * or its key cannot be decrypted ("... wrong password?"), and what CaClient throws.
    */
@@ -65,10 +67,13 @@ export class Provisioner {
     const all = await client.provisioners();
     const found = all.filter((p) => matches(selector, p));
     const jwk = found.filter((p) => p.type === 'JWK');
-    const names = all.filter((p) => p.type === 'JWK').map((p) => p.name);
-    if (found.length === 0) throw new ProvisionerError(`the CA has no provisioner ${describe(selector)} (JWK provisioners: ${names.length ? names.join(', ') : 'none'})`);
-    if (jwk.length === 0) throw new ProvisionerError(`the provisioner ${describe(selector)} is of type ${found[0].type}; only JWK provisioners can mint tokens`);
-    if (jwk.length > 1) throw new ProvisionerError(`the CA has several JWK provisioners ${describe(selector)} (${jwk.map((p) => p.name).join(', ')}); choose one`);
+    const which = describe(selector);
+    if (jwk.length > 1) throw new ProvisionerError(`the CA has several JWK provisioners${which} (${jwk.map((p) => p.name).join(', ')}); choose one by name or key id`);
+    if (jwk.length === 0 && which && found.length > 0) throw new ProvisionerError(`the provisioner${which} is of type ${found[0].type}; only JWK provisioners can mint tokens`);
+    if (jwk.length === 0) {
+      const names = all.filter((p) => p.type === 'JWK').map((p) => p.name);
+      throw new ProvisionerError(`the CA has no ${which ? 'provisioner' + which : 'JWK provisioner'} (JWK provisioners: ${names.length ? names.join(', ') : 'none'})`);
+    }
     const entry = jwk[0];
     const kid = entry.key?.kid;
     if (typeof kid !== 'string' || kid === '') throw new ProvisionerError(`the provisioner "${entry.name}" lists no key id`);
