@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../config/version.js';
+import { registerBootstrap } from './bootstrap.js';
+import { registerCertificate } from './certificate.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
+import { registerInspect } from './inspect.js';
 import { registerStart } from './start.js';
+import { registerToken } from './token.js';
 
 const program = new Command();
 program
@@ -16,5 +20,9 @@ program.configureOutput({ outputError: (text, write) => write(text.replace(/^err
 registerInit(program);
 registerStart(program);
 registerFingerprint(program);
+registerBootstrap(program);
+registerToken(program);
+registerCertificate(program);
+registerInspect(program);
 
 await program.parseAsync(process.argv);
