@@ -13,9 +13,9 @@ const program = new Command();
 program
   .name('fedca')
   .description('fedca: a federated private certificate authority (step-ca wire-compatible)')
-  .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
-program.configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'fedca: ')) });
+  .version(VERSION);
+// Usage errors are one line, like every other error: "fedca: unknown option '--x' (see --help)".
+program.configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/^error: /, 'fedca: ')} (see --help)\n`) });
 
 registerInit(program);
 registerStart(program);
