@@ -1,0 +1,66 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cleanEnv, exec, type ExecOptions, type ExecResult } from './exec.js';
+
+/** The compiled CLI (what the `fedca` bin runs). */
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Runs `fedca ARGS` to completion, with no stdin and no FEDCA_* variables but `env`'s. */
+export function fedca(args: readonly string[], env?: ExecOptions['env']): Promise<ExecResult> {
+  return exec(process.execPath, [CLI, ...args], { env });
+}
+
+/** A `fedca start` child process that has started serving. */
+export interface RunningCa {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly port: number;
+  /** The URL the CA printed ("https://NAME:PORT"). */
+  readonly url: string;
+  readonly rootFingerprint: string;
+  /** Everything written so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Sends `signal` (SIGTERM by default) and resolves the exit code once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const SERVING = /serving (https:\/\/[^\s:]+:(\d+))/;
+const FINGERPRINT = /root fingerprint: ([0-9a-f]{64})/;
+
+/**
+ * Spawns `fedca start ARGS` and resolves once it printed its URL and root
+ * fingerprint; rejects (with its stderr) if it exits before that.
+ */
+export function startFedca(args: readonly string[], env?: ExecOptions['env']): Promise<RunningCa> {
+  const child = spawn(process.execPath, [CLI, 'start', ...args], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end();
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let serving = false;
+    child.once('close', (code) => {
+      if (!serving) reject(new Error(`fedca start exited (${code}) before serving: ${err}`));
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+      const url = SERVING.exec(err);
+      const fp = FINGERPRINT.exec(err);
+      if (serving || !url || !fp) return;
+      serving = true;
+      resolve({
+        child,
+        port: Number(url[2]),
+        url: url[1],
+        rootFingerprint: fp[1],
+        stdout: () => out,
+        stderr: () => err,
+        stop(signal: NodeJS.Signals = 'SIGTERM') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    });
+  });
+}
