@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { VERSION } from '../config/version.js';
 import { fingerprint } from '../pki/issuer.js';
 import { CaServer } from '../server/server.js';
-import { parseAddress } from '../server/address.js';
+import { parseAddress } from '../config/address.js';
 import { action } from './fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
 import { commaList, keyType } from './options.js';
