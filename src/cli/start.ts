@@ -42,7 +42,9 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const home = resolveHome(flags.home);
   if (flags.init && !homeHasCa(home)) await initFromEnvironment(home);
   const config = loadConfig(home);
-  const password = resolvePassword(flags.passwordFile, inHome(home, HomeLayout.password));
+  // With --init, the password file init used (FEDCA_INIT_PASSWORD_FILE) is also the one to start with.
+  const passwordFile = flags.passwordFile ?? (flags.init ? process.env.FEDCA_INIT_PASSWORD_FILE || undefined : undefined);
+  const password = resolvePassword(passwordFile, inHome(home, HomeLayout.password));
   const authority = await loadAuthority(home, config, password);
   const server = new CaServer(authority, {
     address: config.address,
@@ -52,9 +54,6 @@ export async function runStart(flags: StartFlags): Promise<void> {
   });
   const port = await server.start();
   const host = parseAddress(config.address).host ?? '0.0.0.0';
-  say(`fedca ${VERSION} serving https://${config.dnsNames[0]}:${port} (listening on ${host}:${port})`);
-  say(`root fingerprint: ${fingerprint(authority.roots()[0])}`);
-  say(`federation: ${authority.federation().length} root(s)`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -79,6 +78,10 @@ export async function runStart(flags: StartFlags): Promise<void> {
       say(`SIGHUP: federation not reloaded, keeping the previous one: ${(err as Error).message}`);
     }
   });
+  // Announced only once the signal handlers are in place: whoever waits for this line may send SIGTERM at once.
+  say(`fedca ${VERSION} serving https://${config.dnsNames[0]}:${port} (listening on ${host}:${port})`);
+  say(`root fingerprint: ${fingerprint(authority.roots()[0])}`);
+  say(`federation: ${authority.federation().length} root(s)`);
 }
 
 export function registerStart(program: Command): void {
@@ -86,7 +89,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federated roots)')
     .option('--home <dir>', 'CA home directory (default: $FEDCA_HOME or the current directory)')
-    .option('--password-file <file>', 'password of the intermediate key (default: pki/secrets/password in the home)')
+    .option('--password-file <file>', 'password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else pki/secrets/password in the home)')
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE)')
     .option('--quiet', 'no access log')
     .action(action(async (flags: StartFlags) => runStart(flags)));
