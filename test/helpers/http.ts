@@ -3,7 +3,7 @@ import request, { type Response, type Test } from 'supertest';
 import type { TestCa } from './testCa.js';
 
 /** A GET to a test CA over HTTPS, trusting its root. */
-export function get(ca: TestCa, path: string): Test {
+export function get(ca: Pick<TestCa, 'url' | 'rootPem'>, path: string): Test {
   return request(ca.url).get(path).ca(ca.rootPem);
 }
 
