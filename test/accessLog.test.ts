@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
+import { parseLog, type LogEntry } from './helpers/accessLog.js';
 import { get } from './helpers/http.js';
 import { startTestCa, type TestCa } from './helpers/testCa.js';
 import { eventually } from './helpers/wait.js';
-
-interface LogEntry {
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  clientSubject?: string;
-}
 
 describe('access log', () => {
   let ca: TestCa;
@@ -19,33 +11,30 @@ describe('access log', () => {
   });
   after(async () => ca?.stop());
 
-  /** The log entries for `path` written since entry `from`. */
-  const entriesFor = (from: number, path: string): LogEntry[] =>
-    ca.logLines.slice(from).map((l) => JSON.parse(l) as LogEntry).filter((e) => e.path === path);
+  /** GETs `url` and resolves the log entries written for `path` since. */
+  async function logged(url: string, path: string): Promise<LogEntry[]> {
+    const from = ca.logLines.length;
+    await get(ca, url);
+    return eventually(() => {
+      const found = parseLog(ca.logLines.slice(from)).filter((e) => e.path === path);
+      return found.length ? found : undefined;
+    }, `a log line for ${path}`);
+  }
 
   it('writes one JSON line per request with method, path (no query), status and duration', async () => {
-    const from = ca.logLines.length;
-    await get(ca, '/1.0/provisioners?limit=2');
-    const [entry] = await eventually(() => {
-      const found = entriesFor(from, '/1.0/provisioners');
-      return found.length ? found : undefined;
-    });
+    const entries = await logged('/1.0/provisioners?limit=2', '/1.0/provisioners');
+    assert.equal(entries.length, 1);
+    const [entry] = entries;
     assert.equal(entry.method, 'GET');
     assert.equal(entry.status, 200);
     assert.equal(typeof entry.durationMs, 'number');
     assert.ok(entry.durationMs >= 0);
     assert.ok(!Number.isNaN(Date.parse(entry.time)));
     assert.equal(entry.clientSubject, undefined, 'no client certificate was sent');
-    assert.equal(entriesFor(from, '/1.0/provisioners').length, 1);
   });
 
   it('logs errors with their status', async () => {
-    const from = ca.logLines.length;
-    await get(ca, '/root/00');
-    const [entry] = await eventually(() => {
-      const found = entriesFor(from, '/root/00');
-      return found.length ? found : undefined;
-    });
+    const [entry] = await logged('/root/00', '/root/00');
     assert.equal(entry.status, 404);
   });
 });

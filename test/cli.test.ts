@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toPem } from '../src/pki/pem.js';
-import { fedca } from './helpers/cli.js';
+import { assertOneLine, fedca } from './helpers/cli.js';
 import { openssl } from './helpers/exec.js';
 import { otherRoot } from './helpers/fixtures.js';
 import { tempDir } from './helpers/testCa.js';
@@ -90,7 +90,7 @@ describe('fedca CLI', () => {
         assert.equal(r.status, 1);
         assert.equal(r.stdout, '');
         assert.match(r.stderr, message);
-        assert.equal(r.stderr.trim().split('\n').length, 1);
+        assertOneLine(r.stderr);
       });
     }
   });

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import { readPrivateKey } from '../src/pki/keys.js';
-import { fedca } from './helpers/cli.js';
+import { assertOneLine, fedca } from './helpers/cli.js';
 import { snapshot } from './helpers/files.js';
 import { tempDir } from './helpers/testCa.js';
 
@@ -108,9 +108,7 @@ describe('fedca init', () => {
       const r = await fedca(initArgs(home, ...extra));
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, message);
-      // commander adds a usage hint after an invalid option value; the error itself is one line.
-      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
-      assert.equal(lines.length, 1, r.stderr);
+      assertOneLine(r.stderr);
       assert.equal(existsSync(home), false, `init wrote ${JSON.stringify(snapshot(home))}`);
     });
   }

@@ -4,7 +4,7 @@ import { compactDecrypt, decodeProtectedHeader, type JWK } from 'jose';
 import type { ProvisionerConfig } from '../src/config/caConfig.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
 import { publicOnlyProvisioner } from './helpers/fixtures.js';
-import { assertJsonError, get } from './helpers/http.js';
+import { assertJsonError, assertOk, get } from './helpers/http.js';
 import { startTestCa, type TestCa } from './helpers/testCa.js';
 
 interface ProvisionerJson {
@@ -59,8 +59,7 @@ describe('provisioner endpoints', () => {
   for (const prefix of ['', '/1.0']) {
     it(`GET ${prefix}/provisioners lists every provisioner in step-ca's shape`, async () => {
       const res = await get(ca, `${prefix}/provisioners`);
-      assert.equal(res.status, 200);
-      assert.match(String(res.headers['content-type']), /^application\/json/);
+      assertOk(res);
       const page = res.body as Page;
       assert.equal(page.nextCursor, '');
       assert.deepEqual(page.provisioners.map((p) => p.name).sort(), ['admin', 'ci', 'ops']);
@@ -100,8 +99,7 @@ describe('provisioner endpoints', () => {
       const listed = ((await get(ca, '/provisioners')).body as Page).provisioners.find((p) => p.name === 'admin');
       assert.ok(listed);
       const res = await get(ca, `${prefix}/provisioners/${listed.key.kid}/encrypted-key`);
-      assert.equal(res.status, 200);
-      assert.match(String(res.headers['content-type']), /^application\/json/);
+      assertOk(res);
       const { key } = res.body as { key: string };
       assert.equal(key, listed.encryptedKey);
       const header = decodeProtectedHeader(key);

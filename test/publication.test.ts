@@ -6,7 +6,7 @@ import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers, toPem } from '../src/pki/pem.js';
 import { exec, opensslCertificateCount } from './helpers/exec.js';
 import { otherRoot } from './helpers/fixtures.js';
-import { assertJsonError, get } from './helpers/http.js';
+import { assertJsonError, assertOk, get } from './helpers/http.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -46,61 +46,52 @@ describe('publication endpoints (roots, federation, intermediates)', () => {
     describe(`at ${prefix || '/'}`, () => {
       it('GET /health answers {"status":"ok"}', async () => {
         const res = await get(ca, `${prefix}/health`);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/json/);
+        assertOk(res);
         assert.deepEqual(res.body, { status: 'ok' });
       });
 
       it('GET /version answers the package version and no client authentication', async () => {
         const res = await get(ca, `${prefix}/version`);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/json/);
+        assertOk(res);
         assert.deepEqual(res.body, { version: PACKAGE_VERSION, requireClientAuthentication: false });
       });
 
       it('GET /roots lists the own root only', async () => {
         const res = await get(ca, `${prefix}/roots`);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/json/);
+        assertOk(res);
         assert.deepEqual(res.body, { crts: [toPem(ownRoot)] });
       });
 
       it('GET /roots.pem is the own root as a PEM file', async () => {
         const res = await get(ca, `${prefix}/roots.pem`).buffer(true);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/x-pem-file/);
+        assertOk(res, 'application/x-pem-file');
         assert.deepEqual(pemDers(res.text), [ownRoot]);
       });
 
       it('GET /federation lists the own root first, then each federated root once', async () => {
         const res = await get(ca, `${prefix}/federation`);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/json/);
+        assertOk(res);
         assert.deepEqual(res.body, { crts: [ownRoot, federatedA, federatedB].map((d) => toPem(d)) });
       });
 
       it('GET /federation.pem is the same bundle as PEM', async () => {
         const res = await get(ca, `${prefix}/federation.pem`).buffer(true);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/x-pem-file/);
+        assertOk(res, 'application/x-pem-file');
         assert.deepEqual(pemDers(res.text), [ownRoot, federatedA, federatedB]);
       });
 
       it('GET /intermediates and /intermediates.pem give the issuing intermediate', async () => {
         const json = await get(ca, `${prefix}/intermediates`);
-        assert.equal(json.status, 200);
-        assert.match(String(json.headers['content-type']), /^application\/json/);
+        assertOk(json);
         assert.deepEqual(json.body, { crts: [intermediatePem] });
         const pem = await get(ca, `${prefix}/intermediates.pem`).buffer(true);
-        assert.equal(pem.status, 200);
-        assert.match(String(pem.headers['content-type']), /^application\/x-pem-file/);
+        assertOk(pem, 'application/x-pem-file');
         assert.equal(pem.text, intermediatePem);
       });
 
       it('GET /root/{sha} finds the own root by its fingerprint in upper case with colons', async () => {
         const res = await get(ca, `${prefix}/root/${colonUpper(ca.rootFingerprint)}`);
-        assert.equal(res.status, 200);
-        assert.match(String(res.headers['content-type']), /^application\/json/);
+        assertOk(res);
         assert.deepEqual(res.body, { ca: ca.rootPem });
       });
 

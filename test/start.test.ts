@@ -2,18 +2,12 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toPem } from '../src/pki/pem.js';
-import { fedca, startFedca, type RunningCa } from './helpers/cli.js';
+import { parseLog } from './helpers/accessLog.js';
+import { assertOneLine, fedca, startFedca, type RunningCa } from './helpers/cli.js';
 import { otherRoot } from './helpers/fixtures.js';
 import { get } from './helpers/http.js';
 import { editConfig, initTestHome, tempDir, type TestHome } from './helpers/testCa.js';
 import { eventually } from './helpers/wait.js';
-
-interface LogEntry {
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-}
 
 /** The test CA as `get` wants it: its URL and root. */
 const target = (ca: RunningCa, home: string): { url: string; rootPem: string } => ({ url: ca.url, rootPem: readFileSync(join(home, 'pki/root_ca.crt'), 'utf8') });
@@ -56,7 +50,7 @@ describe('fedca start', () => {
     assert.equal(res.status, 200);
     assert.equal(await ca.stop('SIGTERM'), 0);
     assert.match(ca.stderr(), /SIGTERM/);
-    const entries = ca.stdout().trim().split('\n').map((l) => JSON.parse(l) as LogEntry);
+    const entries = parseLog(ca.stdout().split('\n'));
     const health = entries.find((e) => e.path === '/health');
     assert.ok(health, ca.stdout());
     assert.equal(health.method, 'GET');
@@ -163,7 +157,7 @@ describe('fedca start', () => {
         const r = await fedca(args);
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, message);
-        assert.equal(r.stderr.trim().split('\n').length, 1, `more than one line:\n${r.stderr}`);
+        assertOneLine(r.stderr);
         assert.equal(r.stdout, '');
         assert.equal(existsSync(join(home, 'db')), false, 'db/ was created');
       });
@@ -177,7 +171,7 @@ describe('fedca start', () => {
     const r = await fedca(['start', '--home', home, '--password-file', wrong]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /cannot decrypt the private key \(wrong password\?\)/);
-    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assertOneLine(r.stderr);
     assert.ok(!r.stderr.includes('not the password'), 'the password is echoed');
     assert.equal(existsSync(join(home, 'db')), false);
   });

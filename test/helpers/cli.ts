@@ -1,4 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv, exec, type ExecOptions, type ExecResult } from './exec.js';
 
@@ -10,9 +12,18 @@ export function fedca(args: readonly string[], env?: ExecOptions['env']): Promis
   return exec(process.execPath, [CLI, ...args], { env });
 }
 
+/**
+ * Asserts that a failed command explained itself in exactly one line on stderr
+ * (commander's "(run with --help for usage)" hint after a bad option value aside).
+ */
+export function assertOneLine(stderr: string): void {
+  const lines = stderr.trim().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('(run with --help'));
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
+}
+
 /** A `fedca start` child process that has started serving. */
 export interface RunningCa {
-  readonly child: ChildProcessWithoutNullStreams;
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
   readonly port: number;
   /** The URL the CA printed ("https://NAME:PORT"). */
   readonly url: string;
@@ -32,8 +43,7 @@ const FINGERPRINT = /root fingerprint: ([0-9a-f]{64})/;
  * fingerprint; rejects (with its stderr) if it exits before that.
  */
 export function startFedca(args: readonly string[], env?: ExecOptions['env']): Promise<RunningCa> {
-  const child = spawn(process.execPath, [CLI, 'start', ...args], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end();
+  const child = spawn(process.execPath, [CLI, 'start', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));

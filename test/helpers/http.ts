@@ -12,6 +12,12 @@ export function post(ca: TestCa, path: string, body: string, contentType = 'appl
   return request(ca.url).post(path).ca(ca.rootPem).set('content-type', contentType).send(body);
 }
 
+/** Asserts a 200 answer of the given content type (JSON by default). */
+export function assertOk(res: Response, contentType: 'application/json' | 'application/x-pem-file' = 'application/json'): void {
+  assert.equal(res.status, 200, res.text);
+  assert.match(String(res.headers['content-type']), new RegExp(`^${contentType}`));
+}
+
 /** Asserts api.md's error shape: the status, JSON, `{"status","message"}` and nothing else. */
 export function assertJsonError(res: Response, status: number, message?: RegExp): void {
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
