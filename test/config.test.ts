@@ -80,7 +80,7 @@ describe('config', () => {
       ['an unknown db type', (raw) => (raw.db = { type: 'mysql', dataSource: 'x' }), /^db\.type: unsupported database type "mysql"/],
       ['a db without dataSource', (raw) => (raw.db = { type: 'sqlite' }), /^db\.dataSource: is required$/],
       ['authority not an object', (raw) => (raw.authority = []), /^authority: must be an object$/],
-      ['provisioners not a list', (raw) => (authorityOf(raw).provisioners = {} as never), /^authority\.provisioners: must be a list$/],
+      ['provisioners not a list', (raw) => ((raw.authority as Record<string, unknown>).provisioners = {}), /^authority\.provisioners: must be a list$/],
       ['a bad duration', (raw) => (authorityOf(raw).claims.maxTLSCertDuration = '1d'), /^authority\.claims\.maxTLSCertDuration: must be a positive duration/],
       ['a zero duration', (raw) => (authorityOf(raw).claims.minTLSCertDuration = '0s'), /^authority\.claims\.minTLSCertDuration: must be a positive duration/],
       ['min over max', (raw) => (authorityOf(raw).claims.minTLSCertDuration = '25h'), /^authority\.claims\.minTLSCertDuration: is longer than maxTLSCertDuration$/],

@@ -12,7 +12,7 @@ import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Colon-separated upper-case hex, as `openssl x509 -fingerprint` prints it. */
-const colonUpper = (hex: string): string => hex.toUpperCase().match(/../g)!.join(':');
+const colonUpper = (hex: string): string => (hex.toUpperCase().match(/../g) ?? []).join(':');
 
 describe('publication endpoints (roots, federation, intermediates)', () => {
   let ca: TestCa;
@@ -96,7 +96,7 @@ describe('publication endpoints (roots, federation, intermediates)', () => {
       });
 
       it('GET /root/{sha} finds a federated root too (dashes ignored)', async () => {
-        const sha = fingerprint(federatedB).match(/.{8}/g)!.join('-');
+        const sha = (fingerprint(federatedB).match(/.{8}/g) ?? []).join('-');
         const res = await get(ca, `${prefix}/root/${sha}`);
         assert.equal(res.status, 200);
         assert.deepEqual(res.body, { ca: toPem(federatedB) });
