@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { children, contents, readRoot } from '../src/pki/der.js';
-import { basicConstraints, classifySans, extension, ipBytes, keyUsage } from '../src/pki/extensions.js';
+import { basicConstraints, classifySans, extension, keyUsage } from '../src/pki/extensions.js';
+import { ipBytes } from '../src/pki/ip.js';
 import { createIssuer } from '../src/pki/issuer.js';
 import { generateKey, spkiDer } from '../src/pki/keys.js';
 import { issueLeaf, issueRoot } from '../src/pki/profiles.js';

@@ -5,6 +5,9 @@ import { accessLog, type LogSink } from './accessLog.js';
 import { errorHandler, notFound } from './errors.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
+import { signRoutes } from './sign.js';
+import { lifecycleRoutes } from './lifecycle.js';
+import { crlRoutes } from './crl.js';
 
 export interface AppOptions {
   /** Access-log sink; none means no access log. */
@@ -28,6 +31,9 @@ export function createApp(authority: Authority, options: AppOptions = {}): Expre
   });
   api.use(publicationRoutes(authority));
   api.use(provisionerRoutes(authority));
+  api.use(signRoutes(authority));
+  api.use(lifecycleRoutes(authority));
+  api.use(crlRoutes(authority));
 
   app.use('/1.0', api);
   app.use(api);

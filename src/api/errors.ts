@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AuthorityError } from '../authority/errors.js';
+import { AuthorityError } from '../errors.js';
 
 /** Writes api.md's JSON error: `{"status": code, "message": text}`. */
 export function writeError(res: Response, status: number, message: string): void {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Authority } from '../authority/authority.js';
-import { BadRequest } from '../authority/errors.js';
+import { BadRequest } from '../errors.js';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;

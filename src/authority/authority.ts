@@ -2,12 +2,25 @@ import { X509Certificate } from 'node:crypto';
 import { classifySans } from '../pki/extensions.js';
 import { fingerprint, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
+import { normaliseFingerprint } from '../pki/fingerprint.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/profiles.js';
 import { OID } from '../pki/oids.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import type { Store } from '../store/store.js';
-import { NotFound } from './errors.js';
+import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
+import { parseCertificate, type ParsedCertificate } from '../pki/certificate.js';
+import { crlDistributionPoint, readProvisionerExtension } from '../pki/extensions.js';
+import { reissue as reissueCertificate } from '../pki/reissue.js';
+import type { Claims } from '../provisioners/claims.js';
+import { extensionModifier, publicKeyValidator } from '../provisioners/signOptions.js';
+import type { UsedToken } from '../store/store.js';
+import { CrlPublisher } from './crlPublisher.js';
+import { verifyOwnCertificate } from './ownCertificate.js';
+import { verifyRenewToken } from './renewToken.js';
+import { CsrError, parseCsrPem, verifyCsr, type ParsedCsr, type PublicKeyInfo } from '../pki/csr.js';
+import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
+import { applySignOptions } from '../provisioners/signOptions.js';
 
 /** What an authority is made of; `loadAuthority` builds it from a home. */
 export interface AuthorityParts {
@@ -16,6 +29,34 @@ export interface AuthorityParts {
   readonly intermediate: Issuer;
   readonly provisioners: readonly Provisioner[];
   readonly store: Store;
+  /** Names the CA answers on; token audiences must name one. */
+  readonly dnsNames: readonly string[];
+  /** Claims for certificates that name no provisioner (imported ones, say). */
+  readonly defaultClaims: Claims;
+  readonly crl: { readonly enabled: boolean; readonly validityMs: number };
+}
+
+/** A revocation request (api.md POST /revoke) and what authenticates it. */
+export interface RevokeRequest {
+  readonly serial: string;
+  readonly reasonCode: number;
+  readonly reason: string;
+  /** A revoke token … */
+  readonly ott?: string;
+  /** … or the client certificate of the certificate being revoked (mTLS). */
+  readonly clientCertificate?: Buffer;
+}
+
+/** What a sign request carries besides the CSR and token. */
+export interface SignOptions {
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+}
+
+/** An issued certificate and the chain to send with it (leaf first). */
+export interface SignResult {
+  readonly certificate: Buffer;
+  readonly chain: readonly Buffer[];
 }
 
 /** One page of provisioners and the cursor of the next page ("" when done). */
@@ -33,9 +74,9 @@ export interface KeyAndChain {
 }
 
 const SERVER_BACKDATE_MS = 60 * 1000;
+/** Renewed certificates are backdated like new ones. */
+const RENEW_BACKDATE_MS = 60 * 1000;
 
-/** Normalises a fingerprint as api.md allows it: hex, any case, `-` and `:` ignored. */
-export const normaliseFingerprint = (text: string): string => text.replace(/[-:]/g, '').toLowerCase();
 
 /**
  * The certificate authority: knows nothing of HTTP. Publishes its roots,
@@ -49,11 +90,20 @@ export class Authority {
   private byFingerprint = new Map<string, Buffer>();
   private readonly provisionerList: readonly Provisioner[];
   private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
+  private readonly dnsNames: readonly string[];
+  private rootFingerprints: ReadonlySet<string>;
+  private readonly defaultClaims: Claims;
+  private readonly crlPublisher?: CrlPublisher;
+  private crlUrl?: string;
 
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
     this.intermediate = parts.intermediate;
     this.rootDers = parts.roots;
+    this.rootFingerprints = new Set(parts.roots.map(fingerprint));
+    this.dnsNames = parts.dnsNames;
+    this.defaultClaims = parts.defaultClaims;
+    if (parts.crl.enabled) this.crlPublisher = new CrlPublisher(parts.store, parts.intermediate, parts.crl.validityMs);
     this.federatedDers = [];
     this.setFederatedRoots(parts.federatedRoots);
     this.provisionerList = [...parts.provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -110,6 +160,184 @@ export class Authority {
     const key = this.provisionersByKid.get(kid)?.encryptedKey;
     if (!key) throw new NotFound(`provisioner with kid "${kid}" not found or has no encrypted key`);
     return key;
+  }
+
+  /** The provisioner a token names by its key id; Unauthorized when none does. */
+  private provisionerFor(token: DecodedJws): Provisioner {
+    const provisioner = token.header.kid === undefined ? undefined : this.provisionersByKid.get(token.header.kid);
+    if (!provisioner) throw new Unauthorized('invalid token: no provisioner has its key id (kid)');
+    return provisioner;
+  }
+
+  /**
+   * Signs a CSR authorised by a one-time token (api.md POST /sign). The token is
+   * burned only once everything else has passed, in the same transaction that
+   * stores the certificate, before it is returned.
+   */
+  async sign(csrPem: string, ott: string, options: SignOptions = {}, now = new Date()): Promise<SignResult> {
+    let csr: ParsedCsr;
+    let publicKey: PublicKeyInfo;
+    try {
+      csr = parseCsrPem(csrPem);
+      publicKey = verifyCsr(csr);
+    } catch (err) {
+      if (err instanceof CsrError) throw new BadRequest(err.message);
+      throw err;
+    }
+    const token = decodeJws(ott);
+    const provisioner = this.provisionerFor(token);
+    const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
+    const signOptions = this.crlUrl ? [...authorization.options, extensionModifier(crlDistributionPoint(this.crlUrl))] : authorization.options;
+    const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
+    const serial = randomSerial();
+    const der = issueLeaf(
+      {
+        commonName: draft.commonName,
+        sans: draft.sans,
+        publicKey: csr.publicKey,
+        notBefore: draft.notBefore,
+        notAfter: draft.notAfter,
+        extraExtensions: draft.extraExtensions,
+        extKeyUsages: draft.extKeyUsages,
+        rsaKey: publicKey.kty === 'RSA',
+      },
+      this.intermediate,
+      serial,
+    );
+    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name };
+    // Signing first costs one wasted signature on a replay, and buys a single transaction.
+    if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
+      throw new Unauthorized('token already used');
+    }
+    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+  }
+
+  /** Where issued certificates point for the CRL, once the server knows its port. */
+  setPublicUrl(baseUrl: string): void {
+    if (this.crlPublisher) this.crlUrl = `${baseUrl}/1.0/crl`;
+  }
+
+  /** The claims that govern a certificate: its provisioner's, by the provisioner extension. */
+  private claimsFor(cert: ParsedCertificate): Claims {
+    const ext = cert.extensions.find((e) => e.id === OID.stepProvisioner);
+    if (!ext) return this.defaultClaims;
+    let ref;
+    try {
+      ref = readProvisionerExtension(ext.value);
+    } catch {
+      throw new Unauthorized('certificate has a malformed provisioner extension');
+    }
+    const provisioner = this.provisionerList.find((p) => p.name === ref.name && (ref.credentialId === '' || p.kid === undefined || p.kid === ref.credentialId));
+    if (!provisioner) throw new Unauthorized(`the provisioner "${ref.name}" of this certificate no longer exists`);
+    return provisioner.claims;
+  }
+
+  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled. */
+  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<void> {
+    if (await this.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
+    const claims = this.claimsFor(cert);
+    if (claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
+    if (now > cert.notAfter && !claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
+  }
+
+  /** Issues the successor of `old` for `publicKey`, stored before it is returned (with `token` burned in the same step). */
+  private async reissue(old: ParsedCertificate, publicKey: Buffer, now: Date, token?: UsedToken): Promise<SignResult> {
+    const serial = randomSerial();
+    const der = reissueCertificate(old, publicKey, this.intermediate, now, RENEW_BACKDATE_MS, serial);
+    const parsed = parseCertificate(der);
+    const commonName = new X509Certificate(der).subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+    const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);
+    const record = {
+      serial: serialDecimal(serial),
+      der,
+      commonName,
+      notBefore: parsed.notBefore,
+      notAfter: parsed.notAfter,
+      provisioner: ext ? readProvisionerExtension(ext.value).name : '',
+    };
+    if (token) {
+      if (!(await this.store.recordIssuance(token, record))) throw new Unauthorized('token already used');
+    } else {
+      await this.store.storeCertificate(record);
+    }
+    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+  }
+
+  /** Renews the client certificate presented over mTLS (api.md POST /renew). */
+  async renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
+    if (!clientCertificate) throw new Unauthorized('renewal needs a client certificate (mTLS) or a renew token');
+    const cert = verifyOwnCertificate(clientCertificate, this.intermediate);
+    await this.checkRenewable(cert, now);
+    return this.reissue(cert, cert.publicKey, now);
+  }
+
+  /** Renews the certificate a renew token (Authorization: Bearer) carries and proves possession of. */
+  async renewWithToken(token: string, now = new Date()): Promise<SignResult> {
+    const grant = verifyRenewToken(token, this.intermediate, this.dnsNames, now);
+    await this.checkRenewable(grant.certificate, now);
+    return this.reissue(grant.certificate, grant.certificate.publicKey, now, grant.token);
+  }
+
+  /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */
+  async rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
+    if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
+    const cert = verifyOwnCertificate(clientCertificate, this.intermediate);
+    await this.checkRenewable(cert, now);
+    let csr: ParsedCsr;
+    let publicKey: PublicKeyInfo;
+    try {
+      csr = parseCsrPem(csrPem);
+      publicKey = verifyCsr(csr);
+    } catch (err) {
+      if (err instanceof CsrError) throw new BadRequest(err.message);
+      throw err;
+    }
+    applySignOptions([publicKeyValidator()], { csr, publicKey, now });
+    return this.reissue(cert, csr.publicKey, now);
+  }
+
+  /**
+   * Revokes a certificate of this CA (passive: recorded, refused at renewal, listed
+   * on the CRL). Authorised by a revoke token naming the serial, or by the
+   * certificate itself over mTLS.
+   */
+  async revoke(request: RevokeRequest, now = new Date()): Promise<void> {
+    if (!/^\d+$/.test(request.serial)) throw new BadRequest('serial must be a decimal number');
+    const serial = BigInt(request.serial).toString(10);
+    if (!Number.isInteger(request.reasonCode) || request.reasonCode < 0 || request.reasonCode > 10 || request.reasonCode === 7) {
+      throw new BadRequest('reasonCode must be an RFC 5280 CRLReason: 0-6 or 8-10');
+    }
+    let token: UsedToken | undefined;
+    let provisioner = '';
+    if (request.ott) {
+      const jws = decodeJws(request.ott);
+      const p = this.provisionerFor(jws);
+      const grant = p.authorizeRevoke(jws, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
+      if (grant.serial !== serial && grant.serial !== request.serial) throw new Unauthorized('revoke token subject (sub) is not the serial to revoke');
+      token = { id: grant.tokenId, expiresAt: grant.tokenExpiresAt };
+      provisioner = p.name;
+    } else if (request.clientCertificate) {
+      const cert = verifyOwnCertificate(request.clientCertificate, this.intermediate);
+      if (cert.serial.toString(10) !== serial) throw new Forbidden('a certificate can only revoke itself');
+    } else {
+      throw new Unauthorized('revocation needs a revoke token (ott) or the certificate itself (mTLS)');
+    }
+    const issued = await this.store.certificate(serial);
+    if (!issued) throw new NotFound(`no certificate with serial ${serial} was issued by this CA`);
+    const outcome = await this.store.revoke({ serial, reasonCode: request.reasonCode, reason: request.reason, revokedAt: now, notAfter: issued.notAfter, provisioner }, token);
+    if (outcome === 'already-revoked') throw new BadRequest(`certificate with serial ${serial} is already revoked`);
+    if (outcome === 'token-used') throw new Unauthorized('token already used');
+  }
+
+  /** The CRL (DER); NotFound when the CA publishes none (crl.enabled false). */
+  async crl(now = new Date()): Promise<Buffer> {
+    if (!this.crlPublisher) throw new NotFound('this CA publishes no CRL (crl.enabled is false)');
+    return this.crlPublisher.current(now);
+  }
+
+  /** Forgets used-token ids whose tokens have expired anyway; resolves how many. */
+  async pruneUsedTokens(now = new Date()): Promise<number> {
+    return this.store.pruneUsedTokens(now);
   }
 
   /** Issues the CA's own TLS server certificate for `dnsNames`, with a fresh key. */

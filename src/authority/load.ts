@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { CaConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
+import { parseDuration } from '../config/duration.js';
 import { ConfigError } from '../config/load.js';
+import { mergeClaims } from '../provisioners/claims.js';
 import { createIssuer } from '../pki/issuer.js';
 import { readPrivateKey } from '../pki/keys.js';
 import { pemDers } from '../pki/pem.js';
@@ -34,6 +36,8 @@ export function readCertificateFile(home: string, path: string, key: string): Bu
 export function readFederatedRoots(home: string, config: CaConfig): Buffer[] {
   return config.federatedRoots.flatMap((path, i) => readCertificateFile(home, path, `federatedRoots[${i}]`));
 }
+
+const DAY_MS = 24 * 3_600_000;
 
 /** Thrown when the CA key cannot be decrypted with the password given. */
 export class PasswordError extends Error {
@@ -67,7 +71,22 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
     return x509.checkIssued(r) && x509.verify(r.publicKey);
   });
   if (!anchored) throw new ConfigError(`crt: ${inHome(home, config.crt)} is not issued by any certificate in root`);
-  const provisioners = config.authority.provisioners.map(provisionerFromConfig);
+  const provisioners = config.authority.provisioners.map((p, i) => {
+    try {
+      return provisionerFromConfig(p, config.authority.claims);
+    } catch (err) {
+      throw new ConfigError(`authority.provisioners[${i}].key: not a usable public key (${(err as Error).message})`);
+    }
+  });
   const store = await openStore(config.db, home);
-  return new Authority({ roots, federatedRoots, intermediate, provisioners, store });
+  return new Authority({
+    roots,
+    federatedRoots,
+    intermediate,
+    provisioners,
+    store,
+    dnsNames: config.dnsNames,
+    defaultClaims: mergeClaims(config.authority.claims, undefined),
+    crl: { enabled: config.crl.enabled, validityMs: parseDuration(config.crl.cacheDuration ?? '24h') ?? DAY_MS },
+  });
 }

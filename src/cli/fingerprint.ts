@@ -1,18 +1,13 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fingerprint } from '../pki/issuer.js';
 import { pemDers } from '../pki/pem.js';
 import { action, CliError } from './fail.js';
+import { readInputFile } from './inputFile.js';
 
 /** The SHA-256 fingerprint of the first certificate in a PEM or DER file. */
 export function fileFingerprint(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new CliError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 1);
-  }
+  const bytes = readInputFile(file);
   const text = bytes.toString('latin1');
   const der = text.includes('-----BEGIN') ? pemDers(text)[0] : bytes[0] === 0x30 ? bytes : undefined;
   try {

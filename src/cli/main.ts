@@ -1,20 +1,28 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../config/version.js';
+import { registerBootstrap } from './bootstrap.js';
+import { registerCertificate } from './certificate.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
+import { registerInspect } from './inspect.js';
 import { registerStart } from './start.js';
+import { registerToken } from './token.js';
 
 const program = new Command();
 program
   .name('fedca')
   .description('fedca: a federated private certificate authority (step-ca wire-compatible)')
-  .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
-program.configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'fedca: ')) });
+  .version(VERSION);
+// Usage errors are one line, like every other error: "fedca: unknown option '--x' (see --help)".
+program.configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/^error: /, 'fedca: ')} (see --help)\n`) });
 
 registerInit(program);
 registerStart(program);
 registerFingerprint(program);
+registerBootstrap(program);
+registerToken(program);
+registerCertificate(program);
+registerInspect(program);
 
 await program.parseAsync(process.argv);

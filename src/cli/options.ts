@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from 'commander';
-import type { KeyType } from '../pki/keys.js';
+import { parseDuration } from '../config/duration.js';
+import type { KeySpec, KeyType } from '../pki/keys.js';
+
+type Curve = NonNullable<KeySpec['curve']>;
 
 /** Parses a comma-separated list option ("a,b"), dropping blanks. */
 export function commaList(value: string): string[] {
@@ -11,4 +14,41 @@ export function keyType(value: string): KeyType {
   const v = value.toUpperCase();
   if (v !== 'EC' && v !== 'RSA' && v !== 'OKP') throw new InvalidArgumentError('must be EC, RSA or OKP');
   return v;
+}
+
+/** Accumulates a repeatable option (`--san a --san b`) into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Parses a positive integer option such as `--size`. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** Parses `--curve`. */
+export function ecCurve(value: string): Curve {
+  const v = value.toUpperCase();
+  if (v !== 'P-256' && v !== 'P-384' && v !== 'P-521') throw new InvalidArgumentError('must be P-256, P-384 or P-521');
+  return v;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses a time option as api.md's sign request takes it: an RFC 3339 time or
+ * a Go duration relative to now ("1h30m"). Returns the text unchanged.
+ */
+export function timeOrDuration(value: string): string {
+  if (parseDuration(value) !== undefined) return value;
+  if (RFC3339.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw new InvalidArgumentError('must be an RFC 3339 time (2025-01-02T15:04:05Z) or a duration (5m, 1h30m)');
+}
+
+/** The moment a `timeOrDuration` value names, relative to `now` for a duration. */
+export function timeOf(value: string, now = new Date()): Date {
+  const ms = parseDuration(value);
+  return ms !== undefined ? new Date(now.getTime() + ms) : new Date(value);
 }

@@ -1,15 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { CliError } from './fail.js';
+import { readInputFile } from './inputFile.js';
 
 /** Reads a password file; one trailing newline (or CRLF) is not part of the password. */
 export function readPasswordFile(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read the password file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const password = text.replace(/\r?\n$/, '');
+  const password = readInputFile(file, 'the password file', 2).toString('utf8').replace(/\r?\n$/, '');
   if (password === '') throw new CliError(`the password file ${file} is empty`);
   return password;
 }

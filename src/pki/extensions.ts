@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { boolean, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readRoot, children, sequence, tlv, Tag } from './der.js';
+import { boolean, children, contents, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readInteger, readRoot, sequence, tlv, Tag } from './der.js';
+import { ipBytes } from './ip.js';
 import { OID } from './oids.js';
 
 /** Encodes one Extension (RFC 5280 §4.1): extnID, critical (only when true), extnValue. */
@@ -64,27 +65,6 @@ export function classifySans(names: readonly string[]): SubjectAltNames {
   return out;
 }
 
-/** The bytes of an IPv4 or IPv6 address, as iPAddress GeneralName holds them. */
-export function ipBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
-  const [head, tail = ''] = ip.includes('::') ? ip.split('::') : [ip, undefined as unknown as string];
-  const groups = (s: string): string[] => (s ? s.split(':') : []);
-  let h = groups(head);
-  let t = ip.includes('::') ? groups(tail) : [];
-  const last = (t.length ? t : h).at(-1) ?? '';
-  const v4 = last.includes('.') ? Buffer.from(last.split('.').map(Number)) : undefined;
-  if (v4) {
-    const hex = [((v4[0] << 8) | v4[1]).toString(16), ((v4[2] << 8) | v4[3]).toString(16)];
-    if (t.length) t = [...t.slice(0, -1), ...hex];
-    else h = [...h.slice(0, -1), ...hex];
-  }
-  const zeros = ip.includes('::') ? 8 - h.length - t.length : 0;
-  const all = [...h, ...Array<string>(zeros).fill('0'), ...t];
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
-
 /** subjectAltName; critical when the subject is empty, as RFC 5280 §4.2.1.6 requires. */
 export function subjectAltName(sans: SubjectAltNames, critical = false): Buffer {
   const names = [
@@ -128,3 +108,20 @@ export function provisionerExtension(type: number, name: string, credentialId: s
   return extension(OID.stepProvisioner, sequence(integer(type), octetString(Buffer.from(name, 'utf8')), octetString(Buffer.from(credentialId, 'utf8'))));
 }
 
+
+/** What step-ca's provisioner extension says: the type code, name and credential (key) id. */
+export interface ProvisionerReference {
+  readonly type: number;
+  readonly name: string;
+  readonly credentialId: string;
+}
+
+/** Reads a provisioner extension's value (the extnValue contents). Throws DerError when malformed. */
+export function readProvisionerExtension(value: Buffer): ProvisionerReference {
+  const [type, name, credential] = children(value, readRoot(value));
+  return {
+    type: Number(readInteger(value, type)),
+    name: contents(value, name).toString('utf8'),
+    credentialId: credential ? contents(value, credential).toString('utf8') : '',
+  };
+}

@@ -9,6 +9,8 @@ export interface Issuer {
   /** The subject key identifier of the CA key, used as the AKI of what it issues. */
   readonly keyId: Buffer;
   readonly signer: Signer;
+  /** The CA's public key, to check what it issued. */
+  readonly publicKey: KeyObject;
 }
 
 /** Pairs a CA certificate with its key; throws when the key does not match the certificate. */
@@ -16,7 +18,7 @@ export function createIssuer(certificateDer: Buffer, key: KeyObject): Issuer {
   const x509 = new X509Certificate(certificateDer);
   if (!x509.checkPrivateKey(key)) throw new Error('the private key does not match the certificate');
   const certificate = parseCertificate(certificateDer);
-  return { certificate, keyId: keyIdentifier(certificate.publicKey), signer: createSigner(key) };
+  return { certificate, keyId: keyIdentifier(certificate.publicKey), signer: createSigner(key), publicKey: x509.publicKey };
 }
 
 /** A fresh positive serial of 128 random bits (RFC 5280 allows up to 20 octets). */

@@ -1,5 +1,27 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { ProvisionerConfig } from '../config/caConfig.js';
-import type { Provisioner, ProvisionerInfo } from './provisioner.js';
+import { Unauthorized } from '../errors.js';
+import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
+import type { Claims } from './claims.js';
+import type { DecodedJws } from './jws.js';
+import { verifyJws } from './jws.js';
+import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RevokeAuthorization } from './provisioner.js';
+import {
+  commonNameValidator,
+  durationValidator,
+  extensionModifier,
+  publicKeyValidator,
+  sansValidator,
+  subjectModifier,
+  validityModifier,
+  type SignOption,
+} from './signOptions.js';
+import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
+
+/** notBefore is moved back this much, so a client with a slow clock can use the certificate at once. */
+const BACKDATE_MS = 60_000;
+const SIGN_PATHS = ['/1.0/sign', '/sign'];
+const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
 
 /** A JWK provisioner: tokens are JWTs signed by its key (api.md "One-time tokens"). */
 export class JwkProvisioner implements Provisioner {
@@ -8,16 +30,61 @@ export class JwkProvisioner implements Provisioner {
   readonly id: string;
   readonly kid: string;
   readonly encryptedKey?: string;
+  private readonly key: KeyObject;
+  private readonly extension: Buffer;
 
-  constructor(private readonly config: ProvisionerConfig) {
+  /** Throws when the configured key is not a usable public JWK. */
+  constructor(
+    private readonly config: ProvisionerConfig,
+    readonly claims: Claims,
+  ) {
     this.name = config.name;
     this.kid = config.key.kid;
     this.id = `${config.name}:${config.key.kid}`;
     this.encryptedKey = config.encryptedKey;
+    this.key = createPublicKey({ key: { ...config.key } as JsonWebKey, format: 'jwk' });
+    this.extension = provisionerExtension(ProvisionerTypeCode.JWK, this.name, this.kid);
   }
 
   info(): ProvisionerInfo {
     const { type, name, key, encryptedKey, claims, options } = this.config;
     return { type, name, key, ...(encryptedKey ? { encryptedKey } : {}), ...(claims ? { claims } : {}), ...(options ? { options } : {}) };
+  }
+
+  /** The checks every token of this provisioner passes: signature, times, iss, aud, sha. */
+  private verifyToken(token: DecodedJws, context: AuthorizeContext, paths: readonly string[], endpoint: string): TokenClaims {
+    if (!verifyJws(token, this.key)) throw new Unauthorized('invalid token: signature verification failed');
+    const claims = checkRegisteredClaims(token.claims, context.now);
+    if (claims.iss !== this.name) throw new Unauthorized('invalid token: issuer (iss) does not name the provisioner');
+    if (!audienceMatches(claims.aud, context.dnsNames, paths)) throw new Unauthorized(`invalid token: audience (aud) is not this CA's ${endpoint} endpoint`);
+    const sha = claims.raw.sha;
+    if (sha !== undefined && (typeof sha !== 'string' || !context.rootFingerprints.has(sha.toLowerCase()))) {
+      throw new Unauthorized('invalid token: sha does not match a root of this CA');
+    }
+    return claims;
+  }
+
+  authorizeRevoke(token: DecodedJws, context: AuthorizeContext): RevokeAuthorization {
+    const claims = this.verifyToken(token, context, REVOKE_PATHS, 'revoke');
+    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, serial: claims.sub };
+  }
+
+  authorizeSign(token: DecodedJws, context: AuthorizeContext): Authorization {
+    const claims = this.verifyToken(token, context, SIGN_PATHS, 'sign');
+    const sansClaim = claims.raw.sans;
+    if (sansClaim !== undefined && (!Array.isArray(sansClaim) || sansClaim.some((s) => typeof s !== 'string' || s === ''))) {
+      throw new Unauthorized('invalid token: sans must be a list of names');
+    }
+    const sans = sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]);
+    const options: SignOption[] = [
+      subjectModifier(claims.sub, sans),
+      validityModifier(this.claims.defaultTLSCertDurationMs, BACKDATE_MS),
+      extensionModifier(this.extension),
+      commonNameValidator(claims.sub),
+      sansValidator(sans),
+      publicKeyValidator(),
+      durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
+    ];
+    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
   }
 }

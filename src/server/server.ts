@@ -21,6 +21,8 @@ export interface ServerOptions {
 const DAY_MS = 24 * 3600 * 1000;
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
+/** Used-token ids of expired tokens are forgotten this often. */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * The CA's HTTPS server: TLS 1.2/1.3, asks for (never requires) a client
@@ -29,7 +31,9 @@ const DRAIN_MS = 10_000;
 export class CaServer {
   private server?: Server;
   private renewTimer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
+  private issuedAt = 0;
 
   constructor(
     private readonly authority: Authority,
@@ -41,16 +45,16 @@ export class CaServer {
   }
 
   private async issue(): Promise<KeyAndChain> {
+    this.issuedAt = Date.now();
     return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
   }
 
-  /** Schedules the next renewal at 2/3 of the current certificate's lifetime. */
+  /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
   private scheduleRenewal(): void {
     const cert = this.current;
     if (!cert) return;
-    const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
-    const at = cert.notBefore.getTime() + (lifetime * 2) / 3;
-    this.renewTimer = setTimeout(() => void this.renew(), Math.max(1000, at - Date.now()));
+    const at = this.issuedAt + ((cert.notAfter.getTime() - this.issuedAt) * 2) / 3;
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(500, at - Date.now()));
     this.renewTimer.unref();
   }
 
@@ -83,8 +87,15 @@ export class CaServer {
         resolve();
       });
     });
+    const boundPort = (server.address() as AddressInfo).port;
+    const name = this.options.dnsNames[0];
+    this.authority.setPublicUrl(`https://${name.includes(':') ? `[${name}]` : name}:${boundPort}`);
     this.scheduleRenewal();
-    return (server.address() as AddressInfo).port;
+    this.pruneTimer = setInterval(() => {
+      this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+    return boundPort;
   }
 
   /** The certificate chain the server presents now. */
@@ -95,6 +106,7 @@ export class CaServer {
   /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
   async stop(): Promise<void> {
     clearTimeout(this.renewTimer);
+    clearInterval(this.pruneTimer);
     const server = this.server;
     if (server) {
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

@@ -28,11 +28,16 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
         expires_at BIGINT NOT NULL
       );
       CREATE INDEX used_tokens_expires_at ON used_tokens (expires_at);
+      CREATE INDEX revoked_certificates_not_after ON revoked_certificates (not_after);
       CREATE TABLE crl_state (
         id INTEGER PRIMARY KEY CHECK (id = 1),
-        crl_number BIGINT NOT NULL
+        crl_number BIGINT NOT NULL,
+        der BLOB,
+        this_update BIGINT NOT NULL,
+        built_from_seq BIGINT NOT NULL,
+        revocation_seq BIGINT NOT NULL
       );
-      INSERT INTO crl_state (id, crl_number) VALUES (1, 0);
+      INSERT INTO crl_state (id, crl_number, der, this_update, built_from_seq, revocation_seq) VALUES (1, 0, NULL, 0, -1, 0);
     `,
   },
 ];

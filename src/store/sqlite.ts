@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import type { IssuedCertificate, Store } from './store.js';
+import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, UsedToken } from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -12,6 +12,24 @@ interface CertificateRow {
   not_after: number;
   provisioner: string;
 }
+
+interface RevocationRow {
+  serial: string;
+  reason_code: number;
+  reason: string;
+  revoked_at: number;
+  not_after: number;
+  provisioner: string;
+}
+
+const toRevocation = (r: RevocationRow): Revocation => ({
+  serial: r.serial,
+  reasonCode: r.reason_code,
+  reason: r.reason,
+  revokedAt: new Date(r.revoked_at),
+  notAfter: new Date(r.not_after),
+  provisioner: r.provisioner,
+});
 
 /** Applies the migrations the database does not have yet, each in a transaction. */
 function migrate(db: Database.Database): void {
@@ -26,6 +44,9 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/** Thrown inside the revocation transaction to roll it back. */
+class AlreadyRevoked extends Error {}
+
 /** The default store: one SQLite file (WAL mode), opened and migrated. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -33,6 +54,12 @@ export class SqliteStore implements Store {
   private readonly selectCertificate: Database.Statement;
   private readonly insertToken: Database.Statement;
   private readonly deleteTokens: Database.Statement;
+  private readonly issuance: (token: UsedToken, certificate: IssuedCertificate) => boolean;
+  private readonly revocationTx: (revocation: Revocation, token?: UsedToken) => RevokeOutcome;
+  private readonly selectRevocation: Database.Statement;
+  private readonly selectRevocations: Database.Statement;
+  private readonly selectCrl: Database.Statement;
+  private readonly updateCrl: Database.Statement;
 
   /** Opens (creating when needed) the database at `file`; ':memory:' for tests. */
   constructor(file: string) {
@@ -48,10 +75,40 @@ export class SqliteStore implements Store {
     this.selectCertificate = this.db.prepare('SELECT * FROM issued_certificates WHERE serial = ?');
     this.insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
     this.deleteTokens = this.db.prepare('DELETE FROM used_tokens WHERE expires_at < ?');
+    this.issuance = this.db.transaction((token: UsedToken, c: IssuedCertificate): boolean => {
+      if (this.insertToken.run(token.id, token.expiresAt.getTime()).changes !== 1) return false;
+      this.insertCertificateRow(c);
+      return true;
+    });
+    const insertRevocation = this.db.prepare(
+      'INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO NOTHING',
+    );
+    const countRevocation = this.db.prepare('UPDATE crl_state SET revocation_seq = revocation_seq + 1 WHERE id = 1');
+    this.revocationTx = this.db.transaction((r: Revocation, token?: UsedToken): RevokeOutcome => {
+      if (token && this.insertToken.run(token.id, token.expiresAt.getTime()).changes !== 1) return 'token-used';
+      if (insertRevocation.run(r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner).changes !== 1) {
+        // Roll back the token burn: a refused revocation writes nothing.
+        throw new AlreadyRevoked();
+      }
+      countRevocation.run();
+      return 'revoked';
+    });
+    this.selectRevocation = this.db.prepare('SELECT * FROM revoked_certificates WHERE serial = ?');
+    this.selectRevocations = this.db.prepare('SELECT * FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial');
+    this.selectCrl = this.db.prepare('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
+    this.updateCrl = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ? WHERE id = 1 AND crl_number = ?');
+  }
+
+  private insertCertificateRow(c: IssuedCertificate): void {
+    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now());
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {
-    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now());
+    this.insertCertificateRow(c);
+  }
+
+  async recordIssuance(token: UsedToken, certificate: IssuedCertificate): Promise<boolean> {
+    return this.issuance(token, certificate);
   }
 
   async certificate(serial: string): Promise<IssuedCertificate | undefined> {
@@ -69,6 +126,39 @@ export class SqliteStore implements Store {
 
   async useToken(id: string, expiresAt: Date): Promise<boolean> {
     return this.insertToken.run(id, expiresAt.getTime()).changes === 1;
+  }
+
+  async revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome> {
+    try {
+      return this.revocationTx(revocation, token);
+    } catch (err) {
+      if (err instanceof AlreadyRevoked) return 'already-revoked';
+      throw err;
+    }
+  }
+
+  async revocation(serial: string): Promise<Revocation | undefined> {
+    const row = this.selectRevocation.get(serial) as RevocationRow | undefined;
+    return row ? toRevocation(row) : undefined;
+  }
+
+  async revocations(now: Date): Promise<Revocation[]> {
+    return (this.selectRevocations.all(now.getTime()) as RevocationRow[]).map(toRevocation);
+  }
+
+  async crlState(): Promise<CrlState> {
+    const row = this.selectCrl.get() as { crl_number: bigint; der: Buffer | null; this_update: bigint; built_from_seq: bigint; revocation_seq: bigint };
+    return {
+      crlNumber: row.crl_number,
+      der: row.der ?? undefined,
+      thisUpdate: new Date(Number(row.this_update)),
+      builtFromSeq: row.built_from_seq,
+      revocationSeq: row.revocation_seq,
+    };
+  }
+
+  async saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean> {
+    return this.updateCrl.run(crlNumber, der, thisUpdate.getTime(), builtFromSeq, crlNumber - 1n).changes === 1;
   }
 
   async pruneUsedTokens(now: Date): Promise<number> {

@@ -16,6 +16,37 @@ export interface IssuedCertificate {
   readonly provisioner: string;
 }
 
+/** A token id to burn, and when its token expires (after which it may be forgotten). */
+export interface UsedToken {
+  readonly id: string;
+  readonly expiresAt: Date;
+}
+
+/** A revocation as the CA records it (api.md: passive revocation). */
+export interface Revocation {
+  readonly serial: string;
+  /** RFC 5280 CRLReason, 0-10 (7 unused). */
+  readonly reasonCode: number;
+  readonly reason: string;
+  readonly revokedAt: Date;
+  /** The certificate's notAfter: past it, the entry may leave the CRL. */
+  readonly notAfter: Date;
+  readonly provisioner: string;
+}
+
+/** The CRL every replica serves: the last one built, and whether it is out of date. */
+export interface CrlState {
+  readonly crlNumber: bigint;
+  readonly der?: Buffer;
+  readonly thisUpdate: Date;
+  /** Counts revocations; the stored CRL is stale when it was built from an older count. */
+  readonly revocationSeq: bigint;
+  readonly builtFromSeq: bigint;
+}
+
+/** Outcome of a revocation attempt. */
+export type RevokeOutcome = 'revoked' | 'already-revoked' | 'token-used';
+
 export interface Store {
   /** Records an issued certificate. */
   storeCertificate(certificate: IssuedCertificate): Promise<void>;
@@ -26,6 +57,28 @@ export interface Store {
    * Atomic (a unique constraint), so it holds across processes sharing the database.
    */
   useToken(id: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * Burns a one-time token and records the certificate it paid for, in one
+   * transaction: resolves false, recording nothing, when the token was used before.
+   */
+  recordIssuance(token: UsedToken, certificate: IssuedCertificate): Promise<boolean>;
+  /**
+   * Records a revocation (and burns `token` when one authorised it) in one
+   * transaction, and counts it so that the stored CRL goes stale. Nothing is written unless it resolves 'revoked'.
+   */
+  revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome>;
+  /** The revocation of a serial, if it is revoked. */
+  revocation(serial: string): Promise<Revocation | undefined>;
+  /** Revocations of certificates that have not expired by `now`, oldest first. */
+  revocations(now: Date): Promise<Revocation[]>;
+  /** The stored CRL and its number. */
+  crlState(): Promise<CrlState>;
+  /**
+   * Saves a CRL built as number `crlNumber` from the revocations up to `builtFromSeq`,
+   * only if the stored number is still `crlNumber - 1` (another replica may have
+   * won); resolves whether it was saved.
+   */
+  saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
   close(): Promise<void>;

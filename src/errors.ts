@@ -1,6 +1,7 @@
 /**
- * The authority's typed errors. Each carries the HTTP status it maps to and a
- * message safe to show the client (never a secret); `api/` renders them in one place.
+ * The typed errors of fedca's request paths (provisioners, authority). Each carries the
+ * HTTP status it maps to and a message safe to show the client (never a secret);
+ * `api/` renders them in one place. Lowest layer: anything may import it.
  */
 export class AuthorityError extends Error {
   constructor(

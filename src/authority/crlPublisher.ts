@@ -1,0 +1,34 @@
+import { signCrl } from '../pki/crl.js';
+import type { Issuer } from '../pki/issuer.js';
+import type { Store } from '../store/store.js';
+
+/** A CRL's thisUpdate is this far in the past, so relying parties with slightly slow clocks accept it at once. */
+const BACKDATE_MS = 60_000;
+
+/**
+ * Serves the CRL every replica agrees on: the one in the store, rebuilt (with the
+ * next CRL number) when revocations came after it or 2/3 of its validity passed.
+ */
+export class CrlPublisher {
+  constructor(
+    private readonly store: Store,
+    private readonly issuer: Issuer,
+    private readonly validityMs: number,
+  ) {}
+
+  /** The current CRL (DER), rebuilding it first when needed. */
+  async current(now = new Date()): Promise<Buffer> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const state = await this.store.crlState();
+      const fresh = state.der && state.builtFromSeq === state.revocationSeq && now.getTime() < state.thisUpdate.getTime() + (this.validityMs * 2) / 3;
+      if (fresh && state.der) return state.der;
+      const crlNumber = state.crlNumber + 1n;
+      const thisUpdate = new Date(now.getTime() - BACKDATE_MS);
+      const entries = (await this.store.revocations(now)).map((r) => ({ serial: BigInt(r.serial), revokedAt: r.revokedAt, reasonCode: r.reasonCode }));
+      const der = signCrl({ crlNumber, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + this.validityMs), entries }, this.issuer);
+      // Another replica may have saved number `crlNumber` first: then read theirs.
+      if (await this.store.saveCrl(crlNumber, der, thisUpdate, state.revocationSeq)) return der;
+    }
+    throw new Error('could not publish a CRL: the store kept changing under it');
+  }
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import type { CaClient } from '../sdk/caClient.js';
+import { Provisioner } from '../sdk/provisioner.js';
+import { CliError } from './fail.js';
+import { readPasswordFile } from './password.js';
+
+/** The options that pick a JWK provisioner and unlock its key. */
+export interface ProvisionerFlags {
+  provisioner?: string;
+  passwordFile?: string;
+}
+
+/** Adds `--provisioner` and `--password-file` to a command. */
+export function addProvisionerOptions(command: Command): Command {
+  return command
+    .option('--provisioner <name>', 'name of the JWK provisioner that signs the token (default: the CA\'s only JWK provisioner)')
+    .option('--password-file <file>', 'file holding the provisioner password, which decrypts the provisioner key (one trailing newline is ignored)');
+}
+
+/** Reads the provisioner password; throws CliError when `--password-file` is missing or unreadable. */
+export function provisionerPassword(flags: ProvisionerFlags): string {
+  if (!flags.passwordFile) throw new CliError('pass --password-file with the provisioner password');
+  return readPasswordFile(flags.passwordFile);
+}
+
+/** Loads the provisioner the flags name, with its decrypted key; throws what Provisioner.load throws. */
+export async function loadProvisioner(client: CaClient, flags: ProvisionerFlags, password: string): Promise<Provisioner> {
+  return Provisioner.load(client, { name: flags.provisioner }, password);
+}

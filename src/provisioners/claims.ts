@@ -1,0 +1,34 @@
+import type { ClaimsConfig } from '../config/caConfig.js';
+import { parseDuration } from '../config/duration.js';
+
+/** Duration and renewal rules in force for one provisioner (its own over the global ones). */
+export interface Claims {
+  readonly minTLSCertDurationMs: number;
+  readonly maxTLSCertDurationMs: number;
+  readonly defaultTLSCertDurationMs: number;
+  readonly disableRenewal: boolean;
+  readonly allowRenewalAfterExpiry: boolean;
+}
+
+/** step-ca's defaults: 5 m, 24 h, 24 h; renewal on, not after expiry. */
+export const DEFAULT_CLAIMS: Claims = {
+  minTLSCertDurationMs: 5 * 60_000,
+  maxTLSCertDurationMs: 24 * 3_600_000,
+  defaultTLSCertDurationMs: 24 * 3_600_000,
+  disableRenewal: false,
+  allowRenewalAfterExpiry: false,
+};
+
+const ms = (text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(text));
+
+/** Merges claims: provisioner over global over defaults (config validation checked each value). */
+export function mergeClaims(global: ClaimsConfig | undefined, own: ClaimsConfig | undefined): Claims {
+  const pick = <K extends keyof ClaimsConfig>(key: K): ClaimsConfig[K] => own?.[key] ?? global?.[key];
+  return {
+    minTLSCertDurationMs: ms(pick('minTLSCertDuration')) ?? DEFAULT_CLAIMS.minTLSCertDurationMs,
+    maxTLSCertDurationMs: ms(pick('maxTLSCertDuration')) ?? DEFAULT_CLAIMS.maxTLSCertDurationMs,
+    defaultTLSCertDurationMs: ms(pick('defaultTLSCertDuration')) ?? DEFAULT_CLAIMS.defaultTLSCertDurationMs,
+    disableRenewal: pick('disableRenewal') ?? DEFAULT_CLAIMS.disableRenewal,
+    allowRenewalAfterExpiry: pick('allowRenewalAfterExpiry') ?? DEFAULT_CLAIMS.allowRenewalAfterExpiry,
+  };
+}

@@ -1,0 +1,179 @@
+import { parseDuration, formatDuration } from '../config/duration.js';
+import { BadRequest, Forbidden } from '../errors.js';
+import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
+import { classifySans, type SubjectAltNames } from '../pki/extensions.js';
+import { canonicalIp } from '../pki/ip.js';
+
+/**
+ * Sign options (step-ca's shape): a provisioner turns a token into a list of small
+ * named rules. Modifiers shape the certificate being built; validators check the
+ * request and the finished draft and throw. The authority applies them in order.
+ */
+
+/** What the client asked for. */
+export interface SignRequest {
+  readonly csr: ParsedCsr;
+  readonly publicKey: PublicKeyInfo;
+  /** As sent: RFC 3339 time, Go duration relative to now, or "" / undefined for unset. */
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+  readonly now: Date;
+}
+
+/** The leaf as the options shape it. */
+export interface CertificateDraft {
+  commonName: string;
+  sans: SubjectAltNames;
+  notBefore: Date;
+  notAfter: Date;
+  /** How far notBefore was moved back for clock skew; not counted in the duration. */
+  backdateMs: number;
+  extKeyUsages?: string[];
+  extraExtensions: Buffer[];
+}
+
+export interface CertificateModifier {
+  readonly kind: 'modifier';
+  modify(draft: CertificateDraft, request: SignRequest): void;
+}
+
+export interface RequestValidator {
+  readonly kind: 'validator';
+  validate(request: SignRequest, draft: CertificateDraft): void;
+}
+
+export type SignOption = CertificateModifier | RequestValidator;
+
+/** Applies modifiers (in order) to a fresh draft, then every validator; returns the draft. */
+export function applySignOptions(options: readonly SignOption[], request: SignRequest): CertificateDraft {
+  const draft: CertificateDraft = {
+    commonName: request.csr.commonName,
+    sans: request.csr.sans,
+    notBefore: request.now,
+    notAfter: request.now,
+    backdateMs: 0,
+    extraExtensions: [],
+  };
+  for (const o of options) if (o.kind === 'modifier') o.modify(draft, request);
+  for (const o of options) if (o.kind === 'validator') o.validate(request, draft);
+  return draft;
+}
+
+/** The CSR's commonName must be the token's subject, or empty. */
+export function commonNameValidator(subject: string): RequestValidator {
+  return {
+    kind: 'validator',
+    validate({ csr }) {
+      if (csr.commonName !== '' && csr.commonName !== subject) {
+        throw new Forbidden(`CSR common name "${csr.commonName}" does not match the token subject "${subject}"`);
+      }
+    },
+  };
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+};
+
+/**
+ * For each SAN kind the CSR names, its set must equal the token's set of that kind
+ * (step-ca's rule); a kind the CSR leaves out is filled from the token.
+ */
+export function sansValidator(tokenSans: readonly string[]): RequestValidator {
+  const want = classifySans(tokenSans);
+  const kinds: [keyof SubjectAltNames, string, (s: string) => string][] = [
+    ['dns', 'DNS names', (s) => s.toLowerCase()],
+    ['ips', 'IP addresses', canonicalIp],
+    ['emails', 'email addresses', (s) => s],
+    ['uris', 'URIs', (s) => s],
+  ];
+  return {
+    kind: 'validator',
+    validate({ csr }) {
+      for (const [kind, label, norm] of kinds) {
+        const got = csr.sans[kind];
+        if (got.length === 0) continue;
+        if (!sameSet(got.map(norm), want[kind].map(norm))) {
+          throw new Forbidden(`CSR SANs not allowed by token: ${label} ${JSON.stringify(got)}, token allows ${JSON.stringify(want[kind])}`);
+        }
+      }
+    },
+  };
+}
+
+/** Public keys api.md accepts: ECDSA P-256/P-384/P-521, RSA 2048–8192, Ed25519. */
+export function publicKeyValidator(): RequestValidator {
+  return {
+    kind: 'validator',
+    validate({ publicKey }) {
+      const ok =
+        (publicKey.kty === 'EC' && ['P-256', 'P-384', 'P-521'].includes(publicKey.curve ?? '')) ||
+        (publicKey.kty === 'RSA' && (publicKey.bits ?? 0) >= 2048 && (publicKey.bits ?? 0) <= 8192) ||
+        publicKey.kty === 'OKP';
+      if (!ok) throw new BadRequest(`CSR public key ${publicKey.description} is not allowed (ECDSA P-256/P-384/P-521, RSA 2048-8192 or Ed25519)`);
+    },
+  };
+}
+
+/** The subject and SANs of the certificate come from the token. */
+export function subjectModifier(subject: string, sans: readonly string[]): CertificateModifier {
+  const classified = classifySans(sans);
+  return {
+    kind: 'modifier',
+    modify(draft) {
+      draft.commonName = subject;
+      draft.sans = classified;
+    },
+  };
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Reads a requested time: RFC 3339, or a duration from now; "" or undefined is unset. */
+export function parseRequestedTime(text: string | undefined, now: Date, field: string): Date | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (RFC3339.test(text)) return new Date(text);
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new BadRequest(`${field} must be an RFC 3339 time or a duration such as "1h30m", got ${JSON.stringify(text)}`);
+  return new Date(now.getTime() + ms);
+}
+
+/** Validity from the request or the default duration; notBefore backdated by `backdateMs`. */
+export function validityModifier(defaultMs: number, backdateMs: number): CertificateModifier {
+  return {
+    kind: 'modifier',
+    modify(draft, request) {
+      const requestedBefore = parseRequestedTime(request.notBefore, request.now, 'notBefore');
+      const notBefore = requestedBefore ?? request.now;
+      const notAfter = parseRequestedTime(request.notAfter, request.now, 'notAfter') ?? new Date(notBefore.getTime() + defaultMs);
+      draft.backdateMs = requestedBefore ? 0 : backdateMs;
+      draft.notBefore = new Date(notBefore.getTime() - draft.backdateMs);
+      draft.notAfter = notAfter;
+    },
+  };
+}
+
+/** The requested duration must lie within the provisioner's claims. */
+export function durationValidator(minMs: number, maxMs: number): RequestValidator {
+  return {
+    kind: 'validator',
+    validate(_request, draft) {
+      const d = draft.notAfter.getTime() - draft.notBefore.getTime() - draft.backdateMs;
+      if (d <= 0) throw new BadRequest('notAfter must be after notBefore');
+      if (d < minMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is less than the authorized minimum certificate duration of ${formatDuration(minMs)}`);
+      if (d > maxMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs)}`);
+    },
+  };
+}
+
+/** Adds a fixed extension (the provisioner extension, a CRL distribution point, ...). */
+export function extensionModifier(extension: Buffer): CertificateModifier {
+  return {
+    kind: 'modifier',
+    modify(draft) {
+      draft.extraExtensions.push(extension);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The SDK's errors. Each class carries a stable `code`, so callers can tell
+ * "the CA said no" from "the CA could not be reached" without parsing messages.
+ */
+
+/** The CA answered with a non-2xx status; `serverMessage` is its `message`. */
+export class CaError extends Error {
+  readonly code = 'ERR_CA_RESPONSE';
+
+  constructor(
+    readonly status: number,
+    readonly serverMessage: string,
+  ) {
+    super(`the CA answered ${status}: ${serverMessage}`);
+  }
+}
+
+/** The CA could not be reached, the TLS handshake failed, or the answer was not the expected JSON. */
+export class CaConnectionError extends Error {
+  readonly code = 'ERR_CA_CONNECTION';
+}
+
+/** Bootstrapping refused the CA: fingerprint mismatch, or a TLS chain that does not lead to the root. */
+export class BootstrapError extends Error {
+  readonly code = 'ERR_BOOTSTRAP';
+}
+
+/** A provisioner could not be used: not found, not a JWK provisioner, or its key cannot be decrypted. */
+export class ProvisionerError extends Error {
+  readonly code = 'ERR_PROVISIONER';
+}

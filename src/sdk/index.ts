@@ -1,0 +1,10 @@
+/** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get certificates. */
+export { CaClient, type CaClientOptions } from './caClient.js';
+export { fetchRoot } from './bootstrap.js';
+export { Provisioner, TOKEN_LIFETIME_MS, type ProvisionerSelector, type TokenOptions } from './provisioner.js';
+export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
+export { verifyPresentedChain, presentedCertificates } from './presentedChain.js';
+export { parseFingerprint, pemFingerprint } from './fingerprint.js';
+export { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap, type BootstrapRecord, type ClientDefaults, type SavedBootstrap } from './clientHome.js';
+export { BootstrapError, CaConnectionError, CaError, ProvisionerError } from './errors.js';
+export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, SignRequest, SignResponse, VersionResponse } from './wire.js';

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, type JWTPayload } from 'jose';
+import type { CaClient } from './caClient.js';
+import { ProvisionerError } from './errors.js';
+import { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
+import type { ProvisionerEntry } from './wire.js';
+
+/** Which provisioner to use: by name, by its key id, or (neither) the CA's only JWK provisioner. */
+export interface ProvisionerSelector {
+  readonly name?: string;
+  readonly kid?: string;
+}
+
+/** Options of a sign token. */
+export interface TokenOptions {
+  /** SANs the certificate may carry; default `[subject]`. */
+  readonly sans?: readonly string[];
+  /** When the token expires (its `exp`); default 5 minutes from now. */
+  readonly notAfter?: Date;
+  /** The token's `aud`; default `<caUrl>/1.0/sign`. */
+  readonly audience?: string;
+}
+
+/** How long a token is good for unless told otherwise (step's default). */
+export const TOKEN_LIFETIME_MS = 5 * 60 * 1000;
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+/** How an error message names the selection: ' named "x"', ' with key id "y"', or '' for none. */
+function describe(selector: ProvisionerSelector): string {
+  if (selector.name !== undefined) return ` named "${selector.name}"`;
+  return selector.kid !== undefined ? ` with key id "${selector.kid}"` : '';
+}
+
+function matches(selector: ProvisionerSelector, p: ProvisionerEntry): boolean {
+  if (selector.name !== undefined && p.name !== selector.name) return false;
+  return selector.kid === undefined || p.key?.kid === selector.kid;
+}
+
+/**
+ * A JWK provisioner of a CA with its decrypted key: mints the one-time tokens
+ * of api.md ("One-time tokens") that `/sign` and `/revoke` accept.
+ */
+export class Provisioner {
+  private constructor(
+    /** The provisioner's name: tokens' `iss`. */
+    readonly name: string,
+    private readonly signingKey: ProvisionerSigningKey,
+    private readonly caUrl: string,
+    private readonly rootFingerprint: string,
+  ) {}
+
+  /** The key id tokens carry in their header. */
+  get kid(): string {
+    return this.signingKey.kid;
+  }
+
+  /**
+   * Finds a JWK provisioner of the client's CA by name and/or key id (via
+   * `/provisioners`; with neither, the CA's only JWK provisioner), and decrypts
+   * its key with `password` (from the listing's `encryptedKey`, else
+   * `/provisioners/{kid}/encrypted-key`).
+   * Throws ProvisionerError when there is no such JWK provisioner (or several),
+   * or its key cannot be decrypted ("... wrong password?"), and what CaClient throws.
+   */
+  static async load(client: CaClient, selector: ProvisionerSelector, password: string): Promise<Provisioner> {
+    const all = await client.provisioners();
+    const found = all.filter((p) => matches(selector, p));
+    const jwk = found.filter((p) => p.type === 'JWK');
+    const which = describe(selector);
+    if (jwk.length > 1) throw new ProvisionerError(`the CA has several JWK provisioners${which} (${jwk.map((p) => p.name).join(', ')}); choose one by name or key id`);
+    if (jwk.length === 0 && which && found.length > 0) throw new ProvisionerError(`the provisioner${which} is of type ${found[0].type}; only JWK provisioners can mint tokens`);
+    if (jwk.length === 0) {
+      const names = all.filter((p) => p.type === 'JWK').map((p) => p.name);
+      throw new ProvisionerError(`the CA has no ${which ? 'provisioner' + which : 'JWK provisioner'} (JWK provisioners: ${names.length ? names.join(', ') : 'none'})`);
+    }
+    const entry = jwk[0];
+    const kid = entry.key?.kid;
+    if (typeof kid !== 'string' || kid === '') throw new ProvisionerError(`the provisioner "${entry.name}" lists no key id`);
+    const jwe = entry.encryptedKey ?? (await client.encryptedKey(kid));
+    return new Provisioner(entry.name, await decryptProvisionerKey(jwe, password, kid), client.caUrl, client.rootFingerprint);
+  }
+
+  private async sign(claims: JWTPayload, notAfter: Date | undefined): Promise<string> {
+    const now = new Date();
+    const exp = notAfter ?? new Date(now.getTime() + TOKEN_LIFETIME_MS);
+    if (exp.getTime() <= now.getTime()) throw new RangeError('the token would expire before it is issued (notAfter is not in the future)');
+    return new SignJWT({
+      ...claims,
+      iss: this.name,
+      sha: this.rootFingerprint,
+      jti: randomBytes(32).toString('hex'),
+      iat: seconds(now),
+      nbf: seconds(now),
+      exp: seconds(exp),
+    })
+      .setProtectedHeader({ alg: this.signingKey.alg, kid: this.signingKey.kid, typ: 'JWT' })
+      .sign(this.signingKey.key);
+  }
+
+  /**
+   * A one-time token for `POST /sign`: `sub` = subject (the certificate's CN),
+   * `sans` (default `[subject]`), `aud` = `<caUrl>/1.0/sign`, `sha` = the pinned
+   * root's fingerprint, a random `jti`, `iat` = `nbf` = now, `exp` = now + 5 min.
+   * Throws TypeError for an empty subject, RangeError for a `notAfter` in the past.
+   */
+  async token(subject: string, options: TokenOptions = {}): Promise<string> {
+    if (subject === '') throw new TypeError('the token subject must not be empty');
+    const sans = options.sans && options.sans.length > 0 ? [...options.sans] : [subject];
+    return this.sign({ sub: subject, aud: options.audience ?? `${this.caUrl}/1.0/sign`, sans }, options.notAfter);
+  }
+
+  /**
+   * A one-time token for `POST /revoke` of the certificate with this serial
+   * (decimal, as step's API writes serials): `sub` = serial,
+   * `aud` = `<caUrl>/1.0/revoke`, the other claims as for `token`.
+   * Throws TypeError when the serial is not a decimal number.
+   */
+  async revokeToken(serial: string, options: Omit<TokenOptions, 'sans'> = {}): Promise<string> {
+    if (!/^\d+$/.test(serial)) throw new TypeError(`"${serial}" is not a decimal serial number`);
+    return this.sign({ sub: serial, aud: options.audience ?? `${this.caUrl}/1.0/revoke` }, options.notAfter);
+  }
+}

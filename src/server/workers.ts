@@ -1,0 +1,90 @@
+import cluster, { type Worker } from 'node:cluster';
+
+/** What a worker tells the primary once it serves. */
+interface ListeningMessage {
+  readonly type: 'fedca:listening';
+  readonly port: number;
+}
+
+const isListening = (m: unknown): m is ListeningMessage =>
+  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'fedca:listening';
+
+/** True in a process that `WorkerPool` forked. */
+export const isWorkerProcess = (): boolean => cluster.isWorker;
+
+/** Worker side: tells the primary the port it listens on. */
+export function reportListening(port: number): void {
+  process.send?.({ type: 'fedca:listening', port } satisfies ListeningMessage);
+}
+
+/** Restarting a crashed worker waits this long at first, doubling up to a minute. */
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 60_000;
+
+/**
+ * N server processes sharing one listening socket (node:cluster). All state is in
+ * the store, so workers are interchangeable: the same property that lets replicas
+ * run on several machines lets them use every core of one.
+ */
+export class WorkerPool {
+  private stopping = false;
+  private restartDelay = RESTART_MIN_MS;
+
+  constructor(
+    private readonly count: number,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  /** Forks the workers; resolves the shared port once all of them serve. Rejects if one dies first. */
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let ready = 0;
+      let started = false;
+      cluster.on('message', (_worker, message: unknown) => {
+        if (!isListening(message) || started) return;
+        if (++ready === this.count) {
+          started = true;
+          resolve(message.port);
+        }
+      });
+      cluster.on('exit', (worker, code, signal) => {
+        if (this.stopping) return;
+        if (!started) {
+          this.stopping = true;
+          for (const w of this.workers()) w.kill('SIGTERM');
+          reject(new Error(`a server worker exited during start (code ${code ?? signal})`));
+          return;
+        }
+        this.say(JSON.stringify({ level: 'error', msg: 'server worker exited; restarting it', pid: worker.process.pid, code, signal, inMs: this.restartDelay }));
+        setTimeout(() => cluster.fork(), this.restartDelay).unref();
+        this.restartDelay = Math.min(this.restartDelay * 2, RESTART_MAX_MS);
+      });
+      for (let i = 0; i < this.count; i++) cluster.fork();
+    });
+  }
+
+  private workers(): Worker[] {
+    return Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  }
+
+  /** Passes a signal on to every worker (SIGHUP: reload). */
+  signal(signal: NodeJS.Signals): void {
+    for (const w of this.workers()) w.process.kill(signal);
+  }
+
+  /** Asks every worker to finish in-flight requests and exit; resolves when all have. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    const alive = this.workers();
+    return Promise.all(
+      alive.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            w.once('exit', () => resolve());
+            w.process.kill('SIGTERM');
+          }),
+      ),
+    ).then(() => undefined);
+  }
+}
