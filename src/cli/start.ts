@@ -124,9 +124,10 @@ export async function runStart(flags: StartFlags): Promise<void> {
   await authority.store.close();
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
-  banner(config, port, authority, workers);
   onStopSignals(() => pool.stop());
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
+  // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
+  banner(config, port, authority, workers);
 }
 
 function workersFromEnvironment(): number | undefined {
