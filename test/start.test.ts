@@ -88,7 +88,9 @@ describe('fedca start', () => {
       config.federatedRoots = ['pki/federated/partner.crt'];
     });
     ca.child.kill('SIGHUP');
-    await eventually(() => (/federation reloaded, 2 root/.test(ca.stderr()) ? true : undefined), 'the reload message');
+    // Each server process reloads on its own: wait until every one has said so.
+    const reloads = (): number => ca.stderr().match(/federation reloaded, 2 root/g)?.length ?? 0;
+    await eventually(() => (reloads() >= ca.workers ? true : undefined), `${ca.workers} reload message(s)`);
     const res = await get(target(ca, home), '/federation');
     assert.equal((res.body as { crts: string[] }).crts[1], toPem(partner));
   });

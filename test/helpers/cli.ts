@@ -28,6 +28,8 @@ export interface RunningCa {
   /** The URL the CA printed ("https://NAME:PORT"). */
   readonly url: string;
   readonly rootFingerprint: string;
+  /** How many server processes it runs (the banner's "N workers"; 1 when it names none). */
+  readonly workers: number;
   /** Everything written so far. */
   stdout(): string;
   stderr(): string;
@@ -35,7 +37,7 @@ export interface RunningCa {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const SERVING = /serving (https:\/\/[^\s:]+:(\d+))/;
+const SERVING = /serving (https:\/\/[^\s:]+:(\d+))[^\n]*?(?:, (\d+) workers?\))?$/m;
 const FINGERPRINT = /root fingerprint: ([0-9a-f]{64})/;
 
 /**
@@ -64,6 +66,7 @@ export function startFedca(args: readonly string[], env?: ExecOptions['env']): P
         port: Number(url[2]),
         url: url[1],
         rootFingerprint: fp[1],
+        workers: Number(url[3] ?? 1),
         stdout: () => out,
         stderr: () => err,
         stop(signal: NodeJS.Signals = 'SIGTERM') {
