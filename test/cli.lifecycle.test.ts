@@ -5,6 +5,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertHelpDescribes, assertOneLineError, CLI, exec, runFedca, spawnFedca, type Run } from './helpers/cliRun.js';
 import { closedPort } from './helpers/ports.js';
+import { rowCount } from './helpers/storeCount.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 
 /** The leaf (first certificate) of a chain file. */
@@ -98,12 +99,16 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     assert.ok(!text.replace(/:/g, '').toUpperCase().includes(issued.serialNumber.toUpperCase()), 'the first certificate was not revoked');
   });
 
-  it('renew --bearer --out writes the renewed chain elsewhere, by renew token', async () => {
+  it('renew --bearer --out writes the renewed chain elsewhere, by renew token, then runs --exec', async () => {
     const [crt, key] = await certificate('bearer.example', 'bearer');
     const out = join(dir, 'renewed.crt');
+    const marker = join(dir, 'exec.log');
     const before = contents(crt);
-    const run = await fedca(['renew', crt, key, '--bearer', '--force', '--out', out, ...caFlags()]);
+    const tokensUsed = rowCount(ca, 'used_tokens');
+    const run = await fedca(['renew', crt, key, '--bearer', '--force', '--out', out, '--exec', `cat ${shellQuote(out)} > ${shellQuote(marker)}`, ...caFlags()]);
     assert.equal(run.status, 0, run.stderr);
+    assert.equal(readFileSync(marker, 'utf8'), readFileSync(out, 'utf8'), '--exec ran after the new chain was in place');
+    assert.equal(rowCount(ca, 'used_tokens'), tokensUsed + 1, 'a renew token was used (and burned)');
     assert.deepEqual(contents(crt), before);
     assert.notEqual(leafOf(out).serialNumber, leafOf(crt).serialNumber);
     assert.equal(leafOf(out).subject, 'CN=bearer.example');
@@ -162,6 +167,17 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     assert.equal(opensslPublicKey(crt, 'x509'), opensslPublicKey(key, 'pkey'), 'the new key is the new certificate\'s');
     const renew = await fedca(['renew', crt, key, '--force', ...caFlags()]);
     assert.equal(renew.status, 0, `the rekeyed pair works over mTLS: ${renew.stderr}`);
+  });
+
+  it('revoke with a token from fedca token --revoke', async () => {
+    const [crt] = await certificate('by-token.example', 'by-token');
+    const serial = decimal(leafOf(crt));
+    const token = await fedca(['token', serial, '--revoke', '--password-file', ca.passwordFile, ...caFlags()]);
+    assert.equal(token.status, 0, token.stderr);
+    const run = await fedca(['revoke', serial, '--token', token.stdout.trim(), ...caFlags()]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(await ca.authority.store.revocation(serial));
+    assertOneLineError(await fedca(['revoke', serial, '--token', token.stdout.trim(), ...caFlags()]), /the CA answered 40\d: /);
   });
 
   it('revoke by the certificate itself (mTLS), with a decimal serial; and without any authorisation', async () => {

@@ -9,7 +9,7 @@ import { action, CliError } from './fail.js';
 import { chainPem } from './issued.js';
 import { addKeyOptions, keySpec, keySpecOf, type KeyFlags } from './keyFlags.js';
 import { checkWritable, replaceFiles } from './outputFiles.js';
-import { addRenewalCommand, notDueMessage, reportSaved, type RenewalFlags } from './renewalFlags.js';
+import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from './renewalFlags.js';
 
 interface RekeyFlags extends RenewalFlags, KeyFlags {
   outKey?: string;
@@ -28,11 +28,7 @@ export async function runRekey(crtFile: string, keyFile: string, flags: RekeyFla
   const spec = keySpec(flags, keySpecOf(current.key));
   const subject = commonName(current.leaf);
   if (subject === '') throw new CliError(`the certificate in ${crtFile} has no common name to ask for`, 1);
-  const wait = notDueMessage(current.leaf, crtFile, flags);
-  if (wait) {
-    process.stdout.write(wait + '\n');
-    return;
-  }
+  if (reportNotDue(current.leaf, crtFile, flags)) return;
   const client = await connectToCa(flags);
   try {
     const key = generateKey(spec);

@@ -7,7 +7,7 @@ import { readCertificateFiles } from './certificateFiles.js';
 import { action } from './fail.js';
 import { chainPem } from './issued.js';
 import { replaceFiles } from './outputFiles.js';
-import { addRenewalCommand, notDueMessage, reportSaved, type RenewalFlags } from './renewalFlags.js';
+import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from './renewalFlags.js';
 import { runRenewDaemon } from './renewDaemon.js';
 
 interface RenewFlags extends RenewalFlags {
@@ -31,11 +31,7 @@ const logLine = (line: string): void => void process.stderr.write(`fedca renew: 
 export async function runRenew(crtFile: string, keyFile: string, flags: RenewFlags): Promise<void> {
   const current = readCertificateFiles(crtFile, keyFile);
   const out = flags.out ?? crtFile;
-  const wait = flags.daemon ? undefined : notDueMessage(current.leaf, crtFile, flags);
-  if (wait) {
-    process.stdout.write(wait + '\n');
-    return;
-  }
+  if (!flags.daemon && reportNotDue(current.leaf, crtFile, flags)) return;
   const client = await connectToCa(flags);
   try {
     const renew = renewer(client, Boolean(flags.bearer));

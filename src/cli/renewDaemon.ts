@@ -75,9 +75,10 @@ export async function runRenewDaemon(options: RenewDaemonOptions): Promise<void>
       try {
         const signed = await unlessAborted(options.renew({ certPem, keyPem }), stop.signal);
         if (!signed) break;
+        // The new certificate is the one to renew next, even if saving it fails below.
         certPem = chainPem(signed);
-        replaceFiles([{ file: options.crtFile, content: certPem, mode: 0o644 }]);
         leaf = new X509Certificate(signed.crt);
+        replaceFiles([{ file: options.crtFile, content: certPem, mode: 0o644 }]);
         failures = 0;
         wakeAt = new Date(Math.max(nextRenewal(validityOf(leaf), options.expiresInMs).getTime(), Date.now() + MIN_WAIT_MS));
         options.log(`renewed ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);

@@ -34,14 +34,15 @@ export function addRenewalCommand(program: Command, verb: 'renew' | 'rekey', des
 }
 
 /**
- * Why not to act yet, or undefined to act now: with `--force` always now; else
- * once the certificate is past 2/3 of its lifetime or within `--expires-in` of its end.
+ * True, after saying so on stdout, when the certificate is not due yet: it is
+ * due with `--force`, or once past 2/3 of its lifetime or within `--expires-in` of its end.
  */
-export function notDueMessage(leaf: X509Certificate, crtFile: string, flags: RenewalFlags): string | undefined {
-  if (flags.force) return undefined;
+export function reportNotDue(leaf: X509Certificate, crtFile: string, flags: RenewalFlags): boolean {
+  if (flags.force) return false;
   const due = renewalDue(validityOf(leaf), flags.expiresIn);
-  if (Date.now() >= due.getTime()) return undefined;
-  return `${crtFile} is not due for renewal until ${due.toISOString()} (it expires ${new Date(leaf.validTo).toISOString()}); use --force to renew it now.`;
+  if (Date.now() >= due.getTime()) return false;
+  process.stdout.write(`${crtFile} is not due for renewal until ${due.toISOString()} (it expires ${new Date(leaf.validTo).toISOString()}); use --force to renew it now.\n`);
+  return true;
 }
 
 /** Tells on stdout what was saved where and what was issued, then runs `--exec` if given. */
