@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertHelpDescribes, assertOneLineError, CLI, exec, runFedca, spawnFedca, type Run } from './helpers/cliRun.js';
+import { assertHelpDescribes, assertOneLineError, CLI, exec, runFedca, spawnFedca, type Run, type RunningFedca } from './helpers/cliRun.js';
 import { closedPort } from './helpers/ports.js';
 import { rowCount } from './helpers/storeCount.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
@@ -25,6 +25,13 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
   /** `fedca ARGS`, bootstrapped to nothing: every command names its CA. */
   const fedca = (args: readonly string[]): Promise<Run> => runFedca(args, { FEDCA_CLIENT_HOME: clientHome });
   const caFlags = (target: TestCa = ca): string[] => ['--ca-url', target.url, '--root', target.rootFile];
+  /** Daemons a test started; killed after it, whatever happened. */
+  const daemons: RunningFedca[] = [];
+  const daemonFedca = (args: readonly string[]): RunningFedca => {
+    const daemon = spawnFedca(args, { FEDCA_CLIENT_HOME: clientHome });
+    daemons.push(daemon);
+    return daemon;
+  };
 
   before(async () => {
     // Short certificates (tens of seconds) let the daemon renew within a test.
@@ -40,7 +47,10 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     dir = tempDir('fedca-cli-lifecycle-');
     clientHome = join(dir, 'client-home');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await Promise.all(daemons.splice(0).map((d) => d.stop('SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** `fedca certificate` for `subject` into dir/NAME.crt and NAME.key; returns the two paths. */
   async function certificate(subject: string, name: string, extra: string[] = [], target: TestCa = ca): Promise<[string, string]> {
@@ -119,13 +129,9 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     const [crt, key] = await certificate('short.example', 'short', ['--not-after', '36s']);
     const first = leafOf(crt);
     const marker = join(dir, 'exec.log');
-    const daemon = spawnFedca(['renew', crt, key, '--daemon', '--exec', `echo ran >> ${shellQuote(marker)} && echo exec-done >&2`, ...caFlags()], { FEDCA_CLIENT_HOME: clientHome });
-    let exit;
-    try {
-      await daemon.stderrMatching(/exec-done/);
-    } finally {
-      exit = await daemon.stop('SIGTERM');
-    }
+    const daemon = daemonFedca(['renew', crt, key, '--daemon', '--exec', `echo ran >> ${shellQuote(marker)} && echo exec-done >&2`, ...caFlags()]);
+    await daemon.stderrMatching(/exec-done/);
+    const exit = await daemon.stop('SIGTERM');
     assert.equal(exit.status, 0, daemon.stderr());
     const renewed = leafOf(crt);
     assert.notEqual(renewed.serialNumber, first.serialNumber);
@@ -140,13 +146,9 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     const [crt, key] = await certificate('retry.example', 'retry');
     const before = contents(crt, key);
     const port = await closedPort();
-    const daemon = spawnFedca(['renew', crt, key, '--daemon', '--force', '--ca-url', `https://127.0.0.1:${port}`, '--root', ca.rootFile], { FEDCA_CLIENT_HOME: clientHome });
-    let exit;
-    try {
-      await daemon.stderrMatching(/failed: cannot reach the CA[^\n]*retrying in 1s\n[\s\S]*failed: cannot reach the CA[^\n]*retrying in 2s/);
-    } finally {
-      exit = await daemon.stop('SIGTERM');
-    }
+    const daemon = daemonFedca(['renew', crt, key, '--daemon', '--force', '--ca-url', `https://127.0.0.1:${port}`, '--root', ca.rootFile]);
+    await daemon.stderrMatching(/failed: cannot reach the CA[^\n]*retrying in 1s\n[\s\S]*failed: cannot reach the CA[^\n]*retrying in 2s/);
+    const exit = await daemon.stop('SIGTERM');
     assert.equal(exit.status, 0, daemon.stderr());
     assert.deepEqual(contents(crt, key), before);
   });
