@@ -194,6 +194,7 @@ export class Authority {
         notBefore: draft.notBefore,
         notAfter: draft.notAfter,
         extraExtensions: draft.extraExtensions,
+        keyUsages: draft.keyUsages,
         extKeyUsages: draft.extKeyUsages,
         rsaKey: publicKey.kty === 'RSA',
       },
