@@ -63,8 +63,9 @@ export function parseOpensslIndex(text: string): IndexEntry[] {
     if (status !== 'V' && status !== 'R' && status !== 'E') throw new IndexError(`index.txt line ${line}: unknown status "${status}" (V, R or E)`);
     if (!/^[0-9A-Fa-f]+$/.test(serial)) throw new IndexError(`index.txt line ${line}: serial "${serial}" is not hexadecimal`);
     const serialHex = serial.toUpperCase();
-    if (seen.has(serialHex)) throw new IndexError(`index.txt line ${line}: serial ${serialHex} is listed twice`);
-    seen.add(serialHex);
+    const value = BigInt('0x' + serial).toString(16);
+    if (seen.has(value)) throw new IndexError(`index.txt line ${line}: serial ${serialHex} is listed twice`);
+    seen.add(value);
     let revocation: IndexEntry['revocation'];
     if (status === 'R') {
       const [date, reason = ''] = revoked.split(',');
