@@ -81,6 +81,16 @@ describe('certificate profiles (token claim "profile")', () => {
     assert.deepEqual(usages(new x509.X509Certificate(renewed.json<{ crt: string }>().crt)), { keyUsage: digitalSignature, extKeyUsage: [CLIENT_AUTH] });
   });
 
+  it('a rekey with a key of the same type keeps the profile\'s key usages', async () => {
+    const { csrPem, keyPem } = opensslCsr('P-256', 'vpn-2.example.com');
+    const signed = await https(ca, '/1.0/sign', { body: { csr: csrPem, ott: await signToken(ca, admin, 'vpn-2.example.com', { profile: 'openvpn-server' }) } });
+    assert.equal(signed.status, 201, signed.body.toString());
+    const { crt, ca: intermediate } = signed.json<{ crt: string; ca: string }>();
+    const rekeyed = await https(ca, '/1.0/rekey', { body: { csr: opensslCsr('P-256', 'vpn-2.example.com').csrPem }, cert: crt + intermediate, key: keyPem });
+    assert.equal(rekeyed.status, 201, rekeyed.body.toString());
+    assert.deepEqual(usages(new x509.X509Certificate(rekeyed.json<{ crt: string }>().crt)), { keyUsage: digitalSignature | keyEncipherment, extKeyUsage: [SERVER_AUTH] });
+  });
+
   describe('a provisioner with options.profiles', () => {
     it('issues the profiles it lists', async () => {
       const res = await sign('laptop-1', { profile: 'openvpn-client' }, 'P-256', restricted);
