@@ -16,6 +16,7 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 /** The profile a token gets when it names none. */
 export const DEFAULT_PROFILE: ProfileName = 'default';
 
+/** True for the name of a profile fedca issues. */
 export const isProfileName = (name: string): name is ProfileName => (PROFILE_NAMES as readonly string[]).includes(name);
 
 const TLS_SERVER_KEY_USAGES = keyUsageModifier(['digitalSignature', 'keyEncipherment']);

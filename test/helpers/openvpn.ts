@@ -82,7 +82,7 @@ function startOpenvpn(cwd: string, name: string, lines: readonly string[], args:
   const configFile = join(cwd, `${name}.conf`);
   writeFileSync(configFile, lines.join('\n') + '\n');
   const child: ChildProcess = spawn('openvpn', ['--config', configFile, '--dev', device, '--dev-type', 'tun', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines_: string[] = [];
+  const log: string[] = [];
   const listeners = new Set<() => void>();
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) => {
@@ -92,7 +92,7 @@ function startOpenvpn(cwd: string, name: string, lines: readonly string[], args:
       resolve();
     });
     child.on('error', (err) => {
-      lines_.push(`spawn error: ${err.message}`);
+      log.push(`spawn error: ${err.message}`);
       exitCode = -1;
       for (const notify of listeners) notify();
       resolve();
@@ -102,25 +102,25 @@ function startOpenvpn(cwd: string, name: string, lines: readonly string[], args:
   const onData = (chunk: Buffer): void => {
     const parts = (partial + chunk.toString('utf8')).split('\n');
     partial = parts.pop() ?? '';
-    lines_.push(...parts);
+    log.push(...parts);
     for (const notify of listeners) notify();
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const find = (pattern: RegExp, from: number): string | undefined => lines_.slice(from).find((l) => pattern.test(l));
-  const process_: OpenvpnProcess = {
+  const find = (pattern: RegExp, from: number): string | undefined => log.slice(from).find((l) => pattern.test(l));
+  const handle: OpenvpnProcess = {
     device,
-    lines: lines_,
-    mark: () => lines_.length,
+    lines: log,
+    mark: () => log.length,
     logged: (pattern, from = 0) => find(pattern, from) !== undefined,
     waitFor(pattern, timeoutMs = HANDSHAKE_MS, from = 0) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
           const line = find(pattern, from);
           if (line !== undefined) done(() => resolve(line));
-          else if (exitCode !== undefined) done(() => reject(new Error(`openvpn ${name} exited (${exitCode}) before logging ${pattern}:\n${lines_.slice(-15).join('\n')}`)));
+          else if (exitCode !== undefined) done(() => reject(new Error(`openvpn ${name} exited (${exitCode}) before logging ${pattern}:\n${log.slice(-15).join('\n')}`)));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`openvpn ${name} did not log ${pattern} within ${timeoutMs} ms:\n${lines_.slice(-15).join('\n')}`))), timeoutMs);
+        const timer = setTimeout(() => done(() => reject(new Error(`openvpn ${name} did not log ${pattern} within ${timeoutMs} ms:\n${log.slice(-15).join('\n')}`))), timeoutMs);
         const done = (settle: () => void): void => {
           clearTimeout(timer);
           listeners.delete(check);
@@ -131,7 +131,7 @@ function startOpenvpn(cwd: string, name: string, lines: readonly string[], args:
       });
     },
     async stop() {
-      running.delete(process_);
+      running.delete(handle);
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -139,8 +139,8 @@ function startOpenvpn(cwd: string, name: string, lines: readonly string[], args:
       clearTimeout(killer);
     },
   };
-  running.add(process_);
-  return process_;
+  running.add(handle);
+  return handle;
 }
 
 /** Where and how a test server runs. */
