@@ -6,6 +6,7 @@ import { decodeJwt } from 'jose';
 import { pemDers, toPem } from '../src/pki/pem.js';
 import { assertOneLineError, assertSucceeded, fedca } from './helpers/cli.js';
 import { exec } from './helpers/exec.js';
+import { rowCount } from './helpers/storeCount.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 
 const SERVER_AUTH = 'TLS Web Server Authentication';
@@ -111,6 +112,20 @@ describe('fedca export: openvpn-server, openvpn-client, acm', () => {
       assert.match(crl.stderr + crl.stdout, /verify OK/);
       const conf = readFileSync(join(out, 'server.conf'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
       assert.deepEqual(conf, ['ca ca.crt', 'cert server.crt', 'key server.key', 'dh none', 'crl-verify crl.pem', 'remote-cert-tls client']);
+    });
+
+    it('a CA that publishes no CRL: one line on stderr, no certificate issued, nothing written', async () => {
+      const noCrl = await startTestCa({ editConfig: (c) => (c.crl = { enabled: false }) });
+      try {
+        const issued = rowCount(noCrl, 'issued_certificates');
+        const out = join(dir, 'server');
+        const run = await fedca(['export', 'openvpn-server', 'vpn.example.com', '--out', out, '--ca-url', noCrl.url, '--root', noCrl.rootFile, '--password-file', noCrl.passwordFile]);
+        assertOneLineError(run, /publishes no CRL/);
+        assert.equal(rowCount(noCrl, 'issued_certificates'), issued);
+        assert.ok(!existsSync(out));
+      } finally {
+        await noCrl.stop();
+      }
     });
 
     it('refuses to overwrite an existing file without --force, before contacting the CA', async () => {
