@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import { readPrivateKey } from '../src/pki/keys.js';
+import { SqliteStore } from '../src/store/sqlite.js';
 import { assertOneLine, fedca } from './helpers/cli.js';
 import { snapshot } from './helpers/files.js';
 import { tempDir } from './helpers/testCa.js';
@@ -92,6 +93,27 @@ describe('fedca init', () => {
     const r = await fedca(initArgs(home, '--force'));
     assert.equal(r.status, 0, r.stderr);
     assert.notEqual(readFileSync(join(home, 'pki/root_ca.crt'), 'utf8'), oldRoot);
+  });
+
+  it('with --force, sets the replaced CA\'s store aside, so its revocations cannot reach the new CRL', async () => {
+    const home = join(dir, 'home');
+    assert.equal((await fedca(initArgs(home))).status, 0);
+    const store = new SqliteStore(join(home, 'db/fedca.sqlite'));
+    await store.storeCertificate({ serial: '42', der: Buffer.from([0x30, 0]), commonName: 'old', notBefore: new Date(), notAfter: new Date(Date.now() + 3600_000), provisioner: 'ops' });
+    assert.equal(await store.revoke({ serial: '42', reasonCode: 1, reason: '', revokedAt: new Date(), notAfter: new Date(Date.now() + 3600_000), provisioner: 'ops' }), 'revoked');
+    await store.close();
+
+    const r = await fedca(initArgs(home, '--force'));
+    assert.equal(r.status, 0, r.stderr);
+    const kept = /replaced CA's store kept as (\S+)/.exec(r.stdout)?.[1];
+    assert.ok(kept && existsSync(kept), 'the old store is kept, not deleted');
+    assert.equal(existsSync(join(home, 'db/fedca.sqlite')), false, 'the new CA starts with a fresh store');
+    const old = new SqliteStore(kept);
+    try {
+      assert.equal((await old.revocation('42'))?.reasonCode, 1);
+    } finally {
+      await old.close();
+    }
   });
 
   const refused: [string, string[], RegExp][] = [

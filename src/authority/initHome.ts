@@ -33,6 +33,8 @@ export interface InitResult {
   readonly rootFile: string;
   /** Set when init generated the password and wrote it here. */
   readonly passwordFile?: string;
+  /** Set when --force replaced a CA: where its store was moved (kept, not deleted). */
+  readonly replacedStore?: string;
 }
 
 /** Thrown when init would overwrite a CA, or its inputs are wrong. Nothing was written. */
@@ -45,6 +47,14 @@ function writeFile(home: string, path: string, content: string, mode = 0o644): s
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content, { mode });
   return file;
+}
+
+/** Renames an existing SQLite store (and its WAL files) to `<file>.replaced-<time>`; returns the new name. */
+function setAsideStore(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const aside = `${file}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of SQLITE_COMPANIONS) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  return aside;
 }
 
 /** True when a home already holds a CA (a config or a root). */
@@ -142,13 +152,11 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
     if (ca.intermediate) writeFile(opts.home, HomeLayout.intermediate, toPem(ca.intermediate.certificate));
     // A CA replaced with --force by an adopted one leaves no intermediate behind.
     else for (const path of [HomeLayout.intermediate, HomeLayout.intermediateKey]) rmSync(inHome(opts.home, path), { force: true });
-    if (adoptedStore) {
-      const file = inHome(opts.home, HomeLayout.sqlite);
-      for (const suffix of SQLITE_COMPANIONS) rmSync(file + suffix, { force: true });
-      renameSync(adoptedStore, file);
-    }
+    // The replaced CA's store (its serials, its revocations) must not carry over to the new one.
+    const replacedStore = setAsideStore(inHome(opts.home, HomeLayout.sqlite));
+    if (adoptedStore) renameSync(adoptedStore, inHome(opts.home, HomeLayout.sqlite));
     const configFile = writeFile(opts.home, HomeLayout.config, JSON.stringify(config, null, 2) + '\n');
-    return { rootFingerprint: fingerprint(ca.root), configFile, rootFile, passwordFile };
+    return { rootFingerprint: fingerprint(ca.root), configFile, rootFile, passwordFile, replacedStore };
   } finally {
     if (adoptedStore) rmSync(adoptedStore, { force: true });
   }

@@ -77,7 +77,7 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
       return provisionerFromConfig(p, config.authority.claims);
     } catch (err) {
       if (err instanceof ProfileListError) throw new ConfigError(`authority.provisioners[${i}].options.profiles: ${err.message}`);
-      throw new ConfigError(`authority.provisioners[${i}].key: not a usable public key (${(err as Error).message})`);
+      throw new ConfigError(`authority.provisioners[${i}]: ${(err as Error).message}`);
     }
   });
   const store = await openStore(config.db, home);

@@ -66,6 +66,7 @@ export async function runInit(flags: InitFlags): Promise<void> {
     `  root fingerprint: ${result.rootFingerprint}`,
     `  provisioner:      ${flags.provisioner} (JWK)`,
   );
+  if (result.replacedStore) lines.push(`  replaced CA's store kept as ${result.replacedStore}`);
   if (result.passwordFile) lines.push(`  password:         ${result.passwordFile} (generated, mode 0600; keep it secret)`);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -44,7 +44,11 @@ export class JwkProvisioner implements Provisioner {
     this.kid = config.key.kid;
     this.id = `${config.name}:${config.key.kid}`;
     this.encryptedKey = config.encryptedKey;
-    this.key = createPublicKey({ key: { ...config.key } as JsonWebKey, format: 'jwk' });
+    try {
+      this.key = createPublicKey({ key: { ...config.key } as JsonWebKey, format: 'jwk' });
+    } catch (err) {
+      throw new Error(`key: not a usable public JWK (${(err as Error).message})`);
+    }
     this.extension = provisionerExtension(ProvisionerTypeCode.JWK, this.name, this.kid);
     this.profiles = allowedProfiles(config.options);
   }
