@@ -1,5 +1,6 @@
 import { Agent } from 'node:https';
 import { fetchRoot } from './bootstrap.js';
+import { requestCa } from './caRequest.js';
 import { caEndpoint, normaliseCaUrl } from './caUrl.js';
 import { CaConnectionError } from './errors.js';
 import { pemFingerprint } from './fingerprint.js';
@@ -96,6 +97,28 @@ export class CaClient {
   /** `GET /federation`: the CA's roots then every federated root, PEM. */
   async federation(): Promise<string[]> {
     return field(await this.request('/federation'), 'crts', isStringArray, 'GET /federation');
+  }
+
+  /** `GET /intermediates`: the CA's issuing intermediates, PEM. */
+  async intermediates(): Promise<string[]> {
+    return field(await this.request('/intermediates'), 'crts', isStringArray, 'GET /intermediates');
+  }
+
+  /**
+   * `POST /ocsp` (RFC 6960 appendix A): sends a DER OCSPRequest, resolves the
+   * DER OCSPResponse as it came (unverified: see `verifyOcspResponse`).
+   * Throws CaConnectionError when the answer is not an OCSP response.
+   */
+  async ocsp(requestDer: Buffer): Promise<Buffer> {
+    const answer = await requestCa(caEndpoint(this.caUrl, '/ocsp'), {
+      agent: this.agent,
+      method: 'POST',
+      payload: { bytes: requestDer, contentType: 'application/ocsp-request' },
+      accept: 'application/ocsp-response',
+      timeoutMs: this.timeoutMs,
+    });
+    if (!answer.contentType.startsWith('application/ocsp-response') || answer.body[0] !== 0x30) throw new CaConnectionError("the CA's answer to POST /ocsp is not an OCSP response");
+    return answer.body;
   }
 
   /** One page of `GET /provisioners`. */
