@@ -4,7 +4,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain } from '../authority/authority.js';
 import { createApp } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
-import { parseAddress } from './address.js';
+import { parseAddress } from '../config/address.js';
 
 export interface ServerOptions {
   /** "HOST:PORT" to listen on (port 0 picks a free one). */
