@@ -7,6 +7,7 @@ import { registerCrl } from './crl.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
+import { registerOpenvpnAgent } from './openvpnAgent.js';
 import { registerRekey } from './rekey.js';
 import { registerRenew } from './renew.js';
 import { registerRevoke } from './revoke.js';
@@ -32,5 +33,6 @@ registerRekey(program);
 registerRevoke(program);
 registerCrl(program);
 registerInspect(program);
+registerOpenvpnAgent(program);
 
 await program.parseAsync(process.argv);
