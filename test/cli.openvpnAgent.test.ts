@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI } from './helpers/cli.js';
+import { cleanEnv } from './helpers/exec.js';
+import { issueCertificate, revokeCertificate, type IssuedCertificate } from './helpers/issued.js';
+import { clientLines, HANDSHAKE_MS, INITIALIZED, requireOpenvpn, startOpenvpnClient, startOpenvpnServer, stopAllOpenvpn, type OpenvpnServer } from './helpers/openvpn.js';
+import { closedPort } from './helpers/ports.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcpProxy.js';
+import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
+import { provisionerKey, type ProvisionerKey } from './helpers/tokens.js';
+
+/** How often the agent rechecks established clients in these tests. */
+const RECHECK_MS = 1_000;
+
+type Record_ = Readonly<Record<string, unknown>> & { readonly event: string };
+
+/** A running `fedca openvpn-agent` and the JSON records it printed. */
+interface AgentProcess {
+  readonly records: Record_[];
+  /** Resolves the first record from index `from` on that matches; rejects after `timeoutMs` or when the agent exits. */
+  waitFor(match: (r: Record_) => boolean, from?: number, timeoutMs?: number): Promise<Record_>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+function startAgent(args: readonly string[]): AgentProcess {
+  const child = spawn(process.execPath, [CLI, 'openvpn-agent', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const records: Record_[] = [];
+  const listeners = new Set<() => void>();
+  let partial = '';
+  let stderr = '';
+  let exited = false;
+  child.stdout.on('data', (b: Buffer) => {
+    const lines = (partial + b.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) records.push(JSON.parse(line) as Record_);
+    for (const notify of listeners) notify();
+  });
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const closed = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      exited = true;
+      for (const notify of listeners) notify();
+      resolve();
+    }),
+  );
+  return {
+    records,
+    stderr: () => stderr,
+    waitFor(match, from = 0, timeoutMs = HANDSHAKE_MS) {
+      return new Promise((resolve, reject) => {
+        const describe = (): string => `agent records:\n${records.map((r) => JSON.stringify(r)).join('\n')}\nstderr: ${stderr}`;
+        const check = (): void => {
+          const found = records.slice(from).find(match);
+          if (found) done(() => resolve(found));
+          else if (exited) done(() => reject(new Error(`the agent exited first; ${describe()}`)));
+        };
+        const timer = setTimeout(() => done(() => reject(new Error(`no matching agent record within ${timeoutMs} ms; ${describe()}`))), timeoutMs);
+        const done = (settle: () => void): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          settle();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      await closed;
+    },
+  };
+}
+
+describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)', function () {
+  this.timeout(60_000);
+  let ca: TestCa;
+  let p: ProvisionerKey;
+  let dir: string;
+  let proxy: TcpProxy;
+  let server: OpenvpnServer;
+  let serverLines: string[];
+  let agent: AgentProcess;
+
+  /** Issues a client certificate and writes it and its key into the working directory. */
+  async function clientFiles(cn: string): Promise<IssuedCertificate & { cert: string; key: string }> {
+    const issued = await issueCertificate(ca, p, cn);
+    writeFileSync(join(dir, `${cn}.crt`), issued.certPem);
+    writeFileSync(join(dir, `${cn}.key`), issued.keyPem, { mode: 0o600 });
+    return { ...issued, cert: `${cn}.crt`, key: `${cn}.key` };
+  }
+
+  const connect = (files: { cert: string; key: string }) => startOpenvpnClient({ cwd: dir, lines: clientLines(server, { ca: 'ca.pem', ...files }) });
+  const decision = (cn: string, from = 0) => agent.waitFor((r) => r.event === 'connect' && r.cn === cn, from);
+
+  before(async function () {
+    await requireOpenvpn(this);
+    ca = await startTestCa();
+    p = await provisionerKey(ca);
+    dir = tempDir('fedca-openvpn-agent-');
+    writeFileSync(join(dir, 'ca.pem'), ca.rootPem + readFileSync(join(ca.home, 'pki/intermediate_ca.crt'), 'utf8'));
+    const vpnServer = await issueCertificate(ca, p, 'vpn.internal');
+    writeFileSync(join(dir, 'server.crt'), vpnServer.certPem);
+    writeFileSync(join(dir, 'server.key'), vpnServer.keyPem, { mode: 0o600 });
+    writeFileSync(join(dir, 'management.pw'), 'management "secret"\n', { mode: 0o600 });
+    proxy = await startTcpProxy(ca.port);
+    const managementPort = await closedPort();
+    serverLines = [
+      'ca ca.pem',
+      'cert server.crt',
+      'key server.key',
+      'dh none',
+      `management 127.0.0.1 ${managementPort} management.pw`,
+      'management-client-auth',
+      // OpenVPN 2.6 with --management-client-auth otherwise insists on a username and password.
+      'auth-user-pass-optional',
+    ];
+    server = await startOpenvpnServer({ cwd: dir, extraLines: serverLines });
+    agent = startAgent([
+      '--ca-url', `https://127.0.0.1:${proxy.port}`,
+      '--root', ca.rootFile,
+      '--management', `127.0.0.1:${managementPort}`,
+      '--management-password-file', join(dir, 'management.pw'),
+      '--recheck', `${RECHECK_MS}ms`,
+    ]);
+    await agent.waitFor((r) => r.event === 'management-connected');
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await stopAllOpenvpn();
+    await proxy?.stop();
+    await ca?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('admits a client whose certificate is good', async () => {
+    const alice = await clientFiles('alice');
+    const client = connect(alice);
+    await client.waitFor(INITIALIZED);
+    const record = await decision('alice');
+    assert.deepEqual([record.serial, record.verdict, record.action], [alice.serial, 'good', 'client-auth-nt']);
+    await client.stop();
+  });
+
+  it('denies a revoked client at connect, with the reason in its log (AUTH_FAILED)', async () => {
+    const mallory = await clientFiles('mallory');
+    await revokeCertificate(ca, p, mallory.serial, 1);
+    const from = server.mark();
+    const client = connect(mallory);
+    await client.waitFor(/AUTH_FAILED,certificate revoked/);
+    assert.ok(!client.logged(INITIALIZED), 'never connected');
+    assert.match(await server.waitFor(/connection rejected/, HANDSHAKE_MS, from), new RegExp(`fedca: serial ${mallory.serial}: revoked at .* \\(keyCompromise\\)`));
+    assert.deepEqual([(await decision('mallory')).verdict, (await decision('mallory')).action], ['revoked', 'client-deny']);
+    await client.stop();
+  });
+
+  it(`disconnects a connected client within --recheck plus a second of its revocation`, async () => {
+    const bob = await clientFiles('bob');
+    const client = connect(bob);
+    await client.waitFor(INITIALIZED);
+    const from = client.mark();
+    await revokeCertificate(ca, p, bob.serial, 4);
+    await client.waitFor(/server-pushed-connection-reset/, RECHECK_MS + 1_000, from);
+    assert.equal((await agent.waitFor((r) => r.event === 'recheck' && r.cn === 'bob')).action, 'client-kill');
+    // It comes back, and is turned away at the door.
+    await client.waitFor(/AUTH_FAILED,certificate revoked/, HANDSHAKE_MS, from);
+    await client.stop();
+  });
+
+  it('reconnects to an OpenVPN restarted mid-run and keeps deciding', async () => {
+    const from = agent.records.length;
+    await server.stop();
+    await agent.waitFor((r) => r.event === 'management-disconnected', from);
+    server = await startOpenvpnServer({ cwd: dir, extraLines: serverLines });
+    await agent.waitFor((r) => r.event === 'management-connected', from);
+    const carol = await clientFiles('carol');
+    const client = connect(carol);
+    await client.waitFor(INITIALIZED);
+    assert.equal((await decision('carol', from)).verdict, 'good');
+    await client.stop();
+  });
+
+  it('denies new clients while the CA is unreachable (fail closed), says why, and admits them again once it is back', async () => {
+    const dave = await clientFiles('dave');
+    await proxy.cut();
+    let from = agent.records.length;
+    const denied = connect(dave);
+    await denied.waitFor(/AUTH_FAILED,certificate status could not be checked/);
+    const record = await decision('dave', from);
+    assert.equal(record.verdict, 'unanswerable');
+    assert.match(String(record.reason), /no answer from the CA: .*cannot reach the CA at https:\/\/127\.0\.0\.1:\d+/);
+    await denied.stop();
+    await proxy.restore();
+    from = agent.records.length;
+    const admitted = connect(dave);
+    await admitted.waitFor(INITIALIZED);
+    assert.equal((await decision('dave', from)).verdict, 'good');
+    await admitted.stop();
+  });
+});
