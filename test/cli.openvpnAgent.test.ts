@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from './helpers/cli.js';
+import { assertOneLine, CLI, fedca } from './helpers/cli.js';
 import { cleanEnv } from './helpers/exec.js';
+import { startFakeManagement, type FakeManagement } from './helpers/fakeManagement.js';
 import { issueCertificate, revokeCertificate, type IssuedCertificate } from './helpers/issued.js';
 import { clientLines, HANDSHAKE_MS, INITIALIZED, requireOpenvpn, startOpenvpnClient, startOpenvpnServer, stopAllOpenvpn, type OpenvpnServer } from './helpers/openvpn.js';
+import { miniPki } from './helpers/miniPki.js';
 import { closedPort } from './helpers/ports.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcpProxy.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 import { provisionerKey, type ProvisionerKey } from './helpers/tokens.js';
+import { eventually } from './helpers/wait.js';
 
 /** How often the agent rechecks established clients in these tests. */
 const RECHECK_MS = 1_000;
@@ -19,60 +22,87 @@ type Record_ = Readonly<Record<string, unknown>> & { readonly event: string };
 /** A running `fedca openvpn-agent` and the JSON records it printed. */
 interface AgentProcess {
   readonly records: Record_[];
-  /** Resolves the first record from index `from` on that matches; rejects after `timeoutMs` or when the agent exits. */
-  waitFor(match: (r: Record_) => boolean, from?: number, timeoutMs?: number): Promise<Record_>;
-  stderr(): string;
-  stop(): Promise<void>;
+  /** Resolves the first record from index `from` on that matches (polling, as `eventually` does). */
+  waitFor(match: (r: Record_) => boolean, from?: number): Promise<Record_>;
+  /** SIGTERM; resolves the exit code once the agent is gone. */
+  stop(): Promise<number | null>;
 }
 
 function startAgent(args: readonly string[]): AgentProcess {
   const child = spawn(process.execPath, [CLI, 'openvpn-agent', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const records: Record_[] = [];
-  const listeners = new Set<() => void>();
   let partial = '';
   let stderr = '';
-  let exited = false;
   child.stdout.on('data', (b: Buffer) => {
     const lines = (partial + b.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) records.push(JSON.parse(line) as Record_);
-    for (const notify of listeners) notify();
   });
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const closed = new Promise<void>((resolve) =>
-    child.on('close', () => {
-      exited = true;
-      for (const notify of listeners) notify();
-      resolve();
-    }),
-  );
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     records,
-    stderr: () => stderr,
-    waitFor(match, from = 0, timeoutMs = HANDSHAKE_MS) {
-      return new Promise((resolve, reject) => {
-        const describe = (): string => `agent records:\n${records.map((r) => JSON.stringify(r)).join('\n')}\nstderr: ${stderr}`;
-        const check = (): void => {
-          const found = records.slice(from).find(match);
-          if (found) done(() => resolve(found));
-          else if (exited) done(() => reject(new Error(`the agent exited first; ${describe()}`)));
-        };
-        const timer = setTimeout(() => done(() => reject(new Error(`no matching agent record within ${timeoutMs} ms; ${describe()}`))), timeoutMs);
-        const done = (settle: () => void): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          settle();
-        };
-        listeners.add(check);
-        check();
-      });
+    async waitFor(match, from = 0) {
+      try {
+        return await eventually(() => records.slice(from).find(match));
+      } catch {
+        throw new Error(`no such agent record; records:\n${records.map((r) => JSON.stringify(r)).join('\n')}\nstderr: ${stderr}`);
+      }
     },
-    async stop() {
-      if (!exited) child.kill('SIGTERM');
-      await closed;
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return closed;
     },
   };
 }
+
+describe('fedca openvpn-agent: errors and signals', () => {
+  let dir: string;
+  let rootFile: string;
+  const management: FakeManagement[] = [];
+  before(() => {
+    dir = tempDir('fedca-openvpn-agent-cli-');
+    rootFile = join(dir, 'root.pem');
+    writeFileSync(rootFile, miniPki('Agent').rootPem);
+    writeFileSync(join(dir, 'wrong.pw'), 'wrong\n');
+    writeFileSync(join(dir, 'right.pw'), 'right\r\nsecond line\n');
+  });
+  after(async () => {
+    for (const m of management) await m.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const caFlags = (): string[] => ['--ca-url', 'https://127.0.0.1:1', '--root', rootFile];
+  const fake = async (password: string): Promise<FakeManagement> => {
+    const m = await startFakeManagement({ password });
+    management.push(m);
+    return m;
+  };
+
+  it('says in one line what is wrong with --management, the password file, or the password', async () => {
+    const bad = await fedca(['openvpn-agent', ...caFlags(), '--management', 'localhost']);
+    assert.notEqual(bad.status, 0);
+    assertOneLine(bad.stderr);
+    assert.match(bad.stderr, /HOST:PORT or unix:PATH/);
+    const missing = await fedca(['openvpn-agent', ...caFlags(), '--management', '127.0.0.1:1', '--management-password-file', join(dir, 'none.pw')]);
+    assert.notEqual(missing.status, 0);
+    assertOneLine(missing.stderr);
+    assert.match(missing.stderr, /cannot read the management password file/);
+    const refused = await fedca(['openvpn-agent', ...caFlags(), '--management', (await fake('right')).address, '--management-password-file', join(dir, 'wrong.pw')]);
+    assert.equal(refused.status, 1);
+    assertOneLine(refused.stderr);
+    assert.match(refused.stderr, /^fedca: the management interface at 127\.0\.0\.1:\d+ refused the password/);
+    const none = await fedca(['openvpn-agent', ...caFlags(), '--management', (await fake('right')).address]);
+    assertOneLine(none.stderr);
+    assert.match(none.stderr, /asks for a password, and none was given/);
+  });
+
+  it('logs in with the first line of the password file, and stops on SIGTERM with exit code 0', async () => {
+    const agent = startAgent([...caFlags(), '--management', (await fake('right')).address, '--management-password-file', join(dir, 'right.pw')]);
+    await agent.waitFor((r) => r.event === 'management-connected');
+    assert.equal(await agent.stop(), 0);
+    assert.equal(agent.records.at(-1)?.event, 'stopping');
+  });
+});
 
 describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)', function () {
   this.timeout(60_000);

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CaClient } from '../src/sdk/caClient.js';
 import { ManagementAuthError } from '../src/sdk/errors.js';
 import { OcspChecker } from '../src/sdk/ocspChecker.js';
 import { OpenvpnAgent, type AgentLogRecord } from '../src/sdk/openvpn/agent.js';
+import { parseManagementAddress } from '../src/sdk/openvpn/managementAddress.js';
 import { listedClient, startFakeManagement, type FakeManagement } from './helpers/fakeManagement.js';
 import { issueCertificate, revokeCertificate, type IssuedCertificate } from './helpers/issued.js';
 import { closedPort } from './helpers/ports.js';
-import { startTestCa, type TestCa } from './helpers/testCa.js';
+import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 import { provisionerKey, type ProvisionerKey } from './helpers/tokens.js';
 import { eventually } from './helpers/wait.js';
 
@@ -51,14 +54,14 @@ describe('OpenvpnAgent against a management interface stand-in', () => {
   });
 
   /** Starts a stand-in and an agent connected to it; resolves once the agent has logged in and reconciled. */
-  async function start(options: { password?: string; clients?: () => string[][]; caClient?: CaClient; recheckMs?: number } = {}) {
-    const management = await startFakeManagement({ password: options.password, clients: options.clients });
+  async function start(options: { password?: string; clients?: () => string[][]; caClient?: CaClient; path?: string } = {}) {
+    const management = await startFakeManagement(options);
     const logs: AgentLogRecord[] = [];
     const agent = new OpenvpnAgent({
-      management: { host: '127.0.0.1', port: management.port },
+      management: parseManagementAddress(management.address),
       password: options.password,
       statuses: new OcspChecker(options.caClient ?? client),
-      recheckMs: options.recheckMs ?? 200,
+      recheckMs: 200,
       log: (r) => logs.push(r),
       initialBackoffMs: 20,
     });
@@ -149,6 +152,17 @@ describe('OpenvpnAgent against a management interface stand-in', () => {
     assert.ok(!management.commands.some((c) => c.startsWith('client-auth-nt 9')), 'nothing answered for the half block');
   });
 
+  it('talks to a management interface on a unix socket', async () => {
+    const dir = tempDir('fedca-management-');
+    try {
+      const { management } = await start({ path: join(dir, 'management.sock') });
+      management.write(block('>CLIENT:CONNECT,11,1', envOf(good)));
+      assert.equal(await management.waitForCommand(/^client-/), 'client-auth-nt 11 1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('releases an OpenVPN held for its management client', async () => {
     const { management } = await start();
     management.write('>HOLD:Waiting for hold release:0\r\n');
@@ -157,7 +171,7 @@ describe('OpenvpnAgent against a management interface stand-in', () => {
 
   it('stops with an error when the password is refused', async () => {
     const management = await startFakeManagement({ password: 'right' });
-    const agent = new OpenvpnAgent({ management: { host: '127.0.0.1', port: management.port }, password: 'wrong', statuses: new OcspChecker(client), recheckMs: 1000, log: () => undefined });
+    const agent = new OpenvpnAgent({ management: parseManagementAddress(management.address), password: 'wrong', statuses: new OcspChecker(client), recheckMs: 1000, log: () => undefined });
     running.push({ agent, management });
     await assert.rejects(agent.run(), (err: Error) => err instanceof ManagementAuthError && /refused the password/.test(err.message));
   });

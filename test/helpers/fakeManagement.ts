@@ -8,7 +8,8 @@ import { eventually } from './wait.js';
  * with `write` and read the commands the agent sent.
  */
 export interface FakeManagement {
-  readonly port: number;
+  /** Where it listens, as `--management` takes it: `127.0.0.1:PORT` or `unix:PATH`. */
+  readonly address: string;
   /** Command lines received after login, in order, over every connection. */
   readonly commands: string[];
   /** How many connections logged in. */
@@ -25,6 +26,8 @@ export interface FakeManagement {
 /** What the fake answers. */
 export interface FakeManagementOptions {
   readonly password?: string;
+  /** Listen on this unix socket instead of a loopback TCP port. */
+  readonly path?: string;
   /** CLIENT_LIST rows of `status 3` (tab-separated fields after "CLIENT_LIST"). */
   readonly clients?: () => string[][];
 }
@@ -77,10 +80,10 @@ export async function startFakeManagement(options: FakeManagementOptions = {}): 
     });
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const path = options.path;
+  await new Promise<void>((resolve) => (path ? server.listen(path, resolve) : server.listen(0, '127.0.0.1', resolve)));
   return {
-    port,
+    address: path ? `unix:${path}` : `127.0.0.1:${(server.address() as { port: number }).port}`,
     commands,
     logins: () => logins,
     write: (text) => void current?.write(text),
