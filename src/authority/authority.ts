@@ -1,8 +1,8 @@
-import { X509Certificate } from 'node:crypto';
 import { classifySans } from '../pki/extensions.js';
 import { fingerprint, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
 import { normaliseFingerprint } from '../pki/fingerprint.js';
+import { commonNameOf } from '../pki/name.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/profiles.js';
 import { OID } from '../pki/oids.js';
@@ -194,6 +194,7 @@ export class Authority {
         notBefore: draft.notBefore,
         notAfter: draft.notAfter,
         extraExtensions: draft.extraExtensions,
+        keyUsages: draft.keyUsages,
         extKeyUsages: draft.extKeyUsages,
         rsaKey: publicKey.kty === 'RSA',
       },
@@ -255,7 +256,7 @@ export class Authority {
     const serial = randomSerial();
     const der = reissueCertificate(old, publicKey, this.intermediate, now, RENEW_BACKDATE_MS, serial);
     const parsed = parseCertificate(der);
-    const commonName = new X509Certificate(der).subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+    const commonName = commonNameOf(parsed.subject);
     const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);
     const record = {
       serial: serialDecimal(serial),
@@ -362,10 +363,5 @@ export class Authority {
       provisioner: '',
     });
     return { keyPem: privateKeyPem(key), chainPem: toPem(der) + toPem(this.intermediate.certificate.der), notBefore, notAfter };
-  }
-
-  /** Human-readable subject of a certificate, for logs and messages. */
-  static subjectOf(der: Buffer): string {
-    return new X509Certificate(der).subject.replace(/\n/g, ', ');
   }
 }

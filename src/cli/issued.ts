@@ -1,9 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { SignResponse } from '../sdk/wire.js';
 
+/** PEM text ending in a newline, as files hold it. */
+export const pemLine = (pem: string): string => (pem.endsWith('\n') ? pem : pem + '\n');
+
 /** The chain of a sign (renew, rekey) response as one PEM file: the leaf, then the intermediate. */
 export function chainPem(signed: SignResponse): string {
-  return signed.certChain.map((pem) => (pem.endsWith('\n') ? pem : pem + '\n')).join('');
+  return signed.certChain.map(pemLine).join('');
 }
 
 /** A certificate's serial as `fedca inspect` shows it: lower-case hex, then decimal. */

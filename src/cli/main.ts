@@ -4,6 +4,7 @@ import { VERSION } from '../config/version.js';
 import { registerBootstrap } from './bootstrap.js';
 import { registerCertificate } from './certificate.js';
 import { registerCrl } from './crl.js';
+import { registerExport } from './export.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
@@ -34,5 +35,6 @@ registerRevoke(program);
 registerCrl(program);
 registerInspect(program);
 registerOpenvpnAgent(program);
+registerExport(program);
 
 await program.parseAsync(process.argv);

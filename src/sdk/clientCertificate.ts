@@ -1,3 +1,5 @@
+import { parseCertificate } from '../pki/certificate.js';
+import { commonNameOf } from '../pki/name.js';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { pemDers } from '../pki/pem.js';
 
@@ -19,7 +21,7 @@ export interface ParsedClientCertificate {
 
 /** The common name of a certificate's subject ('' when it has none). */
 export function commonName(certificate: X509Certificate): string {
-  return certificate.subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+  return commonNameOf(parseCertificate(certificate.raw).subject);
 }
 
 /**
