@@ -2,7 +2,7 @@ import { crlReasonName } from '../../pki/crlReason.js';
 import type { ManagementAuthError } from '../errors.js';
 import type { CertificateToCheck, Verdict } from '../ocspChecker.js';
 import { certificateFromEnv, type EnvCertificate } from './clientCertificate.js';
-import { parseClientList } from './clientList.js';
+import { parseClientList, type ListedClient } from './clientList.js';
 import { formatManagementAddress, type ManagementAddress } from './managementAddress.js';
 import { ManagementClient } from './managementClient.js';
 import { managementCommand } from './managementCommand.js';
@@ -144,7 +144,7 @@ export class OpenvpnAgent {
 
   /** After a (re)connection: forget clients that left meanwhile; disconnect those the agent never saw, so they come back through it. */
   private async reconcile(connection: number): Promise<void> {
-    let listed;
+    let listed: ListedClient[];
     try {
       const reply = await this.client.send('status 3');
       listed = parseClientList(reply.kind === 'output' ? reply.lines : []);
@@ -213,8 +213,10 @@ export class OpenvpnAgent {
       return;
     }
     if (!admit) this.admitting.delete(n.cid);
-    const deny = managementCommand('client-deny', n.cid, n.kid, `fedca: serial ${record.serial || '?'}: ${record.reason}`, CLIENT_REASON[verdict.kind]);
-    await this.command(admit ? managementCommand('client-auth-nt', n.cid, n.kid) : deny, record);
+    const reply = admit
+      ? managementCommand('client-auth-nt', n.cid, n.kid)
+      : managementCommand('client-deny', n.cid, n.kid, `fedca: serial ${record.serial || '?'}: ${record.reason}`, CLIENT_REASON[verdict.kind]);
+    await this.command(reply, record);
     // A denied renegotiation leaves the current key alive for up to --tran-window: cut the session now.
     if (n.event === 'REAUTH' && verdict.kind === 'revoked') await this.kill(n.cid, record);
   }
