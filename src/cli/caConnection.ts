@@ -33,16 +33,17 @@ function readRoot(file: string, fingerprint: string | undefined): string {
  * bootstrap defaults: `--root` (checked against `--fingerprint` when both are
  * given), else `--fingerprint` (bootstraps over the network), else the saved
  * root (checked against the saved fingerprint).
+ * `options.timeoutMs` bounds each request to the CA.
  * Throws CliError when no CA URL or root is known, or they disagree; the SDK's
  * errors when bootstrapping fails.
  */
-export async function connectToCa(flags: CaFlags): Promise<CaClient> {
+export async function connectToCa(flags: CaFlags, options: { readonly timeoutMs?: number } = {}): Promise<CaClient> {
   const defaults = readClientDefaults(resolveClientHome());
   const caUrl = flags.caUrl ?? defaults.caUrl;
   if (!caUrl) throw new CliError('no CA URL: pass --ca-url, or run fedca bootstrap first');
   const fingerprint = flags.fingerprint === undefined ? undefined : parseFingerprint(flags.fingerprint);
-  if (flags.root) return new CaClient({ caUrl, rootPem: readRoot(flags.root, fingerprint) });
-  if (fingerprint) return CaClient.bootstrap(caUrl, fingerprint);
-  if (defaults.root) return new CaClient({ caUrl, rootPem: readRoot(defaults.root, defaults.fingerprint) });
+  if (flags.root) return new CaClient({ caUrl, rootPem: readRoot(flags.root, fingerprint), ...options });
+  if (fingerprint) return CaClient.bootstrap(caUrl, fingerprint, options);
+  if (defaults.root) return new CaClient({ caUrl, rootPem: readRoot(defaults.root, defaults.fingerprint), ...options });
   throw new CliError('no root to trust: pass --root or --fingerprint, or run fedca bootstrap first');
 }

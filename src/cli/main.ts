@@ -8,6 +8,7 @@ import { registerExport } from './export.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
+import { registerOpenvpnAgent } from './openvpnAgent.js';
 import { registerRekey } from './rekey.js';
 import { registerRenew } from './renew.js';
 import { registerRevoke } from './revoke.js';
@@ -33,6 +34,7 @@ registerRekey(program);
 registerRevoke(program);
 registerCrl(program);
 registerInspect(program);
+registerOpenvpnAgent(program);
 registerExport(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import { formatIp } from './ip.js';
 import { OID } from './oids.js';
 import { readCommonName } from './name.js';
 import { pemBlocks } from './pem.js';
+import { verifySignature } from './signature.js';
 import { importSpki, readSpki } from './spki.js';
 
 /** A PKCS #10 certification request (RFC 2986), split into the parts a CA reads. */
@@ -167,6 +168,12 @@ function pssParams(params: Buffer | undefined): { hash: string; saltLength: numb
   return { hash, saltLength };
 }
 
+/** Verifies an RSASSA-PSS CSR signature with the parameters it names. */
+function verifyPss(csr: ParsedCsr, key: KeyObject): boolean {
+  const { hash, saltLength } = pssParams(csr.signatureParams);
+  return cryptoVerify(hash, csr.info, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, csr.signature);
+}
+
 /** Which key type each supported signature algorithm needs. */
 const SIGNATURE_FAMILY: Record<string, PublicKeyInfo['kty']> = {
   [OID.ecdsaWithSha256]: 'EC',
@@ -187,30 +194,7 @@ export function verifyCsr(csr: ParsedCsr): PublicKeyInfo {
   if (family !== info.kty) throw new CsrError(`CSR signature algorithm does not fit its ${info.description} key`);
   let ok: boolean;
   try {
-    switch (csr.signatureAlgorithm) {
-      case OID.ecdsaWithSha256:
-      case OID.sha256WithRsa:
-        ok = cryptoVerify('sha256', csr.info, info.key, csr.signature);
-        break;
-      case OID.ecdsaWithSha384:
-      case OID.sha384WithRsa:
-        ok = cryptoVerify('sha384', csr.info, info.key, csr.signature);
-        break;
-      case OID.ecdsaWithSha512:
-      case OID.sha512WithRsa:
-        ok = cryptoVerify('sha512', csr.info, info.key, csr.signature);
-        break;
-      case OID.ed25519:
-        ok = cryptoVerify(null, csr.info, info.key, csr.signature);
-        break;
-      case OID.rsassaPss: {
-        const { hash, saltLength } = pssParams(csr.signatureParams);
-        ok = cryptoVerify(hash, csr.info, { key: info.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, csr.signature);
-        break;
-      }
-      default:
-        throw new CsrError(`CSR signature algorithm ${csr.signatureAlgorithm} is not supported`);
-    }
+    ok = csr.signatureAlgorithm === OID.rsassaPss ? verifyPss(csr, info.key) : verifySignature(csr.signatureAlgorithm, csr.info, info.key, csr.signature);
   } catch (err) {
     if (err instanceof CsrError) throw err;
     ok = false;

@@ -21,6 +21,7 @@ import {
   type Element,
 } from './der.js';
 import { extension, keyIdentifier } from './extensions.js';
+import type { ParsedCertificate } from './certificate.js';
 import type { Issuer } from './issuer.js';
 
 /** OCSP object identifiers (RFC 6960). */
@@ -55,11 +56,25 @@ export interface OcspRequest {
   readonly nonce?: Buffer;
 }
 
-function readExtensions(buf: Buffer, list: Element): { id: string; value: Buffer }[] {
+/** The extensions of an Extensions list, each as its OID and extnValue contents. */
+export function readExtensions(buf: Buffer, list: Element): { id: string; value: Buffer }[] {
   return children(buf, list).map((ext) => {
     const parts = children(buf, ext);
     return { id: readOid(buf, parts[0]), value: contents(buf, parts[parts.length - 1]) };
   });
+}
+
+/** Reads a CertID element. Throws DerError. */
+export function readCertId(der: Buffer, certIdEl: Element): CertId {
+  const [alg, nameHash, keyHash, serial] = expectChildren(der, certIdEl, Tag.SEQUENCE, 'CertID');
+  const [algOid] = children(der, alg);
+  return {
+    der: whole(der, certIdEl),
+    hash: HASHES[readOid(der, algOid)],
+    issuerNameHash: contents(der, nameHash),
+    issuerKeyHash: contents(der, keyHash),
+    serial: readInteger(der, serial),
+  };
 }
 
 /** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError. */
@@ -73,15 +88,7 @@ export function parseOcspRequest(der: Buffer): OcspRequest {
     if (field.tag === Tag.SEQUENCE) {
       for (const request of children(der, field)) {
         const [certIdEl] = expectChildren(der, request, Tag.SEQUENCE, 'Request');
-        const [alg, nameHash, keyHash, serial] = expectChildren(der, certIdEl, Tag.SEQUENCE, 'CertID');
-        const [algOid] = children(der, alg);
-        certIds.push({
-          der: whole(der, certIdEl),
-          hash: HASHES[readOid(der, algOid)],
-          issuerNameHash: contents(der, nameHash),
-          issuerKeyHash: contents(der, keyHash),
-          serial: readInteger(der, serial),
-        });
+        certIds.push(readCertId(der, certIdEl));
       }
     } else if (field.tag === 0xa2) {
       const [list] = children(der, field);
@@ -98,12 +105,18 @@ function publicKeyBits(spki: Buffer): Buffer {
   return readBitString(spki, bits);
 }
 
+/** What a CertID says of its issuer: `hash` of the issuer's subject name and of its public key bits. */
+export function issuerHashes(issuer: ParsedCertificate, hash: string): { nameHash: Buffer; keyHash: Buffer } {
+  return {
+    nameHash: createHash(hash).update(issuer.subject).digest(),
+    keyHash: createHash(hash).update(publicKeyBits(issuer.publicKey)).digest(),
+  };
+}
+
 /** True when a CertID names `issuer` (hashes of its subject name and of its public key bits). */
-export function namesIssuer(id: CertId, issuer: Issuer): boolean {
+export function namesIssuer(id: CertId, issuer: Pick<Issuer, 'certificate'>): boolean {
   if (!id.hash) return false;
-  const keyBits = publicKeyBits(issuer.certificate.publicKey);
-  const nameHash = createHash(id.hash).update(issuer.certificate.subject).digest();
-  const keyHash = createHash(id.hash).update(keyBits).digest();
+  const { nameHash, keyHash } = issuerHashes(issuer.certificate, id.hash);
   return nameHash.equals(id.issuerNameHash) && keyHash.equals(id.issuerKeyHash);
 }
 

@@ -104,6 +104,28 @@ export class CaClient {
     return field(await this.request('/federation'), 'crts', isStringArray, 'GET /federation');
   }
 
+  /** `GET /intermediates`: the CA's issuing intermediates, PEM. */
+  async intermediates(): Promise<string[]> {
+    return field(await this.request('/intermediates'), 'crts', isStringArray, 'GET /intermediates');
+  }
+
+  /**
+   * `POST /ocsp` (RFC 6960 appendix A): sends a DER OCSPRequest, resolves the
+   * DER OCSPResponse as it came (unverified: see `verifyOcspResponse`).
+   * Throws CaConnectionError when the answer is not an OCSP response.
+   */
+  async ocsp(requestDer: Buffer): Promise<Buffer> {
+    const answer = await requestCa(caEndpoint(this.caUrl, '/ocsp'), {
+      agent: this.agent,
+      method: 'POST',
+      payload: { bytes: requestDer, contentType: 'application/ocsp-request' },
+      accept: 'application/ocsp-response',
+      timeoutMs: this.timeoutMs,
+    });
+    if (!answer.contentType.startsWith('application/ocsp-response') || answer.body[0] !== 0x30) throw new CaConnectionError("the CA's answer to POST /ocsp is not an OCSP response");
+    return answer.body;
+  }
+
   /** One page of `GET /provisioners`. */
   async provisionerPage(cursor = '', limit = PROVISIONER_PAGE): Promise<ProvisionerPage> {
     const query = new URLSearchParams({ cursor, limit: String(limit) });

@@ -8,6 +8,8 @@ export interface CaRequestOptions {
   readonly method?: 'GET' | 'POST';
   /** Sent as JSON. */
   readonly body?: unknown;
+  /** Sent as is, instead of `body`, with its media type (a DER OCSP request, say). */
+  readonly payload?: { readonly bytes: Buffer; readonly contentType: string };
   /** Extra request headers (`authorization` for a renew token). */
   readonly headers?: Readonly<Record<string, string>>;
   /** The media types asked for; default `application/json`. */
@@ -48,7 +50,7 @@ function errorMessage(text: string): string {
  */
 export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer> {
   const where = `${options.method ?? 'GET'} ${url.pathname}`;
-  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
+  const payload = options.payload ?? (options.body === undefined ? undefined : { bytes: Buffer.from(JSON.stringify(options.body), 'utf8'), contentType: 'application/json' });
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: options.method ?? 'GET',
@@ -56,7 +58,7 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
       headers: {
         accept: options.accept ?? 'application/json',
         ...options.headers,
-        ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+        ...(payload ? { 'content-type': payload.contentType, 'content-length': payload.bytes.length } : {}),
       },
     });
     req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
@@ -88,6 +90,6 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
         else resolve({ body, contentType: res.headers['content-type'] ?? '' });
       });
     });
-    req.end(payload);
+    req.end(payload?.bytes);
   });
 }

@@ -1,4 +1,4 @@
-/** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get, renew, rekey and revoke certificates, fetch the CRL. */
+/** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get, renew, rekey and revoke certificates, fetch the CRL, check certificates by OCSP, enforce revocations on OpenVPN. */
 export { CaClient, type CaClientOptions } from './caClient.js';
 export { fetchRoot } from './bootstrap.js';
 export { parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
@@ -8,5 +8,8 @@ export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisioner
 export { verifyPresentedChain, presentedCertificates } from './presentedChain.js';
 export { parseFingerprint, pemFingerprint } from './fingerprint.js';
 export { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap, type BootstrapRecord, type ClientDefaults, type SavedBootstrap } from './clientHome.js';
-export { BootstrapError, CaConnectionError, CaError, ProvisionerError } from './errors.js';
+export { OcspChecker, type CertificateToCheck, type OcspCheckerOptions, type Verdict } from './ocspChecker.js';
+export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type StatusSource } from './openvpn/agent.js';
+export { parseManagementAddress, type ManagementAddress } from './openvpn/managementAddress.js';
+export { BootstrapError, CaConnectionError, CaError, ManagementAuthError, ManagementCommandError, ManagementConnectionError, ProvisionerError } from './errors.js';
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
