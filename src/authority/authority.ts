@@ -5,6 +5,7 @@ import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/profiles.js';
 import { OID } from '../pki/oids.js';
+import { commonNameOf } from '../pki/name.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import type { Store } from '../store/store.js';
 import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
@@ -88,6 +89,7 @@ export class Authority {
   readonly intermediate: Issuer;
   private rootDers: readonly Buffer[];
   private federatedDers: readonly Buffer[];
+  private peerDers: readonly Buffer[] = [];
   private byFingerprint = new Map<string, Buffer>();
   private readonly provisionerList: readonly Provisioner[];
   private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
@@ -116,11 +118,11 @@ export class Authority {
     return this.rootDers;
   }
 
-  /** Own roots first, then every federated root, without duplicates. */
+  /** Own roots first, then every federated root (files, then peers' roots), without duplicates. */
   federation(): Buffer[] {
     const seen = new Set<string>();
     const out: Buffer[] = [];
-    for (const der of [...this.rootDers, ...this.federatedDers]) {
+    for (const der of [...this.rootDers, ...this.federatedDers, ...this.peerDers]) {
       const fp = fingerprint(der);
       if (seen.has(fp)) continue;
       seen.add(fp);
@@ -129,9 +131,19 @@ export class Authority {
     return out;
   }
 
-  /** Replaces the federated roots (on start and on reload). */
+  /** Replaces the federated roots of `federatedRoots` files (on start and on reload). */
   setFederatedRoots(ders: readonly Buffer[]): void {
     this.federatedDers = ders;
+    this.indexFederation();
+  }
+
+  /** Replaces the roots synced from peer CAs (config `federation.peers`); files' roots are kept. */
+  setPeerRoots(ders: readonly Buffer[]): void {
+    this.peerDers = ders;
+    this.indexFederation();
+  }
+
+  private indexFederation(): void {
     this.byFingerprint = new Map(this.federation().map((der) => [fingerprint(der), der]));
   }
 
@@ -246,7 +258,7 @@ export class Authority {
     const serial = randomSerial();
     const der = reissueCertificate(old, publicKey, this.intermediate, now, RENEW_BACKDATE_MS, serial);
     const parsed = parseCertificate(der);
-    const commonName = new X509Certificate(der).subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+    const commonName = commonNameOf(new X509Certificate(der).subject);
     const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);
     const record = {
       serial: serialDecimal(serial),

@@ -16,3 +16,8 @@ export function encodeName(parts: NameParts): Buffer {
   rdns.push(attribute(OID.commonName, parts.commonName));
   return sequence(...rdns);
 }
+
+/** The common name in a subject as node:crypto prints it ("O=x\nCN=y"); "" when there is none. */
+export function commonNameOf(subject: string): string {
+  return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? '';
+}
