@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../config/version.js';
 import { registerBootstrap } from './bootstrap.js';
 import { registerCertificate } from './certificate.js';
+import { registerFederation } from './federation.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
@@ -14,7 +15,9 @@ program
   .name('fedca')
   .description('fedca: a federated private certificate authority (step-ca wire-compatible)')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Options belong to the command they follow: `federation --root` and `federation add --root` differ.
+  .enablePositionalOptions();
 program.configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'fedca: ')) });
 
 registerInit(program);
@@ -24,5 +27,6 @@ registerBootstrap(program);
 registerToken(program);
 registerCertificate(program);
 registerInspect(program);
+registerFederation(program);
 
 await program.parseAsync(process.argv);
