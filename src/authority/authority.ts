@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { classifySans } from '../pki/extensions.js';
 import { fingerprint, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
+import { normaliseFingerprint } from '../pki/fingerprint.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/profiles.js';
 import { OID } from '../pki/oids.js';
@@ -77,8 +78,6 @@ const SERVER_BACKDATE_MS = 60 * 1000;
 /** Renewed certificates are backdated like new ones. */
 const RENEW_BACKDATE_MS = 60 * 1000;
 
-/** Normalises a fingerprint as api.md allows it: hex, any case, `-` and `:` ignored. */
-export const normaliseFingerprint = (text: string): string => text.replace(/[-:]/g, '').toLowerCase();
 
 /**
  * The certificate authority: knows nothing of HTTP. Publishes its roots,

@@ -13,7 +13,7 @@ import {
   type Extension,
   type PublicKey,
 } from '@peculiar/x509';
-import { children, contents, readInteger, readRoot } from '../pki/der.js';
+import { readProvisionerExtension } from '../pki/extensions.js';
 import { OID } from '../pki/oids.js';
 
 /** A public key as people name it: "EC P-256", "RSA 2048", "Ed25519". */
@@ -103,10 +103,8 @@ function keyUsageNames(flags: number): string[] {
 /** step-ca's provisioner extension: SEQUENCE { type INTEGER, name OCTET STRING, credentialID OCTET STRING, ... }. */
 function describeProvisioner(ext: Extension): Description['provisioner'] {
   try {
-    const der = Buffer.from(ext.value);
-    const [type, name, credential] = children(der, readRoot(der));
-    const code = readInteger(der, type).toString();
-    return { type: PROVISIONER_TYPES[code] ?? code, name: contents(der, name).toString('utf8'), credentialId: credential ? contents(der, credential).toString('utf8') : '' };
+    const ref = readProvisionerExtension(Buffer.from(ext.value));
+    return { type: PROVISIONER_TYPES[String(ref.type)] ?? String(ref.type), name: ref.name, credentialId: ref.credentialId };
   } catch {
     return undefined;
   }

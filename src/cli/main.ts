@@ -15,10 +15,10 @@ program
   .name('fedca')
   .description('fedca: a federated private certificate authority (step-ca wire-compatible)')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
   // Options belong to the command they follow: `federation --root` and `federation add --root` differ.
   .enablePositionalOptions();
-program.configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'fedca: ')) });
+// Usage errors are one line, like every other error: "fedca: unknown option '--x' (see --help)".
+program.configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/^error: /, 'fedca: ')} (see --help)\n`) });
 
 registerInit(program);
 registerStart(program);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
+import { normaliseFingerprint } from '../pki/fingerprint.js';
 
 /** A configuration problem: names the key and what is wrong with it. */
 export class ConfigError extends Error {
@@ -97,7 +98,7 @@ function peer(v: Json, path: string): PeerConfig {
   }
   if (url.protocol !== 'https:' || url.hostname === '') fail(`${path}.url`, `must be an https URL, got ${JSON.stringify(text)}`);
   if (url.search || url.hash || url.username || url.password) fail(`${path}.url`, 'must not have a query, fragment or credentials');
-  const fingerprint = str(v, 'fingerprint', `${path}.fingerprint`).replace(/[-:]/g, '').toLowerCase();
+  const fingerprint = normaliseFingerprint(str(v, 'fingerprint', `${path}.fingerprint`));
   if (!/^[0-9a-f]{64}$/.test(fingerprint)) fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
   return { url: url.href.replace(/\/+$/, ''), fingerprint };
 }

@@ -77,5 +77,5 @@ export function createSigner(key: KeyObject): Signer {
   if (type === 'ed25519') {
     return { key, algorithm: sequence(oid(OID.ed25519)), sign: (data) => cryptoSign(null, data, key) };
   }
-  throw new Error(`unsupported issuer key type ${type ?? 'unknown'}`);
+  throw new Error(`no signature algorithm for key type ${type ?? 'unknown'}`);
 }

@@ -1,20 +1,2 @@
-import { pemDers } from '../pki/pem.js';
-import { fingerprint } from '../pki/issuer.js';
-
-/**
- * Normalises a SHA-256 certificate fingerprint as api.md accepts it (any case,
- * `-`, `:` and spaces ignored) to 64 lower-case hex digits.
- * Throws TypeError when the text is not one.
- */
-export function parseFingerprint(text: string): string {
-  const hex = text.replace(/[-:\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new TypeError(`"${text}" is not a SHA-256 fingerprint (64 hex digits)`);
-  return hex;
-}
-
-/** The SHA-256 fingerprint of the first certificate of a PEM text; throws TypeError when it holds none. */
-export function pemFingerprint(pem: string): string {
-  const [der] = pemDers(pem);
-  if (!der) throw new TypeError('no PEM certificate found');
-  return fingerprint(der);
-}
+/** Fingerprint helpers of the SDK's public surface (they live in the pure pki layer). */
+export { parseFingerprint, pemFingerprint } from '../pki/fingerprint.js';
