@@ -8,3 +8,6 @@ export { parseFingerprint, pemFingerprint } from './fingerprint.js';
 export { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap, type BootstrapRecord, type ClientDefaults, type SavedBootstrap } from './clientHome.js';
 export { BootstrapError, CaConnectionError, CaError, ProvisionerError } from './errors.js';
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, SignRequest, SignResponse, VersionResponse } from './wire.js';
+export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';
+export { RenewingAgent } from './renewingAgent.js';
+export { peerAnchor } from './peerAnchor.js';
