@@ -1,0 +1,127 @@
+/**
+ * The demo server: a workload of the "Cloud". Its certificate comes from the
+ * Cloud CA; it accepts clients whose certificates are anchored in any root of
+ * the Cloud CA's federation, and tells each who it is and which root vouches for it.
+ *
+ *   node dist/examples/basic-federation/server.js --ca-url https://localhost:1443 \
+ *     --root pki/cloud/pki/root_ca.crt --token "$(fedca token localhost ...)"
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { commonNameOf } from '../../src/pki/name.js';
+import { CaClient, ManagedIdentity, peerAnchor, type TokenSource } from '../../src/sdk/index.js';
+import { exitWith, isMain } from './main.js';
+
+/** How to run the demo server. */
+export interface DemoServerOptions {
+  /** The CA that issues the server's certificate (the Cloud CA). */
+  readonly client: CaClient;
+  readonly token: TokenSource;
+  /** Default `localhost` with SANs `localhost` and `127.0.0.1`. */
+  readonly subject?: string;
+  readonly sans?: readonly string[];
+  /** Where to listen; default 127.0.0.1:8443 (port 0: any free port). */
+  readonly host?: string;
+  readonly port?: number;
+  /** Lifetime of the server's certificate (Go duration); default the CA's. */
+  readonly lifetime?: string;
+  /** Where the server's lines go; default stdout. */
+  readonly log?: (line: string) => void;
+}
+
+/** A running demo server. */
+export interface DemoServer {
+  readonly port: number;
+  readonly identity: ManagedIdentity;
+  /** How many times the server's certificate was renewed so far. */
+  readonly renewals: number;
+  stop(): Promise<void>;
+}
+
+const anchors = (identity: ManagedIdentity): string[] => identity.trustedRoots().map((root) => `CN=${commonNameOf(root.subject)}`);
+
+/** `Hello <client CN> (cert issued by '<client's root CN>') at <time>`, for a client TLS verified. */
+function greeting(socket: TLSSocket, identity: ManagedIdentity): string {
+  const leaf = new X509Certificate(socket.getPeerCertificate().raw);
+  const root = peerAnchor(socket, identity.trustedRoots());
+  return `Hello ${commonNameOf(leaf.subject)} (cert issued by '${root ? commonNameOf(root.subject) : 'an unknown root'}') at ${new Date().toISOString()}\n`;
+}
+
+/** Gets the server's certificate, prints the roots it accepts, and serves mTLS until stopped. */
+export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  let renewals = 0;
+  let accepted: string[] = [];
+  const announce = (identity: ManagedIdentity): void => {
+    const now = anchors(identity);
+    if (now.join('\n') === accepted.join('\n')) return;
+    accepted = now;
+    for (const name of now) log(`Accepting certs anchored in ${name}`);
+  };
+  const identity = await ManagedIdentity.obtain({
+    client: options.client,
+    subject: options.subject ?? 'localhost',
+    sans: options.sans ?? ['localhost', '127.0.0.1'],
+    token: options.token,
+    lifetime: options.lifetime,
+    onRenewed: (renewed) => {
+      renewals++;
+      log(`Renewed the server certificate: serial ${renewed.certificate.serialNumber.toLowerCase()}, valid until ${new Date(renewed.certificate.validTo).toISOString()}`);
+      announce(renewed);
+    },
+    onError: (err) => log(`Renewal failed (will retry): ${err.message}`),
+  });
+  announce(identity);
+  const server = identity.createServer({ trust: 'federation', requireClientCertificate: true }, (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(greeting(req.socket as TLSSocket, identity));
+  });
+  server.on('tlsClientError', (err) => log(`Refused a client at the TLS handshake: ${err.message}`));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8443, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log(`Listening on ${host}:${port} ...`);
+  return {
+    port,
+    identity,
+    get renewals() {
+      return renewals;
+    },
+    async stop() {
+      identity.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+const USAGE = 'usage: server.js --ca-url URL --root FILE --token TOKEN [--port 8443] [--lifetime 1m]';
+
+if (isMain(import.meta.url)) {
+  try {
+    const { values } = parseArgs({
+      options: { 'ca-url': { type: 'string' }, root: { type: 'string' }, token: { type: 'string' }, port: { type: 'string' }, lifetime: { type: 'string' } },
+    });
+    if (!values['ca-url'] || !values.root || !values.token) throw new Error(USAGE);
+    const client = new CaClient({ caUrl: values['ca-url'], rootPem: readFileSync(values.root, 'utf8') });
+    const server = await startDemoServer({ client, token: values.token, port: values.port === undefined ? undefined : Number(values.port), lifetime: values.lifetime });
+    const stop = (): void => {
+      void server.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    exitWith(err);
+  }
+}
