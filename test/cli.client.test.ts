@@ -1,45 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { createCsr } from '../src/pki/csrBuilder.js';
 import { generateKey } from '../src/pki/keys.js';
 import { pemDers, toPem } from '../src/pki/pem.js';
+import { assertOneLineError, CLI, exec, type Run } from './helpers/cli.js';
 import { closedPort } from './helpers/ports.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
-
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program without blocking the event loop (the in-process CA must keep answering). */
-function exec(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FEDCA_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Asserts a failed run: non-zero exit, exactly one "fedca: ..." line on stderr matching `message`. */
-function assertOneLineError(run: Run, message: RegExp): void {
-  assert.notEqual(run.status, 0, `expected failure, got: ${run.stdout}`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
-  assert.match(lines[0], /^fedca: /);
-  assert.match(lines[0], message);
-}
 
 describe('client CLI: bootstrap, token, inspect, certificate', () => {
   let ca: TestCa;
