@@ -5,7 +5,7 @@ import { decodeJwt } from 'jose';
 import { createCsr } from '../src/pki/csrBuilder.js';
 import { generateKey } from '../src/pki/keys.js';
 import { pemDers, toPem } from '../src/pki/pem.js';
-import { assertOneLineError, CLI, exec, type Run } from './helpers/cli.js';
+import { assertHelpDescribes, assertOneLineError, exec, runFedca, type Run } from './helpers/cliRun.js';
 import { closedPort } from './helpers/ports.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 
@@ -13,7 +13,7 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
   let ca: TestCa;
   let dir: string;
   let clientHome: string;
-  const fedca = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => exec(process.execPath, [CLI, ...args], { FEDCA_CLIENT_HOME: clientHome, ...env });
+  const fedca = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => runFedca(args, { FEDCA_CLIENT_HOME: clientHome, ...env });
 
   before(async () => {
     ca = await startTestCa();
@@ -32,17 +32,8 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
       certificate: ['<subject>', '<crt-file>', '<key-file>', '--ca-url', '--root', '--fingerprint', '--token', '--provisioner', '--password-file', '--san', '--kty', '--size', '--curve', '--not-before', '--not-after', '--force'],
       inspect: ['<file>', '--format'],
     };
-    for (const [verb, options] of Object.entries(verbs)) {
-      it(`fedca ${verb} --help describes every argument and option`, async () => {
-        const run = await fedca([verb, '--help']);
-        assert.equal(run.status, 0);
-        const lines = run.stdout.split('\n');
-        for (const item of options) {
-          const name = item.replace(/^<(.*)>$/, '$1');
-          const described = lines.some((line) => new RegExp(`^\\s+(-\\w, )?${name}( <[^>]+>)?\\s{2,}\\S`).test(line));
-          assert.ok(described, `${item} has a description in:\n${run.stdout}`);
-        }
-      });
+    for (const [verb, items] of Object.entries(verbs)) {
+      it(`fedca ${verb} --help describes every argument and option`, () => assertHelpDescribes(verb, items));
     }
   });
 

@@ -5,7 +5,7 @@ import { initHome } from '../src/authority/initHome.js';
 import { writePeerRoots } from '../src/authority/peerRoots.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers } from '../src/pki/pem.js';
-import { assertOneLineError, CLI, exec, type Run } from './helpers/cli.js';
+import { assertOneLineError, runFedca, type Run } from './helpers/cliRun.js';
 import { https } from './helpers/https.js';
 import { miniPki } from './helpers/miniPki.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
@@ -21,7 +21,7 @@ const configOf = (home: string): { federatedRoots: string[] } => JSON.parse(read
 
 describe('fedca federation: add, list, and save a CA\'s bundle', () => {
   let dir: string;
-  const fedca = (args: readonly string[]): Promise<Run> => exec(process.execPath, [CLI, ...args], { FEDCA_CLIENT_HOME: join(dir, 'client-home') });
+  const fedca = (args: readonly string[]): Promise<Run> => runFedca(args, { FEDCA_CLIENT_HOME: join(dir, 'client-home') });
   beforeEach(() => {
     dir = tempDir('fedca-cli-federation-');
   });

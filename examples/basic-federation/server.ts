@@ -79,7 +79,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(greeting(req.socket as TLSSocket, identity));
   });
-  server.on('tlsClientError', (err) => log(`Refused a client at the TLS handshake: ${err.message}`));
+  // A client anchored outside the federation fails verification (authorizationError); one without a certificate fails the handshake itself.
+  server.on('tlsClientError', (err, socket) => log(`Refused a client at the TLS handshake: ${String(socket.authorizationError ?? err.message).trim()}`));
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

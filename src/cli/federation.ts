@@ -46,7 +46,7 @@ export function runAddFederation(flags: AddFlags): void {
   const result = addFederatedRoots(home, ders, flags.root);
   const lines = [
     ...result.added.map((e) => `Added ${e.subject} (sha256 ${e.fingerprint}) as ${e.source}.`),
-    ...result.alreadyPresent.map((e) => `Already federated: ${e.subject} (sha256 ${e.fingerprint}, ${e.source}).`),
+    ...result.alreadyPresent.map((e) => `Already federated: ${e.subject} (sha256 ${e.fingerprint}, ${e.source === 'root' ? "this CA's own root" : e.source}).`),
   ];
   if (result.file) lines.push('A running CA loads it on SIGHUP (kill -HUP <pid>) or at its next start.');
   process.stdout.write(lines.join('\n') + '\n');
