@@ -25,6 +25,8 @@ export interface DemoClientOptions {
   readonly intervalMs?: number;
   /** Lifetime of the client's certificate (Go duration); default the CA's. */
   readonly lifetime?: string;
+  /** Reuse the connection between calls; default true (false: a TLS handshake per call). */
+  readonly keepAlive?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -69,7 +71,7 @@ export async function startDemoClient(options: DemoClientOptions): Promise<DemoC
     onRenewed: (renewed) => log(`Renewed the client certificate: valid until ${new Date(renewed.certificate.validTo).toISOString()}`),
     onError: (err) => log(`Renewal failed (will retry): ${err.message}`),
   });
-  const agent = identity.createAgent({ trust: 'federation', keepAlive: true });
+  const agent = identity.createAgent({ trust: 'federation', keepAlive: options.keepAlive ?? true });
   const url = options.serverUrl ?? 'https://127.0.0.1:8443';
   let answered = 0;
   let failed = 0;
