@@ -8,6 +8,7 @@ import { publicationRoutes } from './publication.js';
 import { signRoutes } from './sign.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { crlRoutes } from './crl.js';
+import { ocspRoutes } from './ocsp.js';
 
 export interface AppOptions {
   /** Access-log sink; none means no access log. */
@@ -20,7 +21,8 @@ export function createApp(authority: Authority, options: AppOptions = {}): Expre
   app.disable('x-powered-by');
   app.set('etag', false);
   if (options.log) app.use(accessLog(options.log));
-  app.use(express.json({ limit: '256kb', type: () => true, strict: false }));
+  // Every body is JSON (step's clients do not always say so), except OCSP's DER requests.
+  app.use(express.json({ limit: '256kb', type: (req) => !String(req.headers['content-type'] ?? '').startsWith('application/ocsp-request'), strict: false }));
 
   const api = Router();
   api.get('/health', (_req, res) => {
@@ -34,6 +36,7 @@ export function createApp(authority: Authority, options: AppOptions = {}): Expre
   api.use(signRoutes(authority));
   api.use(lifecycleRoutes(authority));
   api.use(crlRoutes(authority));
+  api.use(ocspRoutes(authority));
 
   app.use('/1.0', api);
   app.use(api);

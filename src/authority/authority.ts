@@ -11,12 +11,13 @@ import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.j
 import type { Store } from '../store/store.js';
 import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from '../pki/certificate.js';
-import { crlDistributionPoint, readProvisionerExtension } from '../pki/extensions.js';
+import { crlDistributionPoint, ocspAccess, readProvisionerExtension } from '../pki/extensions.js';
 import { reissue as reissueCertificate } from '../pki/reissue.js';
 import type { Claims } from '../provisioners/claims.js';
-import { extensionModifier, publicKeyValidator } from '../provisioners/signOptions.js';
+import { extensionModifier, publicKeyValidator, type SignOption } from '../provisioners/signOptions.js';
 import type { UsedToken } from '../store/store.js';
 import { CrlPublisher } from './crlPublisher.js';
+import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
 import { verifyOwnCertificate } from './ownCertificate.js';
 import { verifyRenewToken } from './renewToken.js';
 import { CsrError, parseCsrPem, verifyCsr, type ParsedCsr, type PublicKeyInfo } from '../pki/csr.js';
@@ -97,6 +98,8 @@ export class Authority {
   private readonly defaultClaims: Claims;
   private readonly crlPublisher?: CrlPublisher;
   private crlUrl?: string;
+  private ocspUrl?: string;
+  private readonly ocspResponder: OcspResponder;
 
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
@@ -105,6 +108,7 @@ export class Authority {
     this.rootFingerprints = new Set(parts.roots.map(fingerprint));
     this.dnsNames = parts.dnsNames;
     this.defaultClaims = parts.defaultClaims;
+    this.ocspResponder = new OcspResponder(parts.store, parts.intermediate);
     if (parts.crl.enabled) this.crlPublisher = new CrlPublisher(parts.store, parts.intermediate, parts.crl.validityMs);
     this.federatedDers = [];
     this.setFederatedRoots(parts.federatedRoots);
@@ -199,7 +203,7 @@ export class Authority {
     const token = decodeJws(ott);
     const provisioner = this.provisionerFor(token);
     const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
-    const signOptions = this.crlUrl ? [...authorization.options, extensionModifier(crlDistributionPoint(this.crlUrl))] : authorization.options;
+    const signOptions = [...authorization.options, ...this.locationExtensions];
     const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
     const serial = randomSerial();
     const der = issueLeaf(
@@ -224,9 +228,23 @@ export class Authority {
     return { certificate: der, chain: [der, this.intermediate.certificate.der] };
   }
 
-  /** Where issued certificates point for the CRL, once the server knows its port. */
+  /** The CRL distribution point and OCSP access extensions every new certificate carries. */
+  private get locationExtensions(): SignOption[] {
+    const out: SignOption[] = [];
+    if (this.crlUrl) out.push(extensionModifier(crlDistributionPoint(this.crlUrl)));
+    if (this.ocspUrl) out.push(extensionModifier(ocspAccess(this.ocspUrl)));
+    return out;
+  }
+
+  /** Where issued certificates point for the CRL and OCSP, once the server knows its port. */
   setPublicUrl(baseUrl: string): void {
     if (this.crlPublisher) this.crlUrl = `${baseUrl}/1.0/crl`;
+    this.ocspUrl = `${baseUrl}/1.0/ocsp`;
+  }
+
+  /** Answers an OCSP request (DER) about certificates of this CA. */
+  async ocsp(requestDer: Buffer, now = new Date()): Promise<OcspAnswer> {
+    return this.ocspResponder.respond(requestDer, now);
   }
 
   /** The claims that govern a certificate: its provisioner's, by the provisioner extension. */

@@ -1,0 +1,86 @@
+import { DerError } from '../pki/der.js';
+import { classifySans } from '../pki/extensions.js';
+import { createIssuer, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
+import { generateKey, spkiDer } from '../pki/keys.js';
+import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus, type OcspRequest } from '../pki/ocsp.js';
+import { OID } from '../pki/oids.js';
+import { issueLeaf } from '../pki/profiles.js';
+import type { Store } from '../store/store.js';
+
+/** A responder certificate lives a week and is replaced at 2/3 of that. */
+const RESPONDER_LIFETIME_MS = 7 * 24 * 3_600_000;
+/** Answers are valid for five minutes: revocation is meant to bite fast. */
+const ANSWER_VALIDITY_MS = 5 * 60_000;
+const BACKDATE_MS = 60_000;
+
+/** An OCSP answer and how HTTP may cache it. */
+export interface OcspAnswer {
+  readonly der: Buffer;
+  /** Seconds a cache may keep it; 0 when it carries the client's nonce. */
+  readonly maxAgeSeconds: number;
+}
+
+/**
+ * The CA's OCSP responder (RFC 6960): good / revoked / unknown for serials of the
+ * issuing intermediate, signed by a delegated responder certificate it issues
+ * itself (EKU OCSPSigning, no-check), the nonce echoed.
+ */
+export class OcspResponder {
+  private responder?: { issuer: Issuer; renewAt: number };
+
+  constructor(
+    private readonly store: Store,
+    private readonly intermediate: Issuer,
+  ) {}
+
+  private async responderIssuer(now: Date): Promise<Issuer> {
+    if (this.responder && now.getTime() < this.responder.renewAt) return this.responder.issuer;
+    const key = generateKey({ kty: 'EC' });
+    const serial = randomSerial();
+    const notBefore = new Date(now.getTime() - BACKDATE_MS);
+    const notAfter = new Date(Math.min(now.getTime() + RESPONDER_LIFETIME_MS, this.intermediate.certificate.notAfter.getTime()));
+    const commonName = 'OCSP Responder';
+    const der = issueLeaf(
+      { commonName, sans: classifySans([]), publicKey: spkiDer(key), notBefore, notAfter, extKeyUsages: [OID.ocspSigning], extraExtensions: [ocspNoCheck()] },
+      this.intermediate,
+      serial,
+    );
+    await this.store.storeCertificate({ serial: serialDecimal(serial), der, commonName, notBefore, notAfter, provisioner: '' });
+    const issuer = createIssuer(der, key);
+    this.responder = { issuer, renewAt: now.getTime() + ((notAfter.getTime() - now.getTime()) * 2) / 3 };
+    return issuer;
+  }
+
+  private async status(serial: bigint): Promise<CertStatus> {
+    const decimal = serial.toString(10);
+    const revocation = await this.store.revocation(decimal);
+    if (revocation) return { kind: 'revoked', revokedAt: revocation.revokedAt, reasonCode: revocation.reasonCode };
+    return (await this.store.certificate(decimal)) ? { kind: 'good' } : { kind: 'unknown' };
+  }
+
+  /** Answers a DER OCSP request. Malformed requests get OCSP's malformedRequest, not an exception. */
+  async respond(requestDer: Buffer, now = new Date()): Promise<OcspAnswer> {
+    let request: OcspRequest;
+    try {
+      request = parseOcspRequest(requestDer);
+    } catch (err) {
+      if (err instanceof DerError || err instanceof RangeError || err instanceof TypeError) return { der: ocspErrorResponse(OcspError.malformedRequest), maxAgeSeconds: 0 };
+      throw err;
+    }
+    const ours = request.certIds.map((id) => namesIssuer(id, this.intermediate));
+    if (!ours.some(Boolean)) return { der: ocspErrorResponse(OcspError.unauthorized), maxAgeSeconds: 0 };
+    const responses = await Promise.all(
+      request.certIds.map(async (certId, i) => ({ certId, status: ours[i] ? await this.status(certId.serial) : ({ kind: 'unknown' } as const) })),
+    );
+    const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const der = signOcspResponse({
+      responses,
+      producedAt: thisUpdate,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + ANSWER_VALIDITY_MS),
+      nonce: request.nonce,
+      responder: await this.responderIssuer(now),
+    });
+    return { der, maxAgeSeconds: request.nonce ? 0 : 60 };
+  }
+}

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import {
+  bitString,
+  children,
+  contents,
+  DerError,
+  explicit,
+  expectChildren,
+  generalizedTime,
+  nullValue,
+  octetString,
+  oid,
+  readBitString,
+  readInteger,
+  readOid,
+  readRoot,
+  sequence,
+  tlv,
+  Tag,
+  whole,
+  type Element,
+} from './der.js';
+import { extension, keyIdentifier } from './extensions.js';
+import type { Issuer } from './issuer.js';
+
+/** OCSP object identifiers (RFC 6960). */
+export const OCSP_OID = {
+  basic: '1.3.6.1.5.5.7.48.1.1',
+  nonce: '1.3.6.1.5.5.7.48.1.2',
+  noCheck: '1.3.6.1.5.5.7.48.1.5',
+} as const;
+
+const HASHES: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/** One CertID of a request: which issuer (by hashes) and which serial. */
+export interface CertId {
+  /** The CertID's DER, echoed as is in the response. */
+  readonly der: Buffer;
+  /** node:crypto name of the hash the client used (sha1, sha256, ...), or undefined when unsupported. */
+  readonly hash?: string;
+  readonly issuerNameHash: Buffer;
+  readonly issuerKeyHash: Buffer;
+  readonly serial: bigint;
+}
+
+/** A parsed OCSP request: its CertIDs and nonce, if any. */
+export interface OcspRequest {
+  readonly certIds: readonly CertId[];
+  /** The nonce extension's value (extnValue contents), echoed in the response. */
+  readonly nonce?: Buffer;
+}
+
+function readExtensions(buf: Buffer, list: Element): { id: string; value: Buffer }[] {
+  return children(buf, list).map((ext) => {
+    const parts = children(buf, ext);
+    return { id: readOid(buf, parts[0]), value: contents(buf, parts[parts.length - 1]) };
+  });
+}
+
+/** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError. */
+export function parseOcspRequest(der: Buffer): OcspRequest {
+  const [tbs] = expectChildren(der, readRoot(der), Tag.SEQUENCE, 'OCSPRequest');
+  if (!tbs) throw new DerError('OCSPRequest without tbsRequest');
+  const fields = expectChildren(der, tbs, Tag.SEQUENCE, 'TBSRequest');
+  let nonce: Buffer | undefined;
+  const certIds: CertId[] = [];
+  for (const field of fields) {
+    if (field.tag === Tag.SEQUENCE) {
+      for (const request of children(der, field)) {
+        const [certIdEl] = expectChildren(der, request, Tag.SEQUENCE, 'Request');
+        const [alg, nameHash, keyHash, serial] = expectChildren(der, certIdEl, Tag.SEQUENCE, 'CertID');
+        const [algOid] = children(der, alg);
+        certIds.push({
+          der: whole(der, certIdEl),
+          hash: HASHES[readOid(der, algOid)],
+          issuerNameHash: contents(der, nameHash),
+          issuerKeyHash: contents(der, keyHash),
+          serial: readInteger(der, serial),
+        });
+      }
+    } else if (field.tag === 0xa2) {
+      const [list] = children(der, field);
+      nonce = readExtensions(der, list).find((e) => e.id === OCSP_OID.nonce)?.value;
+    }
+  }
+  if (certIds.length === 0) throw new DerError('OCSP request names no certificate');
+  return { certIds, nonce };
+}
+
+/** The subjectPublicKey bits of an SPKI, which OCSP's key hashes cover. */
+function publicKeyBits(spki: Buffer): Buffer {
+  const [, bits] = children(spki, readRoot(spki));
+  return readBitString(spki, bits);
+}
+
+/** True when a CertID names `issuer` (hashes of its subject name and of its public key bits). */
+export function namesIssuer(id: CertId, issuer: Issuer): boolean {
+  if (!id.hash) return false;
+  const keyBits = publicKeyBits(issuer.certificate.publicKey);
+  const nameHash = createHash(id.hash).update(issuer.certificate.subject).digest();
+  const keyHash = createHash(id.hash).update(keyBits).digest();
+  return nameHash.equals(id.issuerNameHash) && keyHash.equals(id.issuerKeyHash);
+}
+
+/** The status the CA gives one certificate. */
+export type CertStatus =
+  | { readonly kind: 'good' }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'revoked'; readonly revokedAt: Date; readonly reasonCode: number };
+
+/** One answer of a response. */
+export interface SingleResponse {
+  readonly certId: CertId;
+  readonly status: CertStatus;
+}
+
+/** What a basic OCSP response says, and who signs it. */
+export interface OcspResponseContents {
+  readonly responses: readonly SingleResponse[];
+  readonly producedAt: Date;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly nonce?: Buffer;
+  /** The delegated responder: its certificate is included so clients can check it. */
+  readonly responder: Issuer;
+}
+
+function certStatus(status: CertStatus): Buffer {
+  switch (status.kind) {
+    case 'good':
+      return Buffer.from([0x80, 0]);
+    case 'unknown':
+      return Buffer.from([0x82, 0]);
+    case 'revoked': {
+      const reason = status.reasonCode === 0 ? [] : [explicit(0, tlv(Tag.ENUMERATED, Buffer.from([status.reasonCode])))];
+      return tlv(0xa1, generalizedTime(status.revokedAt), ...reason);
+    }
+  }
+}
+
+
+/** Encodes and signs a successful OCSPResponse (basic) with the delegated responder. */
+export function signOcspResponse(c: OcspResponseContents): Buffer {
+  const singles = c.responses.map((r) =>
+    sequence(r.certId.der, certStatus(r.status), generalizedTime(c.thisUpdate), explicit(0, generalizedTime(c.nextUpdate))),
+  );
+  const extensions = c.nonce ? [explicit(1, sequence(extension(OCSP_OID.nonce, c.nonce)))] : [];
+  const responseData = sequence(tlv(0xa2, octetString(keyIdentifier(c.responder.certificate.publicKey))), generalizedTime(c.producedAt), sequence(...singles), ...extensions);
+  const basic = sequence(responseData, c.responder.signer.algorithm, bitString(c.responder.signer.sign(responseData)), explicit(0, sequence(c.responder.certificate.der)));
+  return sequence(tlv(Tag.ENUMERATED, Buffer.from([0])), explicit(0, sequence(oid(OCSP_OID.basic), octetString(basic))));
+}
+
+/** OCSPResponseStatus values for the unsuccessful answers (RFC 6960 §4.2.1). */
+export const OcspError = { malformedRequest: 1, internalError: 2, tryLater: 3, unauthorized: 6 } as const;
+
+/** An unsuccessful OCSPResponse: the status alone. */
+export function ocspErrorResponse(status: number): Buffer {
+  return sequence(tlv(Tag.ENUMERATED, Buffer.from([status])));
+}
+
+/** The no-check extension of a delegated OCSP signing certificate (RFC 6960 §4.2.2.2.1). */
+export const ocspNoCheck = (): Buffer => extension(OCSP_OID.noCheck, nullValue());
