@@ -5,12 +5,12 @@
  *
  *   node dist/examples/basic-federation/client.js --ca-url https://localhost:2443 \
  *     --root pki/kubernetes/pki/root_ca.crt --token "$(fedca token kube_client ...)"
+ *
+ * (`--password-file FILE` instead of `--token`: the client mints its own tokens with the CA's provisioner.)
  */
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { parseArgs } from 'node:util';
-import { CaClient, ManagedIdentity, type RenewingAgent, type TokenSource } from '../../src/sdk/index.js';
-import { exitWith, isMain } from './main.js';
+import { ManagedIdentity, type CaClient, type RenewingAgent, type TokenSource } from '../../src/sdk/index.js';
+import { exitWith, isMain, untilSignal, workloadArgs } from './main.js';
 
 /** How to run the demo client. */
 export interface DemoClientOptions {
@@ -117,21 +117,13 @@ export async function startDemoClient(options: DemoClientOptions): Promise<DemoC
   };
 }
 
-const USAGE = 'usage: client.js --ca-url URL --root FILE --token TOKEN [--server https://127.0.0.1:8443] [--lifetime 1m]';
+const USAGE = 'usage: client.js --ca-url URL --root FILE (--token TOKEN | --password-file FILE) [--server https://127.0.0.1:8443] [--lifetime 1m]';
 
 if (isMain(import.meta.url)) {
   try {
-    const { values } = parseArgs({
-      options: { 'ca-url': { type: 'string' }, root: { type: 'string' }, token: { type: 'string' }, server: { type: 'string' }, lifetime: { type: 'string' } },
-    });
-    if (!values['ca-url'] || !values.root || !values.token) throw new Error(USAGE);
-    const client = new CaClient({ caUrl: values['ca-url'], rootPem: readFileSync(values.root, 'utf8') });
-    const demo = await startDemoClient({ client, token: values.token, serverUrl: values.server, lifetime: values.lifetime });
-    const stop = (): void => {
-      void demo.stop().then(() => process.exit(0));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const args = await workloadArgs(USAGE, { server: { type: 'string' } });
+    const demo = await startDemoClient({ client: args.client, token: args.token, serverUrl: args.option('server'), lifetime: args.option('lifetime') });
+    untilSignal(() => demo.stop());
   } catch (err) {
     exitWith(err);
   }

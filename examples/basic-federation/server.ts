@@ -4,16 +4,16 @@
  * the Cloud CA's federation, and tells each who it is and which root vouches for it.
  *
  *   node dist/examples/basic-federation/server.js --ca-url https://localhost:1443 \
- *     --root pki/cloud/pki/root_ca.crt --token "$(fedca token localhost ...)"
+ *     --root pki/cloud/pki/root_ca.crt --token "$(fedca token localhost --san localhost --san 127.0.0.1 ...)"
+ *
+ * (`--password-file FILE` instead of `--token`: the server mints its own tokens with the CA's provisioner.)
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { commonNameOf } from '../../src/pki/name.js';
-import { CaClient, ManagedIdentity, peerAnchor, type TokenSource } from '../../src/sdk/index.js';
-import { exitWith, isMain } from './main.js';
+import { ManagedIdentity, peerAnchor, type CaClient, type TokenSource } from '../../src/sdk/index.js';
+import { exitWith, isMain, untilSignal, workloadArgs } from './main.js';
 
 /** How to run the demo server. */
 export interface DemoServerOptions {
@@ -107,21 +107,22 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   };
 }
 
-const USAGE = 'usage: server.js --ca-url URL --root FILE --token TOKEN [--port 8443] [--lifetime 1m]';
+const USAGE = 'usage: server.js --ca-url URL --root FILE (--token TOKEN | --password-file FILE) [--host 127.0.0.1] [--port 8443] [--san NAME ...] [--lifetime 1m]';
 
 if (isMain(import.meta.url)) {
   try {
-    const { values } = parseArgs({
-      options: { 'ca-url': { type: 'string' }, root: { type: 'string' }, token: { type: 'string' }, port: { type: 'string' }, lifetime: { type: 'string' } },
+    const args = await workloadArgs(USAGE, { host: { type: 'string' }, port: { type: 'string' }, san: { type: 'string', multiple: true } });
+    const port = args.option('port');
+    const sans = args.options('san');
+    const server = await startDemoServer({
+      client: args.client,
+      token: args.token,
+      host: args.option('host'),
+      port: port === undefined ? undefined : Number(port),
+      sans: sans.length > 0 ? sans : undefined,
+      lifetime: args.option('lifetime'),
     });
-    if (!values['ca-url'] || !values.root || !values.token) throw new Error(USAGE);
-    const client = new CaClient({ caUrl: values['ca-url'], rootPem: readFileSync(values.root, 'utf8') });
-    const server = await startDemoServer({ client, token: values.token, port: values.port === undefined ? undefined : Number(values.port), lifetime: values.lifetime });
-    const stop = (): void => {
-      void server.stop().then(() => process.exit(0));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    untilSignal(() => server.stop());
   } catch (err) {
     exitWith(err);
   }
