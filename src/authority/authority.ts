@@ -17,10 +17,10 @@ import type { Claims } from '../provisioners/claims.js';
 import { extensionModifier, publicKeyValidator, type SignOption } from '../provisioners/signOptions.js';
 import type { UsedToken } from '../store/store.js';
 import { CrlPublisher } from './crlPublisher.js';
+import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
 import { verifyOwnCertificate } from './ownCertificate.js';
 import { verifyRenewToken } from './renewToken.js';
-import { CsrError, parseCsrPem, verifyCsr, type ParsedCsr, type PublicKeyInfo } from '../pki/csr.js';
 import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
 import { applySignOptions } from '../provisioners/signOptions.js';
 
@@ -191,15 +191,7 @@ export class Authority {
    * stores the certificate, before it is returned.
    */
   async sign(csrPem: string, ott: string, options: SignOptions = {}, now = new Date()): Promise<SignResult> {
-    let csr: ParsedCsr;
-    let publicKey: PublicKeyInfo;
-    try {
-      csr = parseCsrPem(csrPem);
-      publicKey = verifyCsr(csr);
-    } catch (err) {
-      if (err instanceof CsrError) throw new BadRequest(err.message);
-      throw err;
-    }
+    const { csr, publicKey } = readCsr(csrPem);
     const token = decodeJws(ott);
     const provisioner = this.provisionerFor(token);
     const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
@@ -313,15 +305,7 @@ export class Authority {
     if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
     const cert = verifyOwnCertificate(clientCertificate, this.intermediate);
     await this.checkRenewable(cert, now);
-    let csr: ParsedCsr;
-    let publicKey: PublicKeyInfo;
-    try {
-      csr = parseCsrPem(csrPem);
-      publicKey = verifyCsr(csr);
-    } catch (err) {
-      if (err instanceof CsrError) throw new BadRequest(err.message);
-      throw err;
-    }
+    const { csr, publicKey } = readCsr(csrPem);
     applySignOptions([publicKeyValidator()], { csr, publicKey, now });
     return this.reissue(cert, csr.publicKey, now);
   }
