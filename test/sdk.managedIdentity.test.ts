@@ -62,6 +62,7 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
   let kubernetesProvisioner: Provisioner;
   const identities: ManagedIdentity[] = [];
   const servers: Server[] = [];
+  const agents: Agent[] = [];
 
   before(async () => {
     cloud = await shortLivedCa('Cloud');
@@ -74,6 +75,7 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
   });
   afterEach(async () => {
     for (const identity of identities.splice(0)) identity.stop();
+    for (const agent of agents.splice(0)) agent.destroy();
     for (const server of servers.splice(0)) await close(server);
     cloud.authority.setFederatedRoots(pemDers(kubernetes.rootPem));
   });
@@ -88,6 +90,21 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
     const made = await ManagedIdentity.obtain({ client: cloudClient, onError: () => undefined, ...options });
     identities.push(made);
     return made;
+  }
+
+  /** An agent destroyed after the test. */
+  function agentOf(made: Agent): Agent {
+    agents.push(made);
+    return made;
+  }
+
+  /** A Cloud server identity and a Kubernetes client identity; `renewal` resolves at the server's first renewal. */
+  async function serverAndClient(lifetime?: string): Promise<{ server: ManagedIdentity; client: ManagedIdentity; renewal: Promise<void> }> {
+    let renewed!: () => void;
+    const renewal = new Promise<void>((resolve) => (renewed = resolve));
+    const server = await identity({ subject: 'localhost', sans: ['localhost', '127.0.0.1'], token: cloudProvisioner, lifetime, onRenewed: () => renewed() });
+    const client = await identity({ client: kubernetesClient, subject: 'kube_client', token: kubernetesProvisioner });
+    return { server, client, renewal };
   }
 
   /** A server of a Cloud identity that answers with the CN of the root anchoring the client. */
@@ -122,82 +139,56 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
   });
 
   it('a server and an agent of two federated clouds talk mTLS, and the server knows the root anchoring the client', async () => {
-    const server = await identity({ subject: 'localhost', sans: ['localhost', '127.0.0.1'], token: cloudProvisioner });
-    const client = await identity({ client: kubernetesClient, subject: 'kube_client', token: kubernetesProvisioner });
+    const { server, client } = await serverAndClient();
     const { port } = await greeter(server);
-    const agent = client.createAgent();
-    try {
-      const answer = await get(port, agent);
-      assert.equal(answer.status, 200);
-      assert.equal(answer.body, 'Kubernetes Root CA');
-      assert.equal(new X509Certificate(answer.socket.getPeerCertificate().raw).serialNumber, server.certificate.serialNumber);
-    } finally {
-      agent.destroy();
-    }
+    const agent = agentOf(client.createAgent());
+    const answer = await get(port, agent);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, 'Kubernetes Root CA');
+    assert.equal(new X509Certificate(answer.socket.getPeerCertificate().raw).serialNumber, server.certificate.serialNumber);
   });
 
   it('refuses at the TLS handshake a client anchored outside the trusted roots, or with no certificate', async () => {
-    const server = await identity({ subject: 'localhost', sans: ['localhost', '127.0.0.1'], token: cloudProvisioner });
-    const client = await identity({ client: kubernetesClient, subject: 'kube_client', token: kubernetesProvisioner });
+    const { server, client } = await serverAndClient();
     const ownRootsOnly = await greeter(server, 'roots');
-    const agent = client.createAgent({ keepAlive: false });
-    const anonymous = new Agent({ ca: server.trustedRootsPem(), keepAlive: false });
-    try {
-      await assert.rejects(get(ownRootsOnly.port, agent), /alert|socket hang up|ECONNRESET|certificate/i);
-      await assert.rejects(get(ownRootsOnly.port, anonymous), /alert|socket hang up|ECONNRESET|certificate/i);
-      assert.equal(ownRootsOnly.refused.length, 2);
-      assert.equal(ownRootsOnly.refused[0], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
-      assert.match(ownRootsOnly.refused[1], /peer did not return a certificate/);
-    } finally {
-      agent.destroy();
-      anonymous.destroy();
-    }
+    const agent = agentOf(client.createAgent({ keepAlive: false }));
+    const anonymous = agentOf(new Agent({ ca: server.trustedRootsPem(), keepAlive: false }));
+    await assert.rejects(get(ownRootsOnly.port, agent), /alert|socket hang up|ECONNRESET|certificate/i);
+    await assert.rejects(get(ownRootsOnly.port, anonymous), /alert|socket hang up|ECONNRESET|certificate/i);
+    assert.equal(ownRootsOnly.refused.length, 2);
+    assert.equal(ownRootsOnly.refused[0], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    assert.match(ownRootsOnly.refused[1], /peer did not return a certificate/);
   });
 
   it('renews at 2/3 of its lifetime: open connections stay, new ones get the new certificate', async function () {
     this.timeout(20_000);
-    let renewed!: () => void;
-    const renewal = new Promise<void>((resolve) => (renewed = resolve));
-    const server = await identity({ subject: 'localhost', sans: ['localhost', '127.0.0.1'], token: cloudProvisioner, lifetime: '3s', onRenewed: () => renewed() });
-    const client = await identity({ client: kubernetesClient, subject: 'kube_client', token: kubernetesProvisioner });
+    const { server, client, renewal } = await serverAndClient('3s');
     const first = server.certificate.serialNumber;
     const { port } = await greeter(server);
-    const kept = client.createAgent({ keepAlive: true });
-    const fresh = client.createAgent({ keepAlive: false });
-    try {
-      const before = await get(port, kept);
-      await renewal;
-      assert.notEqual(server.certificate.serialNumber, first);
-      const after = await get(port, kept);
-      assert.equal(after.status, 200);
-      assert.equal(after.socket, before.socket, 'the connection opened before the renewal is still in use');
-      assert.equal(new X509Certificate(after.socket.getPeerCertificate().raw).serialNumber, first);
-      const renewedAnswer = await get(port, fresh);
-      assert.equal(renewedAnswer.status, 200);
-      assert.equal(new X509Certificate(renewedAnswer.socket.getPeerCertificate().raw).serialNumber, server.certificate.serialNumber);
-    } finally {
-      kept.destroy();
-      fresh.destroy();
-    }
+    const kept = agentOf(client.createAgent({ keepAlive: true }));
+    const fresh = agentOf(client.createAgent({ keepAlive: false }));
+    const before = await get(port, kept);
+    await renewal;
+    assert.notEqual(server.certificate.serialNumber, first);
+    const after = await get(port, kept);
+    assert.equal(after.status, 200);
+    assert.equal(after.socket, before.socket, 'the connection opened before the renewal is still in use');
+    assert.equal(new X509Certificate(after.socket.getPeerCertificate().raw).serialNumber, first);
+    const renewedAnswer = await get(port, fresh);
+    assert.equal(renewedAnswer.status, 200);
+    assert.equal(new X509Certificate(renewedAnswer.socket.getPeerCertificate().raw).serialNumber, server.certificate.serialNumber);
   });
 
   it("refreshes the CA's federation at each renewal: a root the CA drops is no longer trusted", async function () {
     this.timeout(20_000);
-    let renewed!: () => void;
-    const renewal = new Promise<void>((resolve) => (renewed = resolve));
-    const server = await identity({ subject: 'localhost', sans: ['localhost', '127.0.0.1'], token: cloudProvisioner, lifetime: '3s', onRenewed: () => renewed() });
-    const client = await identity({ client: kubernetesClient, subject: 'kube_client', token: kubernetesProvisioner });
+    const { server, client, renewal } = await serverAndClient('3s');
     const { port, refused } = await greeter(server);
-    const agent = client.createAgent({ keepAlive: false });
-    try {
-      assert.equal((await get(port, agent)).status, 200);
-      cloud.authority.setFederatedRoots([]);
-      await renewal;
-      assert.deepEqual(server.trustedRoots().map((r) => commonNameOf(r.subject)), ['Cloud Root CA']);
-      await assert.rejects(get(port, agent));
-      assert.deepEqual(refused, ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
-    } finally {
-      agent.destroy();
-    }
+    const agent = agentOf(client.createAgent({ keepAlive: false }));
+    assert.equal((await get(port, agent)).status, 200);
+    cloud.authority.setFederatedRoots([]);
+    await renewal;
+    assert.deepEqual(server.trustedRoots().map((r) => commonNameOf(r.subject)), ['Cloud Root CA']);
+    await assert.rejects(get(port, agent));
+    assert.deepEqual(refused, ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
   });
 });
