@@ -52,10 +52,6 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),
     home,
     federation: config.federation,
-    onPeerSync: (outcome) => {
-      if (outcome.error) say(JSON.stringify({ level: 'error', msg: 'federation peer sync failed; keeping its last-known roots', pid: process.pid, peer: outcome.url, roots: outcome.roots.length, error: outcome.error }));
-      else if (outcome.changed) say(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', pid: process.pid, peer: outcome.url, roots: outcome.roots.length }));
-    },
   });
   const port = await server.start();
   onStopSignals(() => server.stop());

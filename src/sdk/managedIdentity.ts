@@ -99,6 +99,7 @@ export class ManagedIdentity {
   private bundles: TrustBundles;
   private tokenUsed = false;
   private timer?: NodeJS.Timeout;
+  private renewing?: Promise<void>;
   private readonly servers = new Map<Server, IdentityServerOptions>();
   private clientContexts = new Map<Trust, SecureContext>();
   private stopped = false;
@@ -215,8 +216,16 @@ export class ManagedIdentity {
    * Renews now: a new certificate, then the CA's roots and federation (kept as
    * they were if fetching them fails); swaps them into every server and agent.
    * Rejects when no certificate could be had; the current one stays in use.
+   * A renewal already under way is joined, not repeated.
    */
-  async renew(): Promise<void> {
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     const credentials = await this.nextCredentials();
     let bundles = this.bundles;
     try {

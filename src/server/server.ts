@@ -23,13 +23,15 @@ export interface ServerOptions {
   readonly home?: string;
   /** Peers whose roots join the federation (config `federation`); needs `home`. */
   readonly federation?: FederationConfig;
-  /** Called after each sync of each peer; without it, failures are logged to stderr. */
+  /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
 }
 
-/** Peer sync failures as one JSON line on stderr, when no one else listens. */
-function logPeerFailure(outcome: PeerSyncOutcome): void {
-  if (outcome.error) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failed; keeping its last-known roots', peer: outcome.url, roots: outcome.roots.length, error: outcome.error }));
+/** Peer syncs worth a line (a failure, or the peer's new roots), as JSON on stderr like the server's other logs. */
+function logPeerSync(outcome: PeerSyncOutcome): void {
+  const about = { pid: process.pid, peer: outcome.url, roots: outcome.roots.length };
+  if (outcome.error) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failed; keeping its last-known roots', ...about, error: outcome.error }));
+  else if (outcome.changed) console.error(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', ...about }));
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -96,7 +98,7 @@ export class CaServer {
       this.peers = new FederationPeers(this.authority, {
         home: this.options.home,
         federation: this.options.federation ?? NO_PEERS,
-        onSync: this.options.onPeerSync ?? logPeerFailure,
+        onSync: this.options.onPeerSync ?? logPeerSync,
       });
       this.peers.start();
     }
