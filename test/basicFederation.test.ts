@@ -5,13 +5,8 @@ import { startDemoClient, type DemoClient } from '../examples/basic-federation/c
 import { startDemoServer, type DemoServer } from '../examples/basic-federation/server.js';
 import { federate, fedca, initCa, run, startCa, token, type DemoCa, type RunningCa, type Workspace } from '../examples/basic-federation/steps.js';
 import { CaClient } from '../src/sdk/caClient.js';
-import { startTestCa } from './helpers/testCa.js';
-import { tempDir } from './helpers/testCa.js';
-
-/** Polls `check` every 50 ms until it holds (the test's own timeout bounds the wait). */
-async function eventually(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
-}
+import { startTestCa, tempDir } from './helpers/testCa.js';
+import { until } from './helpers/wait.js';
 
 const GREETING = /^Hello kube_client \(cert issued by 'Kubernetes Root CA'\) at \d{4}-\d\d-\d\dT/;
 
@@ -91,7 +86,7 @@ describe('examples/basic-federation: a Kubernetes workload talks mTLS to a Cloud
     const { server, lines } = await demoServer();
     assert.deepEqual(lines.slice(0, 3), ['Accepting certs anchored in CN=Cloud Root CA', 'Accepting certs anchored in CN=Kubernetes Root CA', `Listening on 127.0.0.1:${server.port} ...`]);
     const client = await demoClient(server);
-    await eventually(() => client.answered + client.failed > 0);
+    await until(() => client.answered + client.failed > 0, 'the first call of the client');
     assert.equal(client.failed, 0);
     assert.match(client.lastAnswer ?? '', GREETING);
 
@@ -108,7 +103,7 @@ describe('examples/basic-federation: a Kubernetes workload talks mTLS to a Cloud
     const { server, lines } = await demoServer();
     const answer = await curl(server, 'third_client', thirdCa);
     assert.notEqual(answer.status, 0, answer.stdout);
-    await eventually(() => lines.some((line) => line.startsWith('Refused a client at the TLS handshake')));
+    await until(() => lines.some((line) => line.startsWith('Refused a client at the TLS handshake')), 'the refusal in the server log');
     assert.ok(lines.includes('Refused a client at the TLS handshake: UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), lines.join('\n'));
     assert.ok(!lines.some((line) => line.startsWith('Hello')));
   });
@@ -129,21 +124,21 @@ describe('examples/basic-federation: a Kubernetes workload talks mTLS to a Cloud
     await cloudCa.waitForLog(/federation reloaded, 1 root\(s\)/);
 
     const renewals = server.renewals;
-    await eventually(() => server.renewals > renewals);
+    await until(() => server.renewals > renewals, 'a renewal of the server');
     assert.deepEqual(lines.filter((line) => line.startsWith('Accepting')).slice(-1), ['Accepting certs anchored in CN=Cloud Root CA']);
     const refused = await curl(server);
     assert.notEqual(refused.status, 0, refused.stdout);
-    await eventually(() => lines.includes('Refused a client at the TLS handshake: UNABLE_TO_GET_ISSUER_CERT_LOCALLY'));
+    await until(() => lines.includes('Refused a client at the TLS handshake: UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'the refusal in the server log');
   });
 
   it('the demo server keeps serving across its own certificate renewals: no failed request from the client', async () => {
     const { server } = await demoServer('3s');
     const serials = new Set<string>([server.identity.certificate.serialNumber]);
     const client = await demoClient(server, { intervalMs: 50, keepAlive: false });
-    await eventually(() => {
+    await until(() => {
       serials.add(server.identity.certificate.serialNumber);
       return server.renewals >= 2;
-    });
+    }, 'two renewals of the server');
     await client.stop();
     assert.ok(serials.size >= 3, `served ${serials.size} certificates`);
     assert.ok(client.answered > 10, `${client.answered} answers`);

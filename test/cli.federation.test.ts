@@ -5,7 +5,8 @@ import { initHome } from '../src/authority/initHome.js';
 import { writePeerRoots } from '../src/authority/peerRoots.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers } from '../src/pki/pem.js';
-import { assertOneLineError, runFedca, type Run } from './helpers/cliRun.js';
+import { assertOneLine, fedca as runFedca } from './helpers/cli.js';
+import type { ExecResult } from './helpers/exec.js';
 import { https } from './helpers/https.js';
 import { miniPki } from './helpers/miniPki.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
@@ -17,11 +18,19 @@ async function makeHome(dir: string, name: string): Promise<{ home: string; root
   return { home, rootPem: readFileSync(init.rootFile, 'utf8'), rootFingerprint: init.rootFingerprint };
 }
 
+/** A failed run: non-zero exit, one "fedca: ..." line on stderr matching `message`. */
+function assertOneLineError(run: ExecResult, message: RegExp): void {
+  assert.notEqual(run.status, 0, `expected failure, got: ${run.stdout}`);
+  assertOneLine(run.stderr);
+  assert.match(run.stderr, /^fedca: /);
+  assert.match(run.stderr, message);
+}
+
 const configOf = (home: string): { federatedRoots: string[] } => JSON.parse(readFileSync(join(home, 'config/ca.json'), 'utf8')) as { federatedRoots: string[] };
 
 describe('fedca federation: add, list, and save a CA\'s bundle', () => {
   let dir: string;
-  const fedca = (args: readonly string[]): Promise<Run> => runFedca(args, { FEDCA_CLIENT_HOME: join(dir, 'client-home') });
+  const fedca = (args: readonly string[]): Promise<ExecResult> => runFedca(args, { FEDCA_CLIENT_HOME: join(dir, 'client-home') });
   beforeEach(() => {
     dir = tempDir('fedca-cli-federation-');
   });

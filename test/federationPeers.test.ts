@@ -11,17 +11,13 @@ import type { PeerSyncOutcome } from '../src/server/federationPeers.js';
 import { https } from './helpers/https.js';
 import { fakeRootServer, miniPki } from './helpers/miniPki.js';
 import { startTestCa, type TestCa } from './helpers/testCa.js';
+import { until } from './helpers/wait.js';
 
 /** The fingerprints a CA lists on GET /federation. */
 async function federationOf(ca: TestCa, port = ca.port): Promise<string[]> {
   const res = await https({ ...ca, port }, '/federation');
   assert.equal(res.status, 200);
   return res.json<{ crts: string[] }>().crts.flatMap((pem) => pemDers(pem)).map(fingerprint);
-}
-
-/** Polls `check` every 50 ms until it holds (the test's own timeout bounds the wait). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** A CA that federates with `peer` through `federation.peers`, syncing every `refresh`; `outcomes` collects each sync's. */
@@ -77,7 +73,7 @@ describe('federation peers: a CA syncs the roots of the CAs it peers with', () =
 
   it('a root the peer adds (rotation) reaches /federation at the next refresh, with no file copied', async () => {
     const a = await peerOfB(b.rootFingerprint, '100ms');
-    await eventually(async () => (await federationOf(a)).includes(b.rootFingerprint));
+    await until(async () => (await federationOf(a)).includes(b.rootFingerprint), "B's root on A's /federation");
     // B rotates: a second root joins its `root` list; B restarts on the same port.
     const second = miniPki('PeerB 2');
     writeFileSync(join(b.home, 'pki/root_ca_2.crt'), second.rootPem);
@@ -88,7 +84,7 @@ describe('federation peers: a CA syncs the roots of the CAs it peers with', () =
     await b.server.stop();
     const restarted = await restart(b, b.port);
     stops.push(() => restarted.server.stop());
-    await eventually(async () => (await federationOf(a)).includes(second.rootFingerprint));
+    await until(async () => (await federationOf(a)).includes(second.rootFingerprint), "B's second root on A's /federation");
     assert.deepEqual(await federationOf(a), [a.rootFingerprint, b.rootFingerprint, second.rootFingerprint]);
     assert.ok(a.outcomes.some((o) => o.changed && o.roots.length === 2));
   });

@@ -10,7 +10,7 @@ import { VERSION } from '../config/version.js';
 import { fingerprint } from '../pki/issuer.js';
 import { CaServer } from '../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../server/workers.js';
-import { parseAddress } from '../server/address.js';
+import { parseAddress } from '../config/address.js';
 import { action, CliError } from './fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
 import { commaList, keyType } from './options.js';
@@ -27,6 +27,15 @@ interface StartFlags {
 const say = (line: string): void => {
   process.stderr.write(line + '\n');
 };
+
+/**
+ * The password of a home: --password-file, else (with --init) the FEDCA_INIT_PASSWORD_FILE
+ * that init encrypted the keys with, else the home's generated pki/secrets/password.
+ */
+function startPassword(home: string, flags: StartFlags): string {
+  const file = flags.passwordFile ?? (flags.init ? process.env.FEDCA_INIT_PASSWORD_FILE || undefined : undefined);
+  return resolvePassword(file, inHome(home, HomeLayout.password));
+}
 
 /** `--init` on a home with no CA: init from FEDCA_INIT_* variables, else init's defaults. */
 async function initFromEnvironment(home: string): Promise<void> {
@@ -102,13 +111,13 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const home = resolveHome(flags.home);
   if (isWorkerProcess()) {
     const config = loadConfig(home);
-    const { port } = await serve(home, config, resolvePassword(flags.passwordFile, inHome(home, HomeLayout.password)), flags);
+    const { port } = await serve(home, config, startPassword(home, flags), flags);
     reportListening(port);
     return;
   }
   if (flags.init && !homeHasCa(home)) await initFromEnvironment(home);
   const config = loadConfig(home);
-  const password = resolvePassword(flags.passwordFile, inHome(home, HomeLayout.password));
+  const password = startPassword(home, flags);
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
     const { port, authority } = await serve(home, config, password, flags);
@@ -119,9 +128,10 @@ export async function runStart(flags: StartFlags): Promise<void> {
   await authority.store.close();
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
-  banner(config, port, authority, workers);
   onStopSignals(() => pool.stop());
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
+  // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
+  banner(config, port, authority, workers);
 }
 
 function workersFromEnvironment(): number | undefined {
@@ -145,7 +155,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federatedRoots and federation peers)')
     .option('--home <dir>', 'CA home directory (default: $FEDCA_HOME or the current directory)')
-    .option('--password-file <file>', 'password of the intermediate key (default: pki/secrets/password in the home)')
+    .option('--password-file <file>', 'password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else pki/secrets/password in the home)')
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE)')
     .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU)', workerCount)
     .option('--quiet', 'no access log')

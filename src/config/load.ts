@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
@@ -121,8 +122,12 @@ export function validateConfig(raw: Json): CaConfig {
   const root = strList(raw.root, 'root', true);
   if (root.length === 0) fail('root', 'is required');
   const address = str(raw, 'address', 'address');
-  const port = Number(/:(\d+)$/.exec(address)?.[1]);
-  if (!(port >= 0 && port <= 65535)) fail('address', `must be HOST:PORT, got "${address}"`);
+  try {
+    parseAddress(address);
+  } catch {
+    // The same grammar the server listens with, so an address that passes here can be bound.
+    fail('address', `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${address}"`);
+  }
   const dnsNames = strList(raw.dnsNames, 'dnsNames');
   if (dnsNames.length === 0) fail('dnsNames', 'must list at least one name');
   const authority = raw.authority ?? {};

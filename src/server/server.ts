@@ -5,8 +5,8 @@ import type { Authority, KeyAndChain } from '../authority/authority.js';
 import { createApp } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig } from '../config/caConfig.js';
+import { parseAddress } from '../config/address.js';
 import { DEFAULT_FEDERATION_REFRESH } from '../config/load.js';
-import { parseAddress } from './address.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 
 export interface ServerOptions {

@@ -43,11 +43,32 @@ export function tempDir(prefix = 'fedca-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Initialises a CA in a temp home (password "test-password") and starts it on a free port. */
-export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> {
+/** The password test homes are initialised with. */
+export const TEST_PASSWORD = 'test-password';
+
+/** A CA initialised in a temp home, not started. */
+export interface TestHome {
+  readonly home: string;
+  readonly password: string;
+  /** A file holding the password (outside the home's pki/secrets). */
+  readonly passwordFile: string;
+  readonly rootFile: string;
+  readonly rootFingerprint: string;
+}
+
+/** Rewrites a home's config/ca.json through `edit`. */
+export function editConfig(home: string, edit: (config: Record<string, unknown>) => void): void {
+  const file = join(home, 'config/ca.json');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(config);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+/** Initialises a CA (password "test-password") in a new temp home listening on a free loopback port. */
+export async function initTestHome(options: Omit<TestCaOptions, 'server'> = {}): Promise<TestHome> {
   const home = tempDir();
   const passwordFile = join(home, 'password.txt');
-  const password = 'test-password';
+  const password = TEST_PASSWORD;
   writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
   const init = await initHome({
     home,
@@ -59,18 +80,19 @@ export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> 
     kty: options.kty ?? 'EC',
     force: false,
   });
-  if (options.editConfig) {
-    const file = join(home, 'config/ca.json');
-    const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    options.editConfig(config);
-    writeFileSync(file, JSON.stringify(config, null, 2));
-  }
+  if (options.editConfig) editConfig(home, options.editConfig);
+  return { home, password, passwordFile, rootFile: init.rootFile, rootFingerprint: init.rootFingerprint };
+}
+
+/** Initialises a CA in a temp home (password "test-password") and starts it on a free port. */
+export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> {
+  const { home, password, passwordFile, rootFile, rootFingerprint } = await initTestHome(options);
   const config = loadConfig(home);
   const authority = await loadAuthority(home, config, password);
   const logLines: string[] = [];
   const server = new CaServer(authority, { address: config.address, dnsNames: config.dnsNames, log: (l) => logLines.push(l), home, federation: config.federation, ...options.server });
   const port = await server.start();
-  const rootPem = readFileSync(init.rootFile, 'utf8');
+  const rootPem = readFileSync(rootFile, 'utf8');
   const agent = new Agent({ ca: rootPem, keepAlive: false });
   return {
     home,
@@ -79,8 +101,8 @@ export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> 
     password,
     passwordFile,
     rootPem,
-    rootFile: init.rootFile,
-    rootFingerprint: init.rootFingerprint,
+    rootFile,
+    rootFingerprint,
     authority,
     server,
     logLines,

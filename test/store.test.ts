@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS } from '../src/store/migrations.js';
+import { openStore } from '../src/store/open.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import type { IssuedCertificate } from '../src/store/store.js';
+import { tempDir } from './helpers/testCa.js';
+
+const HOUR = 3600_000;
+
+describe('SQLite store', () => {
+  let dir: string;
+  let file: string;
+  const open: SqliteStore[] = [];
+  const openAt = (path = file): SqliteStore => {
+    const store = new SqliteStore(path);
+    open.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    dir = tempDir();
+    file = join(dir, 'db/fedca.sqlite');
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates its folder and applies every migration once, also across reopenings', async () => {
+    await new SqliteStore(file).close();
+    await new SqliteStore(file).close();
+    assert.ok(existsSync(file));
+    const db = new Database(file, { readonly: true });
+    try {
+      const versions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
+      assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+      for (const t of ['issued_certificates', 'revoked_certificates', 'used_tokens']) assert.ok(tables.includes(t), `no table ${t}`);
+      assert.deepEqual(db.prepare('SELECT COUNT(*) AS n FROM crl_state').get(), { n: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('numbers migrations from 1 without gaps', () => {
+    assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('useToken is true on first use and false on every later one', async () => {
+    const store = openAt();
+    const exp = new Date(Date.now() + HOUR);
+    assert.equal(await store.useToken('jti-1', exp), true);
+    assert.equal(await store.useToken('jti-1', exp), false);
+    assert.equal(await store.useToken('jti-1', new Date(Date.now() + 2 * HOUR)), false);
+    assert.equal(await store.useToken('jti-2', exp), true);
+  });
+
+  it('a token used through one connection is used for another on the same database', async () => {
+    const a = openAt();
+    const b = openAt();
+    assert.equal(await a.useToken('shared', new Date(Date.now() + HOUR)), true);
+    assert.equal(await b.useToken('shared', new Date(Date.now() + HOUR)), false);
+  });
+
+  it('pruneUsedTokens forgets only the expired ones', async () => {
+    const store = openAt();
+    const now = new Date();
+    await store.useToken('expired-1', new Date(now.getTime() - HOUR));
+    await store.useToken('expired-2', new Date(now.getTime() - 1));
+    await store.useToken('live', new Date(now.getTime() + HOUR));
+    assert.equal(await store.pruneUsedTokens(now), 2);
+    assert.equal(await store.useToken('live', new Date(now.getTime() + HOUR)), false, 'a live token was forgotten');
+    assert.equal(await store.useToken('expired-1', new Date(now.getTime() + HOUR)), true, 'an expired token was kept');
+    assert.equal(await store.pruneUsedTokens(now), 0);
+  });
+
+  it('stores an issued certificate and finds it by serial', async () => {
+    const store = openAt();
+    const cert: IssuedCertificate = {
+      serial: '123456789012345678901234567890',
+      der: Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]),
+      commonName: 'svc.example.test',
+      notBefore: new Date('2030-01-01T00:00:00Z'),
+      notAfter: new Date('2030-01-02T00:00:00Z'),
+      provisioner: 'admin',
+    };
+    await store.storeCertificate(cert);
+    assert.deepEqual(await store.certificate(cert.serial), cert);
+    assert.equal(await store.certificate('1'), undefined);
+    await assert.rejects(store.storeCertificate(cert), /UNIQUE/, 'a serial was stored twice');
+  });
+
+  it('openStore resolves a relative sqlite path against the home', async () => {
+    const store = await openStore({ type: 'sqlite', dataSource: 'db/fedca.sqlite' }, dir);
+    await store.close();
+    assert.ok(existsSync(file));
+  });
+});
