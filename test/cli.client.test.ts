@@ -1,51 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { createCsr } from '../src/pki/csrBuilder.js';
 import { generateKey } from '../src/pki/keys.js';
 import { pemDers, toPem } from '../src/pki/pem.js';
+import { assertHelpDescribes, assertOneLineError, exec, runFedca, type Run } from './helpers/cliRun.js';
 import { closedPort } from './helpers/ports.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
-
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program without blocking the event loop (the in-process CA must keep answering). */
-function exec(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FEDCA_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Asserts a failed run: non-zero exit, exactly one "fedca: ..." line on stderr matching `message`. */
-function assertOneLineError(run: Run, message: RegExp): void {
-  assert.notEqual(run.status, 0, `expected failure, got: ${run.stdout}`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
-  assert.match(lines[0], /^fedca: /);
-  assert.match(lines[0], message);
-}
 
 describe('client CLI: bootstrap, token, inspect, certificate', () => {
   let ca: TestCa;
   let dir: string;
   let clientHome: string;
-  const fedca = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => exec(process.execPath, [CLI, ...args], { FEDCA_CLIENT_HOME: clientHome, ...env });
+  const fedca = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => runFedca(args, { FEDCA_CLIENT_HOME: clientHome, ...env });
 
   before(async () => {
     ca = await startTestCa();
@@ -64,17 +32,8 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
       certificate: ['<subject>', '<crt-file>', '<key-file>', '--ca-url', '--root', '--fingerprint', '--token', '--provisioner', '--password-file', '--san', '--kty', '--size', '--curve', '--not-before', '--not-after', '--force'],
       inspect: ['<file>', '--format'],
     };
-    for (const [verb, options] of Object.entries(verbs)) {
-      it(`fedca ${verb} --help describes every argument and option`, async () => {
-        const run = await fedca([verb, '--help']);
-        assert.equal(run.status, 0);
-        const lines = run.stdout.split('\n');
-        for (const item of options) {
-          const name = item.replace(/^<(.*)>$/, '$1');
-          const described = lines.some((line) => new RegExp(`^\\s+(-\\w, )?${name}( <[^>]+>)?\\s{2,}\\S`).test(line));
-          assert.ok(described, `${item} has a description in:\n${run.stdout}`);
-        }
-      });
+    for (const [verb, items] of Object.entries(verbs)) {
+      it(`fedca ${verb} --help describes every argument and option`, () => assertHelpDescribes(verb, items));
     }
   });
 

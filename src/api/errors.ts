@@ -21,7 +21,7 @@ export function errorHandler(err: unknown, _req: Request, res: Response, next: N
   const e = (err ?? {}) as HttpishError;
   if (e.type === 'entity.too.large') return writeError(res, 413, 'request body too large (limit 256 KiB)');
   if (e.type === 'entity.parse.failed') return writeError(res, 400, 'request body is not valid JSON');
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return writeError(res, 415, 'unsupported request body encoding');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return writeError(res, 400, 'unsupported request body encoding');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return writeError(res, e.status, 'bad request');
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', error: String((err as Error)?.stack ?? err) }));
   writeError(res, 500, 'internal server error');

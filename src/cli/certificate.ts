@@ -2,31 +2,22 @@ import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { decodeJwt } from 'jose';
 import { createCsr } from '../pki/csrBuilder.js';
-import { generateKey, privateKeyPem, type KeySpec, type KeyType } from '../pki/keys.js';
+import { generateKey, privateKeyPem } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
 import { addCaOptions, connectToCa, type CaFlags } from './caConnection.js';
 import { action, CliError } from './fail.js';
-import { collect, ecCurve, keyType, positiveInteger, timeOrDuration } from './options.js';
+import { chainPem, issuedLines } from './issued.js';
+import { addKeyOptions, keySpec, type KeyFlags } from './keyFlags.js';
+import { collect, timeOrDuration } from './options.js';
 import { checkWritable, writeOutputFile } from './outputFiles.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
 
-interface CertificateFlags extends CaFlags, ProvisionerFlags {
+interface CertificateFlags extends CaFlags, ProvisionerFlags, KeyFlags {
   token?: string;
   san?: string[];
-  kty: KeyType;
-  size?: number;
-  curve?: KeySpec['curve'];
   notBefore?: string;
   notAfter?: string;
   force?: boolean;
-}
-
-/** The key to generate; throws CliError for options that do not fit the key type. */
-function keySpec(flags: CertificateFlags): KeySpec {
-  if (flags.curve && flags.kty !== 'EC') throw new CliError('--curve applies to --kty EC only');
-  if (flags.size !== undefined && flags.kty !== 'RSA') throw new CliError('--size applies to --kty RSA only');
-  if (flags.size !== undefined && (flags.size < 2048 || flags.size > 8192)) throw new CliError('--size must be between 2048 and 8192');
-  return { kty: flags.kty, curve: flags.curve, size: flags.size };
 }
 
 /** The SANs of a token given with --token (its `sans` claim, else its subject), so the CSR asks for what it allows. */
@@ -48,7 +39,7 @@ function tokenSans(token: string, subject: string): string[] {
 export async function runCertificate(subject: string, crtFile: string, keyFile: string, flags: CertificateFlags): Promise<void> {
   if (flags.token && flags.provisioner) throw new CliError('pass either --token or --provisioner, not both');
   checkWritable([crtFile, keyFile], Boolean(flags.force));
-  const spec = keySpec(flags);
+  const spec = keySpec(flags, { kty: 'EC' });
   const given = flags.token;
   const password = given === undefined ? provisionerPassword(flags) : '';
   const sans = flags.san?.length ? flags.san : given ? tokenSans(given, subject) : [subject];
@@ -58,20 +49,10 @@ export async function runCertificate(subject: string, crtFile: string, keyFile: 
     const key = generateKey(spec);
     const csrPem = toPem(createCsr(key, subject, sans), 'CERTIFICATE REQUEST');
     const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter });
-    const leaf = new X509Certificate(signed.crt);
     const force = Boolean(flags.force);
-    writeOutputFile(crtFile, signed.certChain.map((pem) => (pem.endsWith('\n') ? pem : pem + '\n')).join(''), 0o644, force);
+    writeOutputFile(crtFile, chainPem(signed), 0o644, force);
     writeOutputFile(keyFile, privateKeyPem(key), 0o600, force);
-    const serialHex = leaf.serialNumber.toLowerCase();
-    process.stdout.write(
-      [
-        `Your certificate has been saved in ${crtFile}.`,
-        `Your private key has been saved in ${keyFile}.`,
-        `serial:     ${serialHex} (${BigInt('0x' + serialHex).toString(10)})`,
-        `not before: ${new Date(leaf.validFrom).toISOString()}`,
-        `not after:  ${new Date(leaf.validTo).toISOString()}`,
-      ].join('\n') + '\n',
-    );
+    process.stdout.write([`Your certificate has been saved in ${crtFile}.`, `Your private key has been saved in ${keyFile}.`, ...issuedLines(new X509Certificate(signed.crt))].join('\n') + '\n');
   } finally {
     client.close();
   }
@@ -88,11 +69,9 @@ export function registerCertificate(program: Command): void {
   addCaOptions(command);
   command.option('--token <jwt>', 'a one-time token from fedca token (instead of --provisioner and --password-file); its sans are the default SANs');
   addProvisionerOptions(command);
+  command.option('--san <name>', 'a DNS name, IP, email or URI for the certificate (repeatable; default: the subject)', collect);
+  addKeyOptions(command);
   command
-    .option('--san <name>', 'a DNS name, IP, email or URI for the certificate (repeatable; default: the subject)', collect)
-    .option('--kty <type>', 'key type: EC, RSA or OKP (Ed25519)', keyType, 'EC')
-    .option('--curve <curve>', 'EC curve: P-256, P-384 or P-521 (default: P-256)', ecCurve)
-    .option('--size <bits>', 'RSA key size in bits, 2048-8192 (default: 2048)', positiveInteger)
     .option('--not-before <time|duration>', 'when the certificate becomes valid: RFC 3339 time or duration from now (default: now)', timeOrDuration)
     .option('--not-after <time|duration>', "when the certificate expires: RFC 3339 time or duration from now (default: the provisioner's default, 24h)", timeOrDuration)
     .option('--force', 'overwrite <crt-file> and <key-file> if they exist')

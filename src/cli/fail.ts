@@ -1,3 +1,4 @@
+import { InitError } from '../authority/initHome.js';
 import { ConfigError } from '../config/load.js';
 
 /** A CLI usage or input error: printed as one line, exit code 2 unless given. */
@@ -10,10 +11,10 @@ export class CliError extends Error {
   }
 }
 
-/** Exit code for an error: 2 for bad config or usage, 1 for everything else. */
+/** Exit code for an error: 2 for bad config, init input or usage, 1 for everything else. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof ConfigError) return 2;
+  if (err instanceof ConfigError || err instanceof InitError) return 2;
   return 1;
 }
 

@@ -3,10 +3,14 @@ import { Command } from 'commander';
 import { VERSION } from '../config/version.js';
 import { registerBootstrap } from './bootstrap.js';
 import { registerCertificate } from './certificate.js';
+import { registerCrl } from './crl.js';
 import { registerFederation } from './federation.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
+import { registerRekey } from './rekey.js';
+import { registerRenew } from './renew.js';
+import { registerRevoke } from './revoke.js';
 import { registerStart } from './start.js';
 import { registerToken } from './token.js';
 
@@ -26,6 +30,10 @@ registerFingerprint(program);
 registerBootstrap(program);
 registerToken(program);
 registerCertificate(program);
+registerRenew(program);
+registerRekey(program);
+registerRevoke(program);
+registerCrl(program);
 registerInspect(program);
 registerFederation(program);
 

@@ -52,3 +52,28 @@ export function timeOf(value: string, now = new Date()): Date {
   const ms = parseDuration(value);
   return ms !== undefined ? new Date(now.getTime() + ms) : new Date(value);
 }
+
+/** Parses a positive Go duration option such as `--expires-in 8h`; returns milliseconds. */
+export function positiveDuration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('must be a positive duration (30s, 8h, 1h30m)');
+  return ms;
+}
+
+/**
+ * Parses a certificate serial number, decimal or `0x` hex (as openssl and
+ * `fedca inspect` print it, colons allowed); returns it in decimal, as the API takes it.
+ */
+export function serialNumber(value: string): string {
+  const hex = /^0x([0-9a-f:]+)$/i.exec(value)?.[1]?.replace(/:/g, '');
+  if (hex) return BigInt('0x' + hex).toString(10);
+  if (/^\d+$/.test(value)) return BigInt(value).toString(10);
+  throw new InvalidArgumentError('must be a serial number, decimal or 0x-prefixed hex');
+}
+
+/** Parses `--reason-code`: an RFC 5280 CRLReason, 0-10 (the CA refuses 7, which RFC 5280 leaves unused). */
+export function crlReasonCode(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 10) throw new InvalidArgumentError('must be an RFC 5280 reason code, 0-10');
+  return n;
+}

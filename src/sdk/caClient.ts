@@ -1,10 +1,14 @@
 import { Agent } from 'node:https';
+import { field, isArray, isBoolean, isString, isStringArray, signResponse } from './answers.js';
 import { fetchRoot } from './bootstrap.js';
+import { requestCa } from './caRequest.js';
 import { caEndpoint, normaliseCaUrl } from './caUrl.js';
+import { parseClientCertificate, type ClientCertificate } from './clientCertificate.js';
 import { CaConnectionError } from './errors.js';
 import { pemFingerprint } from './fingerprint.js';
+import { createRenewToken } from './renewToken.js';
 import { requestJson } from './requestJson.js';
-import type { HealthResponse, ProvisionerEntry, ProvisionerPage, SignRequest, SignResponse, VersionResponse } from './wire.js';
+import type { HealthResponse, ProvisionerEntry, ProvisionerPage, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 
 /** How to reach a CA: its URL and the root (PEM) its TLS certificate must chain to. */
 export interface CaClientOptions {
@@ -18,19 +22,6 @@ export interface CaClientOptions {
 
 /** Page size asked of `/provisioners` (the API's maximum). */
 const PROVISIONER_PAGE = 100;
-
-type Json = Record<string, unknown>;
-
-function field<T>(body: unknown, name: string, is: (v: unknown) => v is T, where: string): T {
-  const value = body !== null && typeof body === 'object' ? (body as Json)[name] : undefined;
-  if (!is(value)) throw new CaConnectionError(`the CA's answer to ${where} has no valid "${name}"`);
-  return value;
-}
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
-const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
-const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
-const isOptionalStringArray = (v: unknown): v is string[] | undefined => v === undefined || isStringArray(v);
 
 const timeParameter = (t: string | Date | undefined): string => (t === undefined ? '' : t instanceof Date ? t.toISOString() : t);
 
@@ -70,8 +61,23 @@ export class CaClient {
     return new CaClient({ caUrl, rootPem, ...options });
   }
 
-  private request(path: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<unknown> {
-    return requestJson(caEndpoint(this.caUrl, path), { agent: this.agent, method, body, timeoutMs: this.timeoutMs });
+  /** One JSON request; `via` replaces the pooled agent (mTLS) or adds headers (a bearer token). */
+  private request(path: string, method: 'GET' | 'POST' = 'GET', body?: unknown, via: { agent?: Agent; headers?: Record<string, string> } = {}): Promise<unknown> {
+    return requestJson(caEndpoint(this.caUrl, path), { agent: via.agent ?? this.agent, headers: via.headers, method, body, timeoutMs: this.timeoutMs });
+  }
+
+  /**
+   * A `POST` that presents `credentials` as the TLS client certificate, over a
+   * connection of its own that still trusts only the CA's root.
+   */
+  private async postWithClientCertificate(path: string, credentials: ClientCertificate, body?: unknown): Promise<unknown> {
+    parseClientCertificate(credentials);
+    const agent = new Agent({ ca: this.rootPem, cert: credentials.certPem, key: credentials.keyPem, keepAlive: false, minVersion: 'TLSv1.2' });
+    try {
+      return await this.request(path, 'POST', body, { agent });
+    } finally {
+      agent.destroy();
+    }
   }
 
   /** `GET /health`. */
@@ -137,10 +143,70 @@ export class CaClient {
       notBefore: timeParameter(request.notBefore),
       notAfter: timeParameter(request.notAfter),
     });
-    const crt = field(body, 'crt', isString, 'POST /sign');
-    const ca = field(body, 'ca', isString, 'POST /sign');
-    const certChain = field(body, 'certChain', isOptionalStringArray, 'POST /sign') ?? [crt, ca];
-    return { crt, ca, certChain };
+    return signResponse(body, 'POST /sign');
+  }
+
+  /**
+   * `POST /renew` over mTLS: a new certificate like the one presented (same
+   * names and duration, a new serial, the same key).
+   * Throws TypeError when the certificate and key do not belong together.
+   */
+  async renew(credentials: ClientCertificate): Promise<SignResponse> {
+    return signResponse(await this.postWithClientCertificate('/renew', credentials), 'POST /renew');
+  }
+
+  /**
+   * `POST /renew` with a renew token (`Authorization: Bearer`, see
+   * `createRenewToken`) instead of a client certificate: for clients behind a
+   * TLS-terminating proxy, or renewing after expiry where the CA allows it.
+   * Throws TypeError when the certificate and key do not belong together.
+   */
+  async renewWithToken(credentials: ClientCertificate): Promise<SignResponse> {
+    const token = await createRenewToken(credentials, this.caUrl);
+    return signResponse(await this.request('/renew', 'POST', undefined, { headers: { authorization: `Bearer ${token}` } }), 'POST /renew');
+  }
+
+  /**
+   * `POST /rekey` over mTLS: the presented certificate re-issued for the key
+   * of `csrPem` (only the CSR's key is used).
+   * Throws TypeError when the certificate and key do not belong together.
+   */
+  async rekey(request: ClientCertificate & { readonly csrPem: string }): Promise<SignResponse> {
+    return signResponse(await this.postWithClientCertificate('/rekey', request, { csr: request.csrPem }), 'POST /rekey');
+  }
+
+  /**
+   * `POST /revoke` (passive): authorised by a revoke token (`ott`), or by the
+   * certificate itself presented over mTLS (`certPem` + `keyPem`).
+   * Throws TypeError for a serial that is not decimal.
+   */
+  async revoke(request: RevokeRequest): Promise<void> {
+    if (!/^\d+$/.test(request.serial)) throw new TypeError(`"${request.serial}" is not a decimal serial number`);
+    const reason = { serial: request.serial, reasonCode: request.reasonCode ?? 0, reason: request.reason ?? '', passive: true };
+    const body = 'ott' in request ? await this.request('/revoke', 'POST', { ...reason, ott: request.ott }) : await this.postWithClientCertificate('/revoke', request, reason);
+    field(body, 'status', isString, 'POST /revoke');
+  }
+
+  /** `GET /crl`: the CA's CRL, DER. Throws CaConnectionError when the answer is not one. */
+  crl(options?: { readonly pem?: false }): Promise<Buffer>;
+  /** `GET /crl?pem=true`: the CA's CRL, PEM. Throws CaConnectionError when the answer is not one. */
+  crl(options: { readonly pem: true }): Promise<string>;
+  /** `GET /crl`: the CA's CRL, PEM with `pem`, else DER. Throws CaConnectionError when the answer is not one. */
+  crl(options: { readonly pem?: boolean }): Promise<Buffer | string>;
+  async crl(options: { readonly pem?: boolean } = {}): Promise<Buffer | string> {
+    const where = `GET /crl${options.pem ? '?pem=true' : ''}`;
+    const answer = await requestCa(caEndpoint(this.caUrl, options.pem ? '/crl?pem=true' : '/crl'), {
+      agent: this.agent,
+      accept: options.pem ? 'application/x-pem-file' : 'application/pkix-crl',
+      timeoutMs: this.timeoutMs,
+    });
+    if (!options.pem) {
+      if (answer.body[0] !== 0x30) throw new CaConnectionError(`the CA's answer to ${where} is not a DER CRL`);
+      return answer.body;
+    }
+    const pem = answer.body.toString('utf8');
+    if (!pem.includes('-----BEGIN X509 CRL-----')) throw new CaConnectionError(`the CA's answer to ${where} is not a PEM CRL`);
+    return pem;
   }
 
   /** Closes the pooled connections (idle ones never keep the process alive anyway). */

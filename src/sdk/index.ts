@@ -1,13 +1,15 @@
-/** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get certificates. */
+/** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get, renew, rekey and revoke certificates, fetch the CRL. */
 export { CaClient, type CaClientOptions } from './caClient.js';
 export { fetchRoot } from './bootstrap.js';
+export { parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
+export { createRenewToken, RENEW_TOKEN_ISSUER } from './renewToken.js';
 export { Provisioner, TOKEN_LIFETIME_MS, type ProvisionerSelector, type TokenOptions } from './provisioner.js';
 export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
 export { verifyPresentedChain, presentedCertificates } from './presentedChain.js';
 export { parseFingerprint, pemFingerprint } from './fingerprint.js';
 export { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap, type BootstrapRecord, type ClientDefaults, type SavedBootstrap } from './clientHome.js';
 export { BootstrapError, CaConnectionError, CaError, ProvisionerError } from './errors.js';
-export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, SignRequest, SignResponse, VersionResponse } from './wire.js';
+export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';
 export { RenewingAgent } from './renewingAgent.js';
 export { peerAnchor } from './peerAnchor.js';

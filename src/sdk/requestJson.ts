@@ -1,85 +1,18 @@
-import { request, type Agent } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import { CaConnectionError, CaError } from './errors.js';
+import { CaConnectionError } from './errors.js';
+import { requestCa, type CaRequestOptions } from './caRequest.js';
 
-/** How to send one request to the CA. */
-export interface JsonRequestOptions {
-  readonly agent: Agent;
-  readonly method?: 'GET' | 'POST';
-  /** Sent as JSON. */
-  readonly body?: unknown;
-  /** Called with the connection once the response head arrives; throwing aborts the request. */
-  readonly onResponse?: (socket: TLSSocket) => void;
-  readonly timeoutMs?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-/** Far above anything the CA sends (a federation bundle of many roots is still well under). */
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
-/** The `message` of api.md's error body, or a short excerpt of whatever came back. */
-function errorMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { message?: unknown };
-    if (typeof body.message === 'string' && body.message !== '') return body.message;
-  } catch {
-    // not JSON: fall through
-  }
-  const excerpt = text.trim().replace(/\s+/g, ' ').slice(0, 200);
-  return excerpt || 'no message';
-}
+/** How to send one JSON request to the CA. */
+export type JsonRequestOptions = Omit<CaRequestOptions, 'accept'>;
 
 /**
  * Sends a request over HTTPS and parses the JSON answer.
- * Throws CaError (with the server's status and message) for a non-2xx answer,
- * CaConnectionError when the CA cannot be reached, TLS fails, the request times
- * out, or a 2xx answer is not JSON; and whatever `onResponse` throws.
+ * Throws what `requestCa` throws, and CaConnectionError when a 2xx answer is not JSON.
  */
-export function requestJson(url: URL, options: JsonRequestOptions): Promise<unknown> {
-  const where = `${options.method ?? 'GET'} ${url.pathname}`;
-  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: options.method ?? 'GET',
-      agent: options.agent,
-      headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
-    });
-    req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
-      req.destroy(new CaConnectionError(`${where} to ${url.origin} timed out`));
-    });
-    req.on('error', (err) => {
-      reject(err instanceof CaConnectionError ? err : new CaConnectionError(`cannot reach the CA at ${url.origin}: ${err.message}`));
-    });
-    req.on('response', (res) => {
-      try {
-        options.onResponse?.(res.socket as TLSSocket);
-      } catch (err) {
-        res.destroy();
-        reject(err);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) res.destroy(new CaConnectionError(`the CA's answer to ${where} is too large`));
-        else chunks.push(chunk);
-      });
-      res.on('error', (err) => reject(err instanceof CaConnectionError ? err : new CaConnectionError(`reading the CA's answer to ${where}: ${err.message}`)));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = res.statusCode ?? 0;
-        if (status < 200 || status > 299) {
-          reject(new CaError(status, errorMessage(text)));
-          return;
-        }
-        try {
-          resolve(JSON.parse(text));
-        } catch {
-          reject(new CaConnectionError(`the CA's answer to ${where} is not JSON`));
-        }
-      });
-    });
-    req.end(payload);
-  });
+export async function requestJson(url: URL, options: JsonRequestOptions): Promise<unknown> {
+  const answer = await requestCa(url, options);
+  try {
+    return JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    throw new CaConnectionError(`the CA's answer to ${options.method ?? 'GET'} ${url.pathname} is not JSON`);
+  }
 }

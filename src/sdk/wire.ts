@@ -53,3 +53,20 @@ export interface SignResponse {
   readonly ca: string;
   readonly certChain: string[];
 }
+
+/** Why a certificate is revoked: `POST /revoke`'s serial and reason. */
+export interface RevokeReason {
+  /** The serial number, decimal (as step's API writes serials). */
+  readonly serial: string;
+  /** RFC 5280 CRLReason: 0-6 or 8-10; default 0 (unspecified). */
+  readonly reasonCode?: number;
+  /** Free text kept with the revocation. */
+  readonly reason?: string;
+}
+
+/**
+ * What `CaClient.revoke` sends as `POST /revoke`: the serial and reason, and
+ * either a revoke token (`ott`, from `Provisioner.revokeToken`) or the
+ * certificate itself with its key, presented over mTLS.
+ */
+export type RevokeRequest = RevokeReason & ({ readonly ott: string } | { readonly certPem: string; readonly keyPem: string });

@@ -1,0 +1,98 @@
+import { X509Certificate } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../config/duration.js';
+import type { ClientCertificate } from '../sdk/clientCertificate.js';
+import type { SignResponse } from '../sdk/wire.js';
+import { runExecHook } from './execHook.js';
+import { chainPem, serialText } from './issued.js';
+import { replaceFiles } from './outputFiles.js';
+import { MIN_WAIT_MS, nextRenewal, retryDelayMs, validityOf } from './renewalSchedule.js';
+
+/** What `fedca renew --daemon` keeps renewing, and how. */
+export interface RenewDaemonOptions {
+  /** The certificate to renew first (chain, leaf first) and its key, which renewals keep. */
+  readonly certificate: ClientCertificate;
+  /** Where each new chain is written (atomically). */
+  readonly crtFile: string;
+  /** Renews a certificate: over mTLS, or with a renew token. */
+  readonly renew: (certificate: ClientCertificate) => Promise<SignResponse>;
+  /** Renew when the certificate expires within this, if that comes before 2/3 of its lifetime. */
+  readonly expiresInMs?: number;
+  /** Renew at once rather than at the first due time. */
+  readonly immediately?: boolean;
+  /** A command for `sh -c` after each renewal. */
+  readonly exec?: string;
+  /** Writes one log line. */
+  readonly log: (line: string) => void;
+}
+
+/** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits until `when`; false when `signal` aborted the wait. */
+async function sleepUntil(when: Date, signal: AbortSignal): Promise<boolean> {
+  for (let ms = when.getTime() - Date.now(); ms > 0; ms = when.getTime() - Date.now()) {
+    try {
+      await sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal });
+    } catch {
+      return false;
+    }
+  }
+  return !signal.aborted;
+}
+
+/** `work`'s result, or undefined as soon as `signal` aborts (the work is then abandoned). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  const aborted = new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  return Promise.race([work, aborted]);
+}
+
+const describeLeaf = (leaf: X509Certificate): string => `serial ${serialText(leaf)}, not after ${new Date(leaf.validTo).toISOString()}`;
+
+/**
+ * Renews a certificate for as long as the process runs: at 2/3 of each
+ * certificate's lifetime (± a small jitter), retrying failures with exponential
+ * backoff, writing each chain atomically and running `exec` after each renewal.
+ * Logs one line per renewal and per failure. Resolves on SIGTERM or SIGINT
+ * (waiting for a running `exec` command, not for a renewal request in flight).
+ */
+export async function runRenewDaemon(options: RenewDaemonOptions): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    options.log(`stopping on ${signal}`);
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const keyPem = options.certificate.keyPem;
+    let certPem = options.certificate.certPem;
+    let leaf = new X509Certificate(certPem);
+    let failures = 0;
+    let wakeAt = options.immediately ? new Date() : nextRenewal(validityOf(leaf), options.expiresInMs);
+    options.log(`watching ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);
+    while (await sleepUntil(wakeAt, stop.signal)) {
+      try {
+        const signed = await unlessAborted(options.renew({ certPem, keyPem }), stop.signal);
+        if (!signed) break;
+        // The new certificate is the one to renew next, even if saving it fails below.
+        certPem = chainPem(signed);
+        leaf = new X509Certificate(signed.crt);
+        replaceFiles([{ file: options.crtFile, content: certPem, mode: 0o644 }]);
+        failures = 0;
+        wakeAt = new Date(Math.max(nextRenewal(validityOf(leaf), options.expiresInMs).getTime(), Date.now() + MIN_WAIT_MS));
+        options.log(`renewed ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);
+      } catch (err) {
+        failures += 1;
+        const delay = retryDelayMs(failures, validityOf(leaf));
+        wakeAt = new Date(Date.now() + delay);
+        options.log(`renewing ${options.crtFile} failed: ${(err as Error).message}; retrying in ${formatDuration(delay)}`);
+        continue;
+      }
+      if (options.exec) await runExecHook(options.exec).catch((err: Error) => options.log(err.message));
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

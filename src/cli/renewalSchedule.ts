@@ -1,0 +1,52 @@
+import type { X509Certificate } from 'node:crypto';
+
+/**
+ * When a certificate is renewed. A certificate is due at 2/3 of its lifetime
+ * (notBefore to notAfter), or `expiresInMs` before it expires if that comes
+ * first; the daemon spreads renewals by a small jitter around that moment, and
+ * backs off exponentially after failures.
+ */
+
+/** A certificate's validity period. */
+export interface Validity {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/** The least a daemon waits after a renewal, or before retrying one. */
+export const MIN_WAIT_MS = 1000;
+/** The most a daemon waits before retrying a failed renewal, however long the certificate lives. */
+export const MAX_RETRY_MS = 5 * 60_000;
+const MAX_JITTER_MS = 10 * 60_000;
+
+/** The validity of an X.509 certificate. */
+export function validityOf(certificate: X509Certificate): Validity {
+  return { notBefore: new Date(certificate.validFrom), notAfter: new Date(certificate.validTo) };
+}
+
+const lifetimeMs = (v: Validity): number => Math.max(0, v.notAfter.getTime() - v.notBefore.getTime());
+
+/** When the certificate is due for renewal: 2/3 of its lifetime, or `expiresInMs` before its end if earlier. */
+export function renewalDue(v: Validity, expiresInMs?: number): Date {
+  const twoThirds = v.notBefore.getTime() + (2 * lifetimeMs(v)) / 3;
+  return new Date(expiresInMs === undefined ? twoThirds : Math.min(twoThirds, v.notAfter.getTime() - expiresInMs));
+}
+
+/**
+ * When a daemon renews next: the due time plus or minus a jitter of up to 1/40
+ * of the lifetime (at most 10 minutes), so that many clients issued together do
+ * not renew together. `random` returns a number in [0, 1).
+ */
+export function nextRenewal(v: Validity, expiresInMs: number | undefined, random: () => number = Math.random): Date {
+  const jitter = (random() * 2 - 1) * Math.min(lifetimeMs(v) / 40, MAX_JITTER_MS);
+  return new Date(renewalDue(v, expiresInMs).getTime() + jitter);
+}
+
+/**
+ * How long to wait after the `failures`-th failure in a row: 1 s, 2 s, 4 s, …,
+ * capped at a tenth of the lifetime and at 5 minutes, never under a second.
+ */
+export function retryDelayMs(failures: number, v: Validity): number {
+  const cap = Math.max(MIN_WAIT_MS, Math.min(MAX_RETRY_MS, lifetimeMs(v) / 10));
+  return Math.min(cap, MIN_WAIT_MS * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+}

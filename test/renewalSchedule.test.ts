@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { MAX_RETRY_MS, MIN_WAIT_MS, nextRenewal, renewalDue, retryDelayMs, type Validity } from '../src/cli/renewalSchedule.js';
+
+const HOUR = 3_600_000;
+const start = new Date('2025-01-01T00:00:00Z');
+const lasting = (ms: number): Validity => ({ notBefore: start, notAfter: new Date(start.getTime() + ms) });
+const after = (ms: number): number => start.getTime() + ms;
+
+describe('renewal schedule', () => {
+  it('a certificate is due at 2/3 of its lifetime', () => {
+    assert.equal(renewalDue(lasting(24 * HOUR)).getTime(), after(16 * HOUR));
+    assert.equal(renewalDue(lasting(90_000)).getTime(), after(60_000));
+  });
+
+  it('or --expires-in before its end, when that comes first', () => {
+    assert.equal(renewalDue(lasting(24 * HOUR), 12 * HOUR).getTime(), after(12 * HOUR));
+    assert.equal(renewalDue(lasting(24 * HOUR), 1 * HOUR).getTime(), after(16 * HOUR), '2/3 comes first');
+  });
+
+  it('the daemon spreads renewals by ± 1/40 of the lifetime, at most 10 minutes', () => {
+    const short = lasting(400_000);
+    assert.equal(nextRenewal(short, undefined, () => 0).getTime(), renewalDue(short).getTime() - 10_000);
+    assert.equal(nextRenewal(short, undefined, () => 0.5).getTime(), renewalDue(short).getTime());
+    assert.equal(nextRenewal(short, undefined, () => 0.75).getTime(), renewalDue(short).getTime() + 5_000);
+    const day = lasting(24 * HOUR);
+    assert.equal(nextRenewal(day, undefined, () => 0).getTime(), renewalDue(day).getTime() - 10 * 60_000);
+  });
+
+  it('retries back off 1 s, 2 s, 4 s … up to 5 minutes, or a tenth of a short lifetime, never under a second', () => {
+    const day = lasting(24 * HOUR);
+    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelayMs(n, day)), [1000, 2000, 4000, 8000]);
+    assert.equal(retryDelayMs(20, day), MAX_RETRY_MS);
+    assert.equal(retryDelayMs(1000, day), MAX_RETRY_MS);
+    assert.equal(retryDelayMs(10, lasting(96_000)), 9_600);
+    assert.equal(retryDelayMs(10, lasting(5_000)), MIN_WAIT_MS);
+    assert.equal(retryDelayMs(0, day), MIN_WAIT_MS);
+  });
+});
