@@ -138,6 +138,30 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
     assert.equal(id.certificate.subjectAltName, 'DNS:svc.cloud, DNS:alt.cloud');
   });
 
+  it('with a one-time token alone, renews over mTLS and keeps its key', async function () {
+    this.timeout(20_000);
+    let renewed!: () => void;
+    const renewal = new Promise<void>((resolve) => (renewed = resolve));
+    const id = await identity({ subject: 'svc.cloud', token: await cloudProvisioner.token('svc.cloud'), lifetime: '2s', onRenewed: () => renewed() });
+    const [serial, key] = [id.certificate.serialNumber, id.keyPem];
+    await renewal;
+    assert.notEqual(id.certificate.serialNumber, serial);
+    assert.equal(id.keyPem, key);
+    assert.equal(id.certificate.subjectAltName, 'DNS:svc.cloud');
+  });
+
+  it('when the CA refuses the renewal (revoked), gets a fresh certificate for a new key from its token source', async () => {
+    const errors: Error[] = [];
+    const id = await identity({ subject: 'svc.cloud', token: cloudProvisioner, onError: (err) => errors.push(err) });
+    const [serial, key] = [id.certificate.serialNumber, id.keyPem];
+    const der = pemDers(id.certificatePem)[0];
+    await cloud.authority.revoke({ serial: BigInt('0x' + serial).toString(10), reasonCode: 4, reason: 'superseded', clientCertificate: der });
+    await id.renew();
+    assert.notEqual(id.certificate.serialNumber, serial);
+    assert.notEqual(id.keyPem, key);
+    assert.deepEqual(errors, []);
+  });
+
   it('a server and an agent of two federated clouds talk mTLS, and the server knows the root anchoring the client', async () => {
     const { server, client } = await serverAndClient();
     const { port } = await greeter(server);

@@ -11,8 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { commonNameOf } from '../../src/pki/name.js';
-import { ManagedIdentity, peerAnchor, type CaClient, type TokenSource } from '../../src/sdk/index.js';
+import { commonName, ManagedIdentity, peerAnchor, type CaClient, type TokenSource } from '../../src/sdk/index.js';
 import { exitWith, isMain, untilSignal, workloadArgs } from './main.js';
 
 /** How to run the demo server. */
@@ -41,13 +40,13 @@ export interface DemoServer {
   stop(): Promise<void>;
 }
 
-const anchors = (identity: ManagedIdentity): string[] => identity.trustedRoots().map((root) => `CN=${commonNameOf(root.subject)}`);
+const anchors = (identity: ManagedIdentity): string[] => identity.trustedRoots().map((root) => `CN=${commonName(root)}`);
 
 /** `Hello <client CN> (cert issued by '<client's root CN>') at <time>`, for a client TLS verified. */
 function greeting(socket: TLSSocket, identity: ManagedIdentity): string {
   const leaf = new X509Certificate(socket.getPeerCertificate().raw);
   const root = peerAnchor(socket, identity.trustedRoots());
-  return `Hello ${commonNameOf(leaf.subject)} (cert issued by '${root ? commonNameOf(root.subject) : 'an unknown root'}') at ${new Date().toISOString()}\n`;
+  return `Hello ${commonName(leaf)} (cert issued by '${root ? commonName(root) : 'an unknown root'}') at ${new Date().toISOString()}\n`;
 }
 
 /** Gets the server's certificate, prints the roots it accepts, and serves mTLS until stopped. */

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
 import { fingerprint, type Issuer } from '../pki/issuer.js';
+import { commonNameOf } from '../pki/name.js';
 import { decodeJws, verifyJws } from '../provisioners/jws.js';
 import { audienceMatches, checkRegisteredClaims } from '../provisioners/tokenClaims.js';
 import type { UsedToken } from '../store/store.js';
@@ -29,7 +30,7 @@ export function verifyRenewToken(token: string, intermediate: Issuer, dnsNames: 
   if (!verifyJws(jws, new X509Certificate(der).publicKey)) throw new Unauthorized('invalid renew token: signature verification failed');
   const claims = checkRegisteredClaims(jws.claims, now);
   if (!audienceMatches(claims.aud, dnsNames, RENEW_PATHS)) throw new Unauthorized("invalid renew token: audience (aud) is not this CA's renew endpoint");
-  const cn = new X509Certificate(der).subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+  const cn = commonNameOf(new X509Certificate(der).subject);
   if (cn !== '' && claims.sub !== cn) throw new Unauthorized('invalid renew token: subject (sub) is not the certificate\'s common name');
   return { certificate, token: { id: `renew:${fingerprint(der)}:${claims.jti}`, expiresAt: claims.exp } };
 }

@@ -1,4 +1,5 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { commonNameOf } from '../pki/name.js';
 import { pemDers } from '../pki/pem.js';
 
 /** A certificate of the CA and its private key, as the client presents them (mTLS) or signs with (renew token). */
@@ -19,7 +20,7 @@ export interface ParsedClientCertificate {
 
 /** The common name of a certificate's subject ('' when it has none). */
 export function commonName(certificate: X509Certificate): string {
-  return certificate.subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
+  return commonNameOf(certificate.subject);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get, renew, rekey and revoke certificates, fetch the CRL. */
 export { CaClient, type CaClientOptions } from './caClient.js';
 export { fetchRoot } from './bootstrap.js';
-export { parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
+export { commonName, parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
 export { createRenewToken, RENEW_TOKEN_ISSUER } from './renewToken.js';
 export { Provisioner, TOKEN_LIFETIME_MS, type ProvisionerSelector, type TokenOptions } from './provisioner.js';
 export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';

@@ -7,12 +7,14 @@ import { createCsr } from '../pki/csrBuilder.js';
 import { generateKey, privateKeyPem, type KeySpec } from '../pki/keys.js';
 import { pemDers, toPem } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';
+import { CaError } from './errors.js';
 import { Provisioner } from './provisioner.js';
 import { RenewingAgent } from './renewingAgent.js';
 
 /**
  * Where one-time tokens come from: a token (good for the first certificate
- * only), a Provisioner that mints them, or a function that returns a fresh one.
+ * only: renewals then go over mTLS alone), a Provisioner that mints them, or a
+ * function that returns a fresh one (used again when the CA refuses a renewal).
  */
 export type TokenSource = string | Provisioner | (() => Promise<string>);
 
@@ -89,9 +91,9 @@ function tokenSans(token: string, fallback: string): string[] {
 
 /**
  * A workload's certificate, kept valid: obtained with a one-time token, renewed
- * at 2/3 of its lifetime (a fresh certificate from the token source when renewal
- * is refused), with the CA's roots and federation bundle fetched again at each
- * renewal. Servers and agents it creates take the new certificate and trust for
+ * over mTLS at 2/3 of its lifetime (a fresh certificate from the token source
+ * when the CA refuses the renewal), with the CA's roots and federation bundle
+ * fetched again at each renewal. Servers and agents it creates take the new certificate and trust for
  * every new connection without dropping open ones.
  */
 export class ManagedIdentity {
@@ -246,10 +248,20 @@ export class ManagedIdentity {
     this.options.onRenewed?.(this);
   }
 
-  /** A new certificate from the token source (renewal proper arrives with CaClient.renew). */
+  /**
+   * The next certificate: the current one renewed over mTLS (same key); when the
+   * CA refuses that (expired, revoked, renewal disabled) and the token source can
+   * mint, a fresh certificate for a new key.
+   */
   private async nextCredentials(): Promise<Credentials> {
-    if (this.tokenUsed) throw new Error('the one-time token was used for the first certificate; give a Provisioner or a token function to get another');
-    return ManagedIdentity.issue(this.options, await ManagedIdentity.tokenFrom(this.options.token, this.options));
+    const { keyPem, chainPem } = this.credentials;
+    try {
+      const renewed = await this.options.client.renew({ certPem: chainPem, keyPem });
+      return { keyPem, chainPem: pemBundle(renewed.certChain), leaf: new X509Certificate(renewed.crt), receivedAt: Date.now() };
+    } catch (err) {
+      if (!(err instanceof CaError) || this.tokenUsed) throw err;
+      return ManagedIdentity.issue(this.options, await ManagedIdentity.tokenFrom(this.options.token, this.options));
+    }
   }
 
   private schedule(inMs: number): void {
