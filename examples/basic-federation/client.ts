@@ -10,7 +10,7 @@
  */
 import { request } from 'node:https';
 import { ManagedIdentity, type CaClient, type RenewingAgent, type TokenSource } from '../../src/sdk/index.js';
-import { exitWith, isMain, untilSignal, workloadArgs } from './main.js';
+import { exitWith, isMain, untilSignal, workloadArgs } from './script.js';
 
 /** How to run the demo client. */
 export interface DemoClientOptions {

@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CaClient } from '../../src/sdk/index.js';
 import { startDemoClient } from './client.js';
-import { exitWith, isMain } from './main.js';
+import { exitWith, isMain } from './script.js';
 import { startDemoServer } from './server.js';
 import { federate, fedca, initCa, run, startCa, token, type Workspace } from './steps.js';
 

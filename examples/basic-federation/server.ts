@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { commonName, ManagedIdentity, peerAnchor, type CaClient, type TokenSource } from '../../src/sdk/index.js';
-import { exitWith, isMain, untilSignal, workloadArgs } from './main.js';
+import { exitWith, isMain, untilSignal, workloadArgs } from './script.js';
 
 /** How to run the demo server. */
 export interface DemoServerOptions {

@@ -104,6 +104,7 @@ export class ManagedIdentity {
   private renewing?: Promise<void>;
   private readonly servers = new Map<Server, IdentityServerOptions>();
   private clientContexts = new Map<Trust, SecureContext>();
+  private parsedRoots = new Map<Trust, X509Certificate[]>();
   private stopped = false;
 
   private constructor(
@@ -168,9 +169,14 @@ export class ManagedIdentity {
     return new Date(receivedAt + (Date.parse(leaf.validTo) - receivedAt) * RENEW_AT);
   }
 
-  /** The roots trusted now for `trust` (default `federation`), as certificates. */
+  /** The roots trusted now for `trust` (default `federation`), as certificates (parsed once per renewal). */
   trustedRoots(trust: Trust = 'federation'): X509Certificate[] {
-    return this.bundles[trust].flatMap((pem) => pemDers(pem)).map((der) => new X509Certificate(der));
+    let roots = this.parsedRoots.get(trust);
+    if (!roots) {
+      roots = this.bundles[trust].flatMap((pem) => pemDers(pem)).map((der) => new X509Certificate(der));
+      this.parsedRoots.set(trust, roots);
+    }
+    return [...roots];
   }
 
   /** The same roots as a PEM bundle. */
@@ -239,6 +245,7 @@ export class ManagedIdentity {
     this.credentials = credentials;
     this.bundles = bundles;
     this.clientContexts = new Map();
+    this.parsedRoots = new Map();
     for (const [server, options] of this.servers) {
       server.setSecureContext(this.contextOptions(options.trust ?? 'federation'));
       // A resumed session skips certificate checks: sessions of the old trust must not resume.
