@@ -5,8 +5,8 @@ import { Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { pemDers } from '../src/pki/pem.js';
-import { commonNameOf } from '../src/pki/name.js';
 import { CaClient } from '../src/sdk/caClient.js';
+import { commonName } from '../src/sdk/clientCertificate.js';
 import { ManagedIdentity, type ManagedIdentityOptions } from '../src/sdk/managedIdentity.js';
 import { peerAnchor } from '../src/sdk/peerAnchor.js';
 import { Provisioner } from '../src/sdk/provisioner.js';
@@ -111,7 +111,7 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
   async function greeter(id: ManagedIdentity, trust: 'federation' | 'roots' = 'federation'): Promise<{ port: number; refused: string[] }> {
     const server = id.createServer({ trust }, (req, res) => {
       const root = peerAnchor(req.socket as TLSSocket, id.trustedRoots(trust));
-      res.end(root ? commonNameOf(root.subject) : 'no anchor');
+      res.end(root ? commonName(root) : 'no anchor');
     });
     // Why TLS refused a client: the verification error, else what the handshake said.
     const refused: string[] = [];
@@ -122,12 +122,12 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
 
   it('obtains a certificate for its subject and SANs, and the CA roots and federation', async () => {
     const id = await identity({ subject: 'svc.cloud', sans: ['svc.cloud', '127.0.0.1'], token: cloudProvisioner, lifetime: '1h' });
-    assert.equal(commonNameOf(id.certificate.subject), 'svc.cloud');
+    assert.equal(commonName(id.certificate), 'svc.cloud');
     assert.equal(id.certificate.subjectAltName, 'DNS:svc.cloud, IP Address:127.0.0.1');
     assert.equal(pemDers(id.certificatePem).length, 2, 'leaf and intermediate');
     assert.ok(id.certificate.checkPrivateKey((await import('node:crypto')).createPrivateKey(id.keyPem)));
-    assert.deepEqual(id.trustedRoots().map((r) => commonNameOf(r.subject)), ['Cloud Root CA', 'Kubernetes Root CA']);
-    assert.deepEqual(id.trustedRoots('roots').map((r) => commonNameOf(r.subject)), ['Cloud Root CA']);
+    assert.deepEqual(id.trustedRoots().map((r) => commonName(r)), ['Cloud Root CA', 'Kubernetes Root CA']);
+    assert.deepEqual(id.trustedRoots('roots').map((r) => commonName(r)), ['Cloud Root CA']);
     const life = Date.parse(id.certificate.validTo) - Date.now();
     const untilRenewal = id.renewsAt.getTime() - Date.now();
     assert.ok(untilRenewal > life * 0.6 && untilRenewal < life * 0.7, `renews at 2/3: ${untilRenewal} of ${life} ms`);
@@ -211,7 +211,7 @@ describe('ManagedIdentity: a workload certificate kept fresh, and TLS that follo
     assert.equal((await get(port, agent)).status, 200);
     cloud.authority.setFederatedRoots([]);
     await renewal;
-    assert.deepEqual(server.trustedRoots().map((r) => commonNameOf(r.subject)), ['Cloud Root CA']);
+    assert.deepEqual(server.trustedRoots().map((r) => commonName(r)), ['Cloud Root CA']);
     await assert.rejects(get(port, agent));
     assert.deepEqual(refused, ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
   });

@@ -1,12 +1,11 @@
-import { X509Certificate } from 'node:crypto';
 import { classifySans } from '../pki/extensions.js';
 import { fingerprint, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
 import { normaliseFingerprint } from '../pki/fingerprint.js';
+import { commonNameOf } from '../pki/name.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/profiles.js';
 import { OID } from '../pki/oids.js';
-import { commonNameOf } from '../pki/name.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import type { Store } from '../store/store.js';
 import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
@@ -267,7 +266,7 @@ export class Authority {
     const serial = randomSerial();
     const der = reissueCertificate(old, publicKey, this.intermediate, now, RENEW_BACKDATE_MS, serial);
     const parsed = parseCertificate(der);
-    const commonName = commonNameOf(new X509Certificate(der).subject);
+    const commonName = commonNameOf(parsed.subject);
     const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);
     const record = {
       serial: serialDecimal(serial),
@@ -374,10 +373,5 @@ export class Authority {
       provisioner: '',
     });
     return { keyPem: privateKeyPem(key), chainPem: toPem(der) + toPem(this.intermediate.certificate.der), notBefore, notAfter };
-  }
-
-  /** Human-readable subject of a certificate, for logs and messages. */
-  static subjectOf(der: Buffer): string {
-    return new X509Certificate(der).subject.replace(/\n/g, ', ');
   }
 }

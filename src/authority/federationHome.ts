@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { updateConfig } from '../config/edit.js';
 import { HomeLayout, inHome } from '../config/home.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { parseCertificate } from '../pki/certificate.js';
 import { fingerprint } from '../pki/issuer.js';
 import { commonNameOf } from '../pki/name.js';
 import { toPem } from '../pki/pem.js';
@@ -62,7 +63,7 @@ export function listFederation(home: string): FederationListing {
 
 /** `pki/federated/<common name>.crt`, made unique with the fingerprint when the name is taken. */
 function federatedFileFor(home: string, der: Buffer): string {
-  const name = commonNameOf(new X509Certificate(der).subject).toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
+  const name = commonNameOf(parseCertificate(der).subject).toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
   const plain = join(HomeLayout.federatedDir, `${name}.crt`);
   return existsSync(inHome(home, plain)) ? join(HomeLayout.federatedDir, `${name}_${fingerprint(der).slice(0, 12)}.crt`) : plain;
 }

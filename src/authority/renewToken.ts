@@ -30,7 +30,7 @@ export function verifyRenewToken(token: string, intermediate: Issuer, dnsNames: 
   if (!verifyJws(jws, new X509Certificate(der).publicKey)) throw new Unauthorized('invalid renew token: signature verification failed');
   const claims = checkRegisteredClaims(jws.claims, now);
   if (!audienceMatches(claims.aud, dnsNames, RENEW_PATHS)) throw new Unauthorized("invalid renew token: audience (aud) is not this CA's renew endpoint");
-  const cn = commonNameOf(new X509Certificate(der).subject);
+  const cn = commonNameOf(certificate.subject);
   if (cn !== '' && claims.sub !== cn) throw new Unauthorized('invalid renew token: subject (sub) is not the certificate\'s common name');
   return { certificate, token: { id: `renew:${fingerprint(der)}:${claims.jti}`, expiresAt: claims.exp } };
 }

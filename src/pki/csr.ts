@@ -1,8 +1,9 @@
 import { verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
-import { children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, readString, Tag, whole, type Element } from './der.js';
+import { children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, Tag, whole, type Element } from './der.js';
 import type { SubjectAltNames } from './extensions.js';
 import { formatIp } from './ip.js';
 import { OID } from './oids.js';
+import { readCommonName } from './name.js';
 import { pemBlocks } from './pem.js';
 import { importSpki, readSpki } from './spki.js';
 
@@ -62,17 +63,6 @@ function readGeneralNames(buf: Buffer, seq: Element): SubjectAltNames {
     }
   }
   return out;
-}
-
-function readCommonName(buf: Buffer, name: Element): string {
-  let cn = '';
-  for (const rdn of expectChildren(buf, name, Tag.SEQUENCE, 'Name')) {
-    for (const atv of expectChildren(buf, rdn, Tag.SET, 'RelativeDistinguishedName')) {
-      const [type, value] = expectChildren(buf, atv, Tag.SEQUENCE, 'AttributeTypeAndValue');
-      if (readOid(buf, type) === OID.commonName) cn = readString(buf, value);
-    }
-  }
-  return cn;
 }
 
 function readRequestedSans(buf: Buffer, attributes: Element | undefined): SubjectAltNames {

@@ -1,4 +1,4 @@
-import { oid, sequence, set, utf8String } from './der.js';
+import { expectChildren, oid, readOid, readRoot, readString, sequence, set, Tag, utf8String, type Element } from './der.js';
 import { OID } from './oids.js';
 
 /** The parts of an X.501 distinguished name that fedca issues. */
@@ -17,7 +17,17 @@ export function encodeName(parts: NameParts): Buffer {
   return sequence(...rdns);
 }
 
-/** The common name in a subject as node:crypto prints it ("O=x\nCN=y"); "" when there is none. */
-export function commonNameOf(subject: string): string {
-  return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? '';
+/** The (last) commonName of a Name element; "" when it has none. Throws DerError when malformed. */
+export function readCommonName(buf: Buffer, name: Element): string {
+  let cn = '';
+  for (const rdn of expectChildren(buf, name, Tag.SEQUENCE, 'Name')) {
+    for (const atv of expectChildren(buf, rdn, Tag.SET, 'RelativeDistinguishedName')) {
+      const [type, value] = expectChildren(buf, atv, Tag.SEQUENCE, 'AttributeTypeAndValue');
+      if (readOid(buf, type) === OID.commonName) cn = readString(buf, value);
+    }
+  }
+  return cn;
 }
+
+/** The commonName of a DER Name (a certificate's subject, say); "" when it has none. */
+export const commonNameOf = (nameDer: Buffer): string => readCommonName(nameDer, readRoot(nameDer));

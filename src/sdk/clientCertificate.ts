@@ -1,5 +1,6 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { parseCertificate } from '../pki/certificate.js';
 import { commonNameOf } from '../pki/name.js';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { pemDers } from '../pki/pem.js';
 
 /** A certificate of the CA and its private key, as the client presents them (mTLS) or signs with (renew token). */
@@ -20,7 +21,7 @@ export interface ParsedClientCertificate {
 
 /** The common name of a certificate's subject ('' when it has none). */
 export function commonName(certificate: X509Certificate): string {
-  return commonNameOf(certificate.subject);
+  return commonNameOf(parseCertificate(certificate.raw).subject);
 }
 
 /**
