@@ -77,7 +77,7 @@ export class FederationPeers {
   }
 
   /** Publishes the last-known roots of every configured peer (from memory, else the home). */
-  load(): void {
+  private load(): void {
     for (const url of [...this.held.keys()]) {
       if (!this.federation.peers.some((p) => p.url === url && p.fingerprint === this.held.get(url)?.fingerprint)) this.held.delete(url);
     }
@@ -112,16 +112,17 @@ export class FederationPeers {
     this.timer.unref();
   }
 
-  /** Takes a new `federation` config (SIGHUP): drops removed peers, re-pins changed ones, syncs now. */
+  /** Takes a new `federation` config (SIGHUP): drops removed peers, re-pins changed ones, syncs (after a sync under way). */
   reconfigure(federation: FederationConfig): void {
     this.federation = federation;
     this.load();
     this.schedule();
-    void this.sync();
+    void (this.running ?? Promise.resolve()).then(() => this.sync());
   }
 
   /** Syncs every peer now (a sync already running is joined); resolves each peer's outcome. */
   sync(): Promise<PeerSyncOutcome[]> {
+    if (this.stopped) return Promise.resolve([]);
     if (!this.running) {
       this.running = Promise.all(this.federation.peers.map((peer) => this.syncPeer(peer))).finally(() => {
         this.running = undefined;
