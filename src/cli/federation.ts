@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { addFederatedRoots, listFederation, type FederationEntry } from '../authority/federationHome.js';
 import { resolveHome } from '../config/home.js';
-import { pemDers } from '../pki/pem.js';
+import { pemBundle, pemDers } from '../pki/pem.js';
 import { addCaOptions, connectToCa, type CaFlags } from './caConnection.js';
 import { action, CliError } from './fail.js';
 import { readInputFile } from './inputFile.js';
@@ -34,7 +34,7 @@ export async function runSaveFederation(outFile: string | undefined, flags: Save
     client.close();
   }
   const subjects = pems.flatMap((pem) => pemDers(pem)).map((der) => new X509Certificate(der).subject.replace(/\n/g, ', '));
-  writeOutputFile(outFile, pems.map((pem) => (pem.endsWith('\n') ? pem : pem + '\n')).join(''), 0o644, Boolean(flags.force));
+  writeOutputFile(outFile, pemBundle(pems), 0o644, Boolean(flags.force));
   process.stdout.write([`The federation bundle (${subjects.length} root${subjects.length === 1 ? '' : 's'}) has been saved in ${outFile}:`, ...subjects.map((s) => `  ${s}`)].join('\n') + '\n');
 }
 

@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
+import { pemBundle } from '../pki/pem.js';
 import type { SignResponse } from '../sdk/wire.js';
 
 /** The chain of a sign (renew, rekey) response as one PEM file: the leaf, then the intermediate. */
 export function chainPem(signed: SignResponse): string {
-  return signed.certChain.map((pem) => (pem.endsWith('\n') ? pem : pem + '\n')).join('');
+  return pemBundle(signed.certChain);
 }
 
 /** A certificate's serial as `fedca inspect` shows it: lower-case hex, then decimal. */

@@ -5,7 +5,7 @@ import { createSecureContext, type SecureContext, type SecureContextOptions } fr
 import { decodeJwt } from 'jose';
 import { createCsr } from '../pki/csrBuilder.js';
 import { generateKey, privateKeyPem, type KeySpec } from '../pki/keys.js';
-import { pemDers, toPem } from '../pki/pem.js';
+import { pemBundle, pemDers, toPem } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';
 import { CaError } from './errors.js';
 import { Provisioner } from './provisioner.js';
@@ -75,8 +75,6 @@ type TrustBundles = Readonly<Record<Trust, readonly string[]>>;
 const RENEW_AT = 2 / 3;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
-
-const pemBundle = (pems: readonly string[]): string => pems.map((pem) => (pem.endsWith('\n') ? pem : pem + '\n')).join('');
 
 /** The SANs a token allows (its `sans` claim), else `[fallback]`. */
 function tokenSans(token: string, fallback: string): string[] {
