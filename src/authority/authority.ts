@@ -205,6 +205,7 @@ export class Authority {
         notBefore: draft.notBefore,
         notAfter: draft.notAfter,
         extraExtensions: draft.extraExtensions,
+        keyUsages: draft.keyUsages,
         extKeyUsages: draft.extKeyUsages,
         rsaKey: publicKey.kty === 'RSA',
       },

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HomeLayout, inHome } from '../config/home.js';
 import { validateConfig } from '../config/load.js';
@@ -8,6 +8,8 @@ import { generateKey, privateKeyPem, type KeyType } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
 import { issueIntermediate, issueRoot } from '../pki/profiles.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
 
 /** What `fedca init` needs. */
 export interface InitOptions {
@@ -20,6 +22,8 @@ export interface InitOptions {
   readonly password?: string;
   readonly kty: KeyType;
   readonly force: boolean;
+  /** An existing CA to take over (root and issuer at once) instead of creating a root and an intermediate. */
+  readonly adopt?: AdoptedCa;
 }
 
 /** What init made. */
@@ -48,9 +52,51 @@ export function homeHasCa(home: string): boolean {
   return existsSync(inHome(home, HomeLayout.config)) || existsSync(inHome(home, HomeLayout.root));
 }
 
+/** The CA certificates and keys of a new home, and where the config points to them. */
+interface CaFiles {
+  readonly root: Buffer;
+  readonly rootKey: KeyObject;
+  /** Absent when the root issues itself (an adopted CA). */
+  readonly intermediate?: { readonly certificate: Buffer; readonly key: KeyObject };
+}
+
+function createCaFiles(opts: InitOptions): CaFiles {
+  if (opts.adopt) return { root: opts.adopt.certificate, rootKey: opts.adopt.key };
+  const rootKey = generateKey({ kty: opts.kty, size: 3072 });
+  const root = issueRoot(opts.name, rootKey);
+  const intermediateKey = generateKey({ kty: opts.kty, size: 3072 });
+  const intermediate = issueIntermediate(opts.name, intermediateKey, createIssuer(root, rootKey));
+  return { root, rootKey, intermediate: { certificate: intermediate, key: intermediateKey } };
+}
+
+const SQLITE_COMPANIONS = ['', '-wal', '-shm'];
+
+/**
+ * Builds the store of an adopted CA in a file beside its final place, so that a
+ * failure leaves nothing behind; resolves that file. A database already in the
+ * home is refused unless `force` (then it is replaced when the home is written).
+ */
+async function buildAdoptedStore(opts: InitOptions, adopt: AdoptedCa): Promise<string> {
+  const file = inHome(opts.home, HomeLayout.sqlite);
+  if (existsSync(file) && !opts.force) throw new InitError(`${file} already exists; use --force to replace it`);
+  const building = `${file}.adopting-${randomBytes(6).toString('hex')}`;
+  mkdirSync(dirname(file), { recursive: true });
+  const store = new SqliteStore(building);
+  try {
+    await recordAdoptedHistory(store, adopt);
+  } catch (err) {
+    await store.close();
+    for (const suffix of SQLITE_COMPANIONS) rmSync(building + suffix, { force: true });
+    throw new InitError(`cannot record the adopted CA's certificates: ${(err as Error).message}`);
+  }
+  await store.close();
+  return building;
+}
+
 /**
  * Creates a CA in a home: root (10 y) and issuing intermediate (pathlen 0) with
- * password-encrypted keys, a JWK provisioner, and `config/ca.json`.
+ * password-encrypted keys, a JWK provisioner, and `config/ca.json`. With `adopt`,
+ * the adopted CA is root and issuer at once, and its history is the new store.
  * Validates everything before writing anything.
  */
 export async function initHome(opts: InitOptions): Promise<InitResult> {
@@ -62,16 +108,13 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   }
   const generatedPassword = opts.password === undefined;
   const password = opts.password ?? randomBytes(24).toString('base64url');
-  const rootKey = generateKey({ kty: opts.kty, size: 3072 });
-  const root = issueRoot(opts.name, rootKey);
-  const intermediateKey = generateKey({ kty: opts.kty, size: 3072 });
-  const intermediate = issueIntermediate(opts.name, intermediateKey, createIssuer(root, rootKey));
+  const ca = createCaFiles(opts);
   const provisioner = await newJwkProvisioner(opts.provisioner, password);
   const config = {
     root: HomeLayout.root,
     federatedRoots: [] as string[],
-    crt: HomeLayout.intermediate,
-    key: HomeLayout.intermediateKey,
+    crt: ca.intermediate ? HomeLayout.intermediate : HomeLayout.root,
+    key: ca.intermediate ? HomeLayout.intermediateKey : HomeLayout.rootKey,
     address: opts.address,
     dnsNames: [...opts.dnsNames],
     db: { type: 'sqlite', dataSource: HomeLayout.sqlite },
@@ -87,14 +130,26 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   } catch (err) {
     throw new InitError((err as Error).message);
   }
+  const adoptedStore = opts.adopt ? await buildAdoptedStore(opts, opts.adopt) : undefined;
 
-  for (const dir of ['config', 'pki', HomeLayout.federatedDir]) mkdirSync(inHome(opts.home, dir), { recursive: true });
-  mkdirSync(inHome(opts.home, dirname(HomeLayout.rootKey)), { recursive: true, mode: 0o700 });
-  const passwordFile = generatedPassword ? writeFile(opts.home, HomeLayout.password, password + '\n', 0o600) : undefined;
-  writeFile(opts.home, HomeLayout.rootKey, privateKeyPem(rootKey, password), 0o600);
-  writeFile(opts.home, HomeLayout.intermediateKey, privateKeyPem(intermediateKey, password), 0o600);
-  const rootFile = writeFile(opts.home, HomeLayout.root, toPem(root));
-  writeFile(opts.home, HomeLayout.intermediate, toPem(intermediate));
-  const configFile = writeFile(opts.home, HomeLayout.config, JSON.stringify(config, null, 2) + '\n');
-  return { rootFingerprint: fingerprint(root), configFile, rootFile, passwordFile };
+  try {
+    for (const dir of ['config', 'pki', HomeLayout.federatedDir]) mkdirSync(inHome(opts.home, dir), { recursive: true });
+    mkdirSync(inHome(opts.home, dirname(HomeLayout.rootKey)), { recursive: true, mode: 0o700 });
+    const passwordFile = generatedPassword ? writeFile(opts.home, HomeLayout.password, password + '\n', 0o600) : undefined;
+    writeFile(opts.home, HomeLayout.rootKey, privateKeyPem(ca.rootKey, password), 0o600);
+    if (ca.intermediate) writeFile(opts.home, HomeLayout.intermediateKey, privateKeyPem(ca.intermediate.key, password), 0o600);
+    const rootFile = writeFile(opts.home, HomeLayout.root, toPem(ca.root));
+    if (ca.intermediate) writeFile(opts.home, HomeLayout.intermediate, toPem(ca.intermediate.certificate));
+    // A CA replaced with --force by an adopted one leaves no intermediate behind.
+    else for (const path of [HomeLayout.intermediate, HomeLayout.intermediateKey]) rmSync(inHome(opts.home, path), { force: true });
+    if (adoptedStore) {
+      const file = inHome(opts.home, HomeLayout.sqlite);
+      for (const suffix of SQLITE_COMPANIONS) rmSync(file + suffix, { force: true });
+      renameSync(adoptedStore, file);
+    }
+    const configFile = writeFile(opts.home, HomeLayout.config, JSON.stringify(config, null, 2) + '\n');
+    return { rootFingerprint: fingerprint(ca.root), configFile, rootFile, passwordFile };
+  } finally {
+    if (adoptedStore) rmSync(adoptedStore, { force: true });
+  }
 }

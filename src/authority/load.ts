@@ -8,6 +8,7 @@ import { mergeClaims } from '../provisioners/claims.js';
 import { createIssuer } from '../pki/issuer.js';
 import { readPrivateKey } from '../pki/keys.js';
 import { pemDers } from '../pki/pem.js';
+import { ProfileListError } from '../provisioners/certificateProfiles.js';
 import { provisionerFromConfig } from '../provisioners/fromConfig.js';
 import { openStore } from '../store/open.js';
 import { Authority } from './authority.js';
@@ -75,6 +76,7 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
     try {
       return provisionerFromConfig(p, config.authority.claims);
     } catch (err) {
+      if (err instanceof ProfileListError) throw new ConfigError(`authority.provisioners[${i}].options.profiles: ${err.message}`);
       throw new ConfigError(`authority.provisioners[${i}].key: not a usable public key (${(err as Error).message})`);
     }
   });

@@ -1,8 +1,10 @@
+import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
+import { readEasyRsaPki, type EasyRsaPki } from '../authority/importEasyRsa.js';
 import { initHome } from '../authority/initHome.js';
 import { resolveHome } from '../config/home.js';
 import type { KeyType } from '../pki/keys.js';
-import { action } from './fail.js';
+import { action, CliError } from './fail.js';
 import { commaList, keyType } from './options.js';
 import { readPasswordFile } from './password.js';
 
@@ -24,11 +26,21 @@ interface InitFlags {
   passwordFile?: string;
   kty: KeyType;
   force?: boolean;
+  fromEasyrsa?: string;
+  easyrsaPassFile?: string;
+}
+
+/** The easy-rsa PKI `--from-easyrsa` names, read and checked; undefined without the flag. */
+function readAdoptedPki(flags: InitFlags): EasyRsaPki | undefined {
+  if (flags.easyrsaPassFile && !flags.fromEasyrsa) throw new CliError('--easyrsa-pass-file applies with --from-easyrsa only');
+  if (!flags.fromEasyrsa) return undefined;
+  return readEasyRsaPki(flags.fromEasyrsa, flags.easyrsaPassFile ? readPasswordFile(flags.easyrsaPassFile) : undefined);
 }
 
 /** Runs init and prints what a user needs next. */
 export async function runInit(flags: InitFlags): Promise<void> {
   const home = resolveHome(flags.home);
+  const adopt = readAdoptedPki(flags);
   const result = await initHome({
     home,
     name: flags.name,
@@ -38,14 +50,22 @@ export async function runInit(flags: InitFlags): Promise<void> {
     password: flags.passwordFile ? readPasswordFile(flags.passwordFile) : undefined,
     kty: flags.kty,
     force: Boolean(flags.force),
+    adopt,
   });
-  const lines = [
-    `Initialised CA "${flags.name}" in ${home}`,
+  const lines = [adopt ? `Adopted the easy-rsa CA of ${flags.fromEasyrsa} in ${home}` : `Initialised CA "${flags.name}" in ${home}`];
+  if (adopt) {
+    lines.push(
+      `  CA:               ${new X509Certificate(adopt.certificate).subject.replace(/\n/g, ', ')} (root and issuer)`,
+      `  imported:         ${adopt.certificates.length} certificate(s), ${adopt.revocations.length} revocation(s)`,
+    );
+    if (adopt.missingCertificates.length) lines.push(`  not imported:     ${adopt.missingCertificates.length} valid certificate(s) whose file is missing (serials ${adopt.missingCertificates.join(', ')}): they stay valid and renewable, but cannot be revoked by serial`);
+  }
+  lines.push(
     `  config:           ${result.configFile}`,
     `  root certificate: ${result.rootFile}`,
     `  root fingerprint: ${result.rootFingerprint}`,
     `  provisioner:      ${flags.provisioner} (JWK)`,
-  ];
+  );
   if (result.passwordFile) lines.push(`  password:         ${result.passwordFile} (generated, mode 0600; keep it secret)`);
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -62,5 +82,7 @@ export function registerInit(program: Command): void {
     .option('--password-file <file>', 'password for the CA and provisioner keys (default: generate one into pki/secrets/password)')
     .option('--kty <type>', 'key type of the CA keys: EC (P-256), RSA (3072) or OKP (Ed25519)', keyType, INIT_DEFAULTS.kty)
     .option('--force', 'replace an existing CA in this home')
+    .option('--from-easyrsa <pki-dir>', "adopt an easy-rsa PKI (the pki directory of easyrsa init-pki): its CA becomes root and issuer, its index.txt's certificates and revocations are imported (--name and --kty do not apply)")
+    .option('--easyrsa-pass-file <file>', "with --from-easyrsa: file holding the passphrase of the easy-rsa CA key, when it is encrypted")
     .action(action(async (flags: InitFlags) => runInit(flags)));
 }

@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { pemBundle } from '../pki/pem.js';
 import type { SignResponse } from '../sdk/wire.js';
 
+export { pemLine } from '../pki/pem.js';
+
 /** The chain of a sign (renew, rekey) response as one PEM file: the leaf, then the intermediate. */
 export function chainPem(signed: SignResponse): string {
   return pemBundle(signed.certChain);

@@ -4,6 +4,7 @@ import { VERSION } from '../config/version.js';
 import { registerBootstrap } from './bootstrap.js';
 import { registerCertificate } from './certificate.js';
 import { registerCrl } from './crl.js';
+import { registerExport } from './export.js';
 import { registerFederation } from './federation.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
@@ -35,6 +36,7 @@ registerRekey(program);
 registerRevoke(program);
 registerCrl(program);
 registerInspect(program);
+registerExport(program);
 registerFederation(program);
 
 await program.parseAsync(process.argv);

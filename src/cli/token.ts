@@ -6,6 +6,7 @@ import { addProvisionerOptions, loadProvisioner, provisionerPassword, type Provi
 
 interface TokenFlags extends CaFlags, ProvisionerFlags {
   san?: string[];
+  profile?: string;
   revoke?: boolean;
   notAfter?: string;
 }
@@ -13,13 +14,14 @@ interface TokenFlags extends CaFlags, ProvisionerFlags {
 /** Mints a one-time sign (or revoke) token and prints it on stdout. */
 export async function runToken(subject: string, flags: TokenFlags): Promise<void> {
   if (flags.revoke && flags.san?.length) throw new CliError('--san does not apply to a revoke token');
+  if (flags.revoke && flags.profile) throw new CliError('--profile does not apply to a revoke token');
   if (flags.revoke && !/^\d+$/.test(subject)) throw new CliError(`with --revoke the subject is a decimal serial number, not "${subject}"`);
   const password = provisionerPassword(flags);
   const client = await connectToCa(flags);
   try {
     const provisioner = await loadProvisioner(client, flags, password);
     const notAfter = flags.notAfter === undefined ? undefined : timeOf(flags.notAfter);
-    const token = flags.revoke ? await provisioner.revokeToken(subject, { notAfter }) : await provisioner.token(subject, { sans: flags.san, notAfter });
+    const token = flags.revoke ? await provisioner.revokeToken(subject, { notAfter }) : await provisioner.token(subject, { sans: flags.san, profile: flags.profile, notAfter });
     process.stdout.write(token + '\n');
   } finally {
     client.close();
@@ -36,6 +38,7 @@ export function registerToken(program: Command): void {
   addProvisionerOptions(command);
   command
     .option('--san <name>', 'a DNS name, IP, email or URI the certificate may carry (repeatable; default: the subject)', collect)
+    .option('--profile <name>', 'certificate profile the token asks for: default, openvpn-server, openvpn-client, aws-client-vpn-server or aws-client-vpn-client (default: none, which the CA takes as default)')
     .option('--revoke', 'mint a revoke token (audience /1.0/revoke) for the serial given as subject')
     .option('--not-after <time|duration>', 'when the token expires: RFC 3339 time or duration from now (default: 5m)', timeOrDuration)
     .action(action(async (subject: string, flags: TokenFlags) => runToken(subject, flags)));

@@ -20,6 +20,7 @@ export const Tag = {
   SET: 0x31,
   PRINTABLE_STRING: 0x13,
   IA5_STRING: 0x16,
+  BMP_STRING: 0x1e,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
 } as const;

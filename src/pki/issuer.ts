@@ -1,7 +1,9 @@
 import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
+import { contents, readRoot, Tag } from './der.js';
 import { keyIdentifier } from './extensions.js';
 import { createSigner, type Signer } from './keys.js';
+import { OID } from './oids.js';
 
 /** A CA certificate with its private key: everything needed to issue under it. */
 export interface Issuer {
@@ -13,12 +15,25 @@ export interface Issuer {
   readonly publicKey: KeyObject;
 }
 
+/**
+ * The key id a CA's certificates point to: its subjectKeyIdentifier as written
+ * (a CA made by another tool may have derived it another way), else RFC 5280 method 1.
+ */
+function caKeyId(certificate: ParsedCertificate): Buffer {
+  const ski = certificate.extensions.find((e) => e.id === OID.subjectKeyIdentifier);
+  if (ski) {
+    const el = readRoot(ski.value);
+    if (el.tag === Tag.OCTET_STRING && el.end > el.contentStart) return contents(ski.value, el);
+  }
+  return keyIdentifier(certificate.publicKey);
+}
+
 /** Pairs a CA certificate with its key; throws when the key does not match the certificate. */
 export function createIssuer(certificateDer: Buffer, key: KeyObject): Issuer {
   const x509 = new X509Certificate(certificateDer);
   if (!x509.checkPrivateKey(key)) throw new Error('the private key does not match the certificate');
   const certificate = parseCertificate(certificateDer);
-  return { certificate, keyId: keyIdentifier(certificate.publicKey), signer: createSigner(key), publicKey: x509.publicKey };
+  return { certificate, keyId: caKeyId(certificate), signer: createSigner(key), publicKey: x509.publicKey };
 }
 
 /** A fresh positive serial of 128 random bits (RFC 5280 allows up to 20 octets). */

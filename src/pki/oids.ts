@@ -33,6 +33,20 @@ export const OID = {
   sha512WithRsa: '1.2.840.113549.1.1.13',
   // PKCS #9
   extensionRequest: '1.2.840.113549.1.9.14',
+  friendlyName: '1.2.840.113549.1.9.20',
+  localKeyId: '1.2.840.113549.1.9.21',
+  x509Certificate: '1.2.840.113549.1.9.22.1',
+  // PKCS #7 content types, PKCS #12 bag types
+  data: '1.2.840.113549.1.7.1',
+  encryptedData: '1.2.840.113549.1.7.6',
+  pkcs8ShroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
+  certBag: '1.2.840.113549.1.12.10.1.3',
+  // PKCS #5 password-based encryption, and what it is built from
+  pbes2: '1.2.840.113549.1.5.13',
+  pbkdf2: '1.2.840.113549.1.5.12',
+  hmacWithSha256: '1.2.840.113549.2.9',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  sha256: '2.16.840.1.101.3.4.2.1',
   // step-ca's provisioner extension, so step's tooling recognises fedca's certificates
   stepProvisioner: '1.3.6.1.4.1.37476.9000.64.1',
 } as const;

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { signCertificate } from './certificate.js';
-import { authorityKeyIdentifier, basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type SubjectAltNames } from './extensions.js';
+import { authorityKeyIdentifier, basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName, type SubjectAltNames } from './extensions.js';
 import { randomSerial, type Issuer } from './issuer.js';
 import { createSigner, spkiDer } from './keys.js';
 import { encodeName } from './name.js';
@@ -61,8 +61,10 @@ export interface LeafRequest {
   readonly notAfter: Date;
   /** Extra DER extensions appended after the profile's own (provisioner, CRL DP, ...). */
   readonly extraExtensions?: readonly Buffer[];
-  /** keyEncipherment is added for RSA keys, as TLS 1.2 RSA key exchange needs it. */
+  /** keyEncipherment is added for RSA keys, as TLS 1.2 RSA key exchange needs it (default key usages only). */
   readonly rsaKey?: boolean;
+  /** Key usages; default digitalSignature, plus keyEncipherment for an RSA key. */
+  readonly keyUsages?: readonly KeyUsageName[];
   /** Extended key usages; default serverAuth + clientAuth. */
   readonly extKeyUsages?: readonly string[];
 }
@@ -71,7 +73,7 @@ export interface LeafRequest {
 export function issueLeaf(request: LeafRequest, issuer: Issuer, serial = randomSerial()): Buffer {
   const emptySubject = request.commonName === '';
   const extensions = [
-    keyUsage(request.rsaKey ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']),
+    keyUsage(request.keyUsages ?? (request.rsaKey ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'])),
     extKeyUsage(request.extKeyUsages ?? [OID.serverAuth, OID.clientAuth]),
     subjectKeyIdentifier(keyIdentifier(request.publicKey)),
     authorityKeyIdentifier(issuer.keyId),

@@ -7,16 +7,19 @@ import { readSpki } from './spki.js';
 /**
  * A new certificate like `old` (renew, rekey): same subject, SANs and extensions,
  * the same duration from `now`, a fresh serial, and `publicKey` (the old one for a
- * renewal). SKI and AKI are recomputed; keyUsage follows the key type.
+ * renewal). SKI and AKI are recomputed. keyUsage is kept while the key type is
+ * (a profile's usages survive a rekey), and follows the default profile when the
+ * type changes (keyEncipherment only for RSA).
  */
 export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issuer, now: Date, backdateMs: number, serial = randomSerial()): Buffer {
   const duration = old.notAfter.getTime() - old.notBefore.getTime();
   const notBefore = new Date(now.getTime() - backdateMs);
-  const rsa = readSpki(publicKey).kty === 'RSA';
+  const kty = readSpki(publicKey).kty;
+  const keyTypeChanged = publicKey !== old.publicKey && kty !== readSpki(old.publicKey).kty;
   const extensions = old.extensions.map((e) => {
     if (e.id === OID.subjectKeyIdentifier) return subjectKeyIdentifier(keyIdentifier(publicKey));
     if (e.id === OID.authorityKeyIdentifier) return authorityKeyIdentifier(issuer.keyId);
-    if (e.id === OID.keyUsage && publicKey !== old.publicKey) return keyUsage(rsa ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']);
+    if (e.id === OID.keyUsage && keyTypeChanged) return keyUsage(kty === 'RSA' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']);
     return e.der;
   });
   return signCertificate(

@@ -2,6 +2,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { ProvisionerConfig } from '../config/caConfig.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
+import { allowedProfiles, profileOptions, type ProfileName } from './certificateProfiles.js';
 import type { Claims } from './claims.js';
 import type { DecodedJws } from './jws.js';
 import { verifyJws } from './jws.js';
@@ -32,8 +33,9 @@ export class JwkProvisioner implements Provisioner {
   readonly encryptedKey?: string;
   private readonly key: KeyObject;
   private readonly extension: Buffer;
+  private readonly profiles: ReadonlySet<ProfileName>;
 
-  /** Throws when the configured key is not a usable public JWK. */
+  /** Throws when the configured key is not a usable public JWK, ProfileListError when `options.profiles` is not a list of profiles. */
   constructor(
     private readonly config: ProvisionerConfig,
     readonly claims: Claims,
@@ -44,6 +46,7 @@ export class JwkProvisioner implements Provisioner {
     this.encryptedKey = config.encryptedKey;
     this.key = createPublicKey({ key: { ...config.key } as JsonWebKey, format: 'jwk' });
     this.extension = provisionerExtension(ProvisionerTypeCode.JWK, this.name, this.kid);
+    this.profiles = allowedProfiles(config.options);
   }
 
   info(): ProvisionerInfo {
@@ -76,6 +79,8 @@ export class JwkProvisioner implements Provisioner {
       throw new Unauthorized('invalid token: sans must be a list of names');
     }
     const sans = sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]);
+    const profile = claims.raw.profile;
+    if (profile !== undefined && typeof profile !== 'string') throw new Unauthorized('invalid token: profile must be a string');
     const options: SignOption[] = [
       subjectModifier(claims.sub, sans),
       validityModifier(this.claims.defaultTLSCertDurationMs, BACKDATE_MS),
@@ -84,6 +89,7 @@ export class JwkProvisioner implements Provisioner {
       sansValidator(sans),
       publicKeyValidator(),
       durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
+      ...profileOptions(profile, this.profiles, this.name),
     ];
     return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
   }

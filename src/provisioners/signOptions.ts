@@ -1,7 +1,7 @@
 import { parseDuration, formatDuration } from '../config/duration.js';
 import { BadRequest, Forbidden } from '../errors.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
-import { classifySans, type SubjectAltNames } from '../pki/extensions.js';
+import { classifySans, type KeyUsageName, type SubjectAltNames } from '../pki/extensions.js';
 import { canonicalIp } from '../pki/ip.js';
 
 /**
@@ -28,6 +28,9 @@ export interface CertificateDraft {
   notAfter: Date;
   /** How far notBefore was moved back for clock skew; not counted in the duration. */
   backdateMs: number;
+  /** Unset: the default leaf profile's (digitalSignature, plus keyEncipherment for RSA). */
+  keyUsages?: KeyUsageName[];
+  /** Unset: the default leaf profile's (serverAuth, clientAuth). */
   extKeyUsages?: string[];
   extraExtensions: Buffer[];
 }
@@ -174,6 +177,46 @@ export function extensionModifier(extension: Buffer): CertificateModifier {
     kind: 'modifier',
     modify(draft) {
       draft.extraExtensions.push(extension);
+    },
+  };
+}
+
+/** Sets the certificate's key usages (a profile's, in place of the default leaf profile's). */
+export function keyUsageModifier(usages: readonly KeyUsageName[]): CertificateModifier {
+  return {
+    kind: 'modifier',
+    modify(draft) {
+      draft.keyUsages = [...usages];
+    },
+  };
+}
+
+/** Sets the certificate's extended key usages (OIDs), in place of serverAuth + clientAuth. */
+export function extKeyUsageModifier(purposes: readonly string[]): CertificateModifier {
+  return {
+    kind: 'modifier',
+    modify(draft) {
+      draft.extKeyUsages = [...purposes];
+    },
+  };
+}
+
+/** The CSR's key must be one of `allowed`, named as key descriptions are ("RSA 2048", "EC P-256"); `why` says who asks. */
+export function keyTypeValidator(allowed: readonly string[], why: string): RequestValidator {
+  return {
+    kind: 'validator',
+    validate({ publicKey }) {
+      if (!allowed.includes(publicKey.description)) throw new Forbidden(`${why} needs an ${allowed.join(' or ')} key, not ${publicKey.description}`);
+    },
+  };
+}
+
+/** The certificate must name at least one DNS name in its SANs; `why` says who asks. */
+export function dnsNameValidator(why: string): RequestValidator {
+  return {
+    kind: 'validator',
+    validate(_request, draft) {
+      if (draft.sans.dns.length === 0) throw new Forbidden(`${why} needs a DNS name among the SANs`);
     },
   };
 }

@@ -19,6 +19,11 @@ export interface TokenOptions {
   readonly notAfter?: Date;
   /** The token's `aud`; default `<caUrl>/1.0/sign`. */
   readonly audience?: string;
+  /**
+   * The certificate profile (`profile` claim): `openvpn-server`, `openvpn-client`,
+   * `aws-client-vpn-server`, `aws-client-vpn-client` or `default`; unset, the CA issues the default profile.
+   */
+  readonly profile?: string;
 }
 
 /** How long a token is good for unless told otherwise (step's default). */
@@ -101,13 +106,16 @@ export class Provisioner {
   /**
    * A one-time token for `POST /sign`: `sub` = subject (the certificate's CN),
    * `sans` (default `[subject]`), `aud` = `<caUrl>/1.0/sign`, `sha` = the pinned
-   * root's fingerprint, a random `jti`, `iat` = `nbf` = now, `exp` = now + 5 min.
-   * Throws TypeError for an empty subject, RangeError for a `notAfter` in the past.
+   * root's fingerprint, a random `jti`, `iat` = `nbf` = now, `exp` = now + 5 min,
+   * and `profile` when one is asked for.
+   * Throws TypeError for an empty subject or profile, RangeError for a `notAfter` in the past.
    */
   async token(subject: string, options: TokenOptions = {}): Promise<string> {
     if (subject === '') throw new TypeError('the token subject must not be empty');
+    if (options.profile === '') throw new TypeError('the certificate profile must not be empty');
     const sans = options.sans && options.sans.length > 0 ? [...options.sans] : [subject];
-    return this.sign({ sub: subject, aud: options.audience ?? `${this.caUrl}/1.0/sign`, sans }, options.notAfter);
+    const profile = options.profile === undefined ? {} : { profile: options.profile };
+    return this.sign({ sub: subject, aud: options.audience ?? `${this.caUrl}/1.0/sign`, sans, ...profile }, options.notAfter);
   }
 
   /**
@@ -116,7 +124,7 @@ export class Provisioner {
    * `aud` = `<caUrl>/1.0/revoke`, the other claims as for `token`.
    * Throws TypeError when the serial is not a decimal number.
    */
-  async revokeToken(serial: string, options: Omit<TokenOptions, 'sans'> = {}): Promise<string> {
+  async revokeToken(serial: string, options: Omit<TokenOptions, 'sans' | 'profile'> = {}): Promise<string> {
     if (!/^\d+$/.test(serial)) throw new TypeError(`"${serial}" is not a decimal serial number`);
     return this.sign({ sub: serial, aud: options.audience ?? `${this.caUrl}/1.0/revoke` }, options.notAfter);
   }

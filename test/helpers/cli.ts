@@ -77,3 +77,16 @@ export function startFedca(args: readonly string[], env?: ExecOptions['env']): P
     });
   });
 }
+
+/** Asserts a successful run, showing its stderr otherwise. */
+export function assertSucceeded(run: ExecResult): void {
+  assert.equal(run.status, 0, `expected success, got exit ${run.status}:\n${run.stderr}${run.stdout}`);
+}
+
+/** Asserts a failed run: non-zero exit, and one "fedca: ..." line on stderr that matches `message`. */
+export function assertOneLineError(run: ExecResult, message: RegExp): void {
+  assert.notEqual(run.status, 0, `expected failure, got: ${run.stdout}`);
+  assertOneLine(run.stderr);
+  assert.match(run.stderr.trim(), /^fedca: /);
+  assert.match(run.stderr, message);
+}

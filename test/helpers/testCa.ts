@@ -36,6 +36,8 @@ export interface TestCaOptions {
   /** Edits ca.json after init, before start. */
   readonly editConfig?: (config: Record<string, unknown>) => void;
   readonly server?: Partial<ServerOptions>;
+  /** A home initialised another way (`fedca init` in a test) to start instead of a new one. */
+  readonly home?: TestHome;
 }
 
 /** Makes an empty temporary directory that is removed by `cleanup`. */
@@ -84,11 +86,14 @@ export async function initTestHome(options: Omit<TestCaOptions, 'server'> = {}):
   return { home, password, passwordFile, rootFile: init.rootFile, rootFingerprint: init.rootFingerprint };
 }
 
-/** Initialises a CA in a temp home (password "test-password") and starts it on a free port. */
+/** Initialises a CA in a temp home (password "test-password"), or takes `options.home`, and starts it on a free port. */
 export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> {
-  const { home, password, passwordFile, rootFile, rootFingerprint } = await initTestHome(options);
+  const { home, password, passwordFile, rootFile, rootFingerprint } = options.home ?? (await initTestHome(options));
   const config = loadConfig(home);
-  const authority = await loadAuthority(home, config, password);
+  const authority = await loadAuthority(home, config, password).catch((err: unknown) => {
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  });
   const logLines: string[] = [];
   const server = new CaServer(authority, { address: config.address, dnsNames: config.dnsNames, log: (l) => logLines.push(l), home, federation: config.federation, ...options.server });
   const port = await server.start();
