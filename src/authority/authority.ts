@@ -88,6 +88,7 @@ export class Authority {
   readonly intermediate: Issuer;
   private rootDers: readonly Buffer[];
   private federatedDers: readonly Buffer[];
+  private peerDers: readonly Buffer[] = [];
   private byFingerprint = new Map<string, Buffer>();
   private readonly provisionerList: readonly Provisioner[];
   private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
@@ -119,11 +120,11 @@ export class Authority {
     return this.rootDers;
   }
 
-  /** Own roots first, then every federated root, without duplicates. */
+  /** Own roots first, then every federated root (files, then peers' roots), without duplicates. */
   federation(): Buffer[] {
     const seen = new Set<string>();
     const out: Buffer[] = [];
-    for (const der of [...this.rootDers, ...this.federatedDers]) {
+    for (const der of [...this.rootDers, ...this.federatedDers, ...this.peerDers]) {
       const fp = fingerprint(der);
       if (seen.has(fp)) continue;
       seen.add(fp);
@@ -132,9 +133,19 @@ export class Authority {
     return out;
   }
 
-  /** Replaces the federated roots (on start and on reload). */
+  /** Replaces the federated roots of `federatedRoots` files (on start and on reload). */
   setFederatedRoots(ders: readonly Buffer[]): void {
     this.federatedDers = ders;
+    this.indexFederation();
+  }
+
+  /** Replaces the roots synced from peer CAs (config `federation.peers`); files' roots are kept. */
+  setPeerRoots(ders: readonly Buffer[]): void {
+    this.peerDers = ders;
+    this.indexFederation();
+  }
+
+  private indexFederation(): void {
     this.byFingerprint = new Map(this.federation().map((der) => [fingerprint(der), der]));
   }
 

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
+import { pemBundle } from '../pki/pem.js';
 import type { SignResponse } from '../sdk/wire.js';
 
-/** PEM text ending in a newline, as files hold it. */
-export const pemLine = (pem: string): string => (pem.endsWith('\n') ? pem : pem + '\n');
+export { pemLine } from '../pki/pem.js';
 
 /** The chain of a sign (renew, rekey) response as one PEM file: the leaf, then the intermediate. */
 export function chainPem(signed: SignResponse): string {
-  return signed.certChain.map(pemLine).join('');
+  return pemBundle(signed.certChain);
 }
 
 /** A certificate's serial as `fedca inspect` shows it: lower-case hex, then decimal. */

@@ -5,6 +5,7 @@ import { registerBootstrap } from './bootstrap.js';
 import { registerCertificate } from './certificate.js';
 import { registerCrl } from './crl.js';
 import { registerExport } from './export.js';
+import { registerFederation } from './federation.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
@@ -19,7 +20,9 @@ const program = new Command();
 program
   .name('fedca')
   .description('fedca: a federated private certificate authority (step-ca wire-compatible)')
-  .version(VERSION);
+  .version(VERSION)
+  // Options belong to the command they follow: `federation --root` and `federation add --root` differ.
+  .enablePositionalOptions();
 // Usage errors are one line, like every other error: "fedca: unknown option '--x' (see --help)".
 program.configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/^error: /, 'fedca: ')} (see --help)\n`) });
 
@@ -36,5 +39,6 @@ registerCrl(program);
 registerInspect(program);
 registerOpenvpnAgent(program);
 registerExport(program);
+registerFederation(program);
 
 await program.parseAsync(process.argv);

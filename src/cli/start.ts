@@ -51,7 +51,7 @@ async function initFromEnvironment(home: string): Promise<void> {
   });
 }
 
-/** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots. */
+/** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
 async function serve(home: string, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
   const authority = await loadAuthority(home, config, password);
   const server = new CaServer(authority, {
@@ -59,13 +59,17 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     dnsNames: config.dnsNames,
     log: flags.quiet ? undefined : (line) => process.stdout.write(line + '\n'),
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),
+    home,
+    federation: config.federation,
   });
   const port = await server.start();
   onStopSignals(() => server.stop());
   process.on('SIGHUP', () => {
     try {
-      authority.setFederatedRoots(readFederatedRoots(home, loadConfig(home)));
-      say(`SIGHUP: federation reloaded, ${authority.federation().length} root(s) (pid ${process.pid})`);
+      const reloaded = loadConfig(home);
+      authority.setFederatedRoots(readFederatedRoots(home, reloaded));
+      server.reconfigurePeers(reloaded.federation);
+      say(`SIGHUP: federation reloaded, ${authority.federation().length} root(s), ${reloaded.federation.peers.length} peer(s) (pid ${process.pid})`);
     } catch (err) {
       say(`SIGHUP: federation not reloaded, keeping the previous one: ${(err as Error).message}`);
     }
@@ -149,7 +153,7 @@ function workerCount(value: string): number {
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federated roots)')
+    .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federatedRoots and federation peers)')
     .option('--home <dir>', 'CA home directory (default: $FEDCA_HOME or the current directory)')
     .option('--password-file <file>', 'password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else pki/secrets/password in the home)')
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE)')

@@ -31,10 +31,27 @@ export interface DbConfig {
   readonly dataSource: string;
 }
 
+/** A peer CA whose roots this CA fetches and federates with (fedca's extension of step-ca's config). */
+export interface PeerConfig {
+  /** `https://host[:port]` of the peer CA. */
+  readonly url: string;
+  /** SHA-256 of the peer's root (64 lower-case hex digits): the first fetch is pinned to it. */
+  readonly fingerprint: string;
+}
+
+/** `federation`: peers to sync roots from, and how often. */
+export interface FederationConfig {
+  readonly peers: readonly PeerConfig[];
+  /** Go duration between syncs; validated positive. */
+  readonly refresh: string;
+}
+
 export interface CaConfig {
   /** Root certificate files (ca.json allows one path or a list). */
   readonly root: readonly string[];
   readonly federatedRoots: readonly string[];
+  /** Peers whose roots join the federation; `{peers: [], refresh: "1h"}` when ca.json has none. */
+  readonly federation: FederationConfig;
   readonly crt: string;
   readonly key: string;
   readonly address: string;

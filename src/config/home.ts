@@ -19,5 +19,7 @@ export const HomeLayout = {
   intermediateKey: 'pki/secrets/intermediate_ca_key',
   password: 'pki/secrets/password',
   federatedDir: 'pki/federated',
+  /** The roots last fetched from each peer of `federation.peers`, one JSON file per peer. */
+  peersDir: 'pki/federated/peers',
   sqlite: 'db/fedca.sqlite',
 } as const;

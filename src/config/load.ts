@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
-import type { CaConfig, ClaimsConfig, DbConfig, JwkConfig, ProvisionerConfig } from './caConfig.js';
+import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
+import { normaliseFingerprint } from '../pki/fingerprint.js';
 
 /** A configuration problem: names the key and what is wrong with it. */
 export class ConfigError extends Error {
@@ -84,6 +85,37 @@ function db(v: Json): DbConfig {
   return { type, dataSource: str(v, 'dataSource', 'db.dataSource') };
 }
 
+/** How often peers are synced unless `federation.refresh` says otherwise. */
+export const DEFAULT_FEDERATION_REFRESH = '1h';
+
+function peer(v: Json, path: string): PeerConfig {
+  if (!isObject(v)) fail(path, 'must be an object with "url" and "fingerprint"');
+  const text = str(v, 'url', `${path}.url`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(`${path}.url`, `must be an https URL such as "https://ca.example:9000", got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'https:' || url.hostname === '') fail(`${path}.url`, `must be an https URL, got ${JSON.stringify(text)}`);
+  if (url.search || url.hash || url.username || url.password) fail(`${path}.url`, 'must not have a query, fragment or credentials');
+  const fingerprint = normaliseFingerprint(str(v, 'fingerprint', `${path}.fingerprint`));
+  if (!/^[0-9a-f]{64}$/.test(fingerprint)) fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
+  return { url: url.href.replace(/\/+$/, ''), fingerprint };
+}
+
+function federation(v: Json): FederationConfig {
+  if (v === undefined) return { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
+  if (!isObject(v)) fail('federation', 'must be an object such as {"peers": [...], "refresh": "1h"}');
+  const peersRaw = v.peers ?? [];
+  if (!Array.isArray(peersRaw)) fail('federation.peers', 'must be a list');
+  const peers = peersRaw.map((p, i) => peer(p, `federation.peers[${i}]`));
+  for (const [i, p] of peers.entries()) {
+    if (peers.findIndex((q) => q.url === p.url) !== i) fail(`federation.peers[${i}].url`, `duplicate peer ${p.url}`);
+  }
+  return { peers, refresh: duration(v.refresh, 'federation.refresh') ?? DEFAULT_FEDERATION_REFRESH };
+}
+
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */
 export function validateConfig(raw: Json): CaConfig {
   if (!isObject(raw)) fail('ca.json', 'must be a JSON object');
@@ -113,6 +145,7 @@ export function validateConfig(raw: Json): CaConfig {
   return {
     root,
     federatedRoots: strList(raw.federatedRoots, 'federatedRoots'),
+    federation: federation(raw.federation),
     crt: str(raw, 'crt', 'crt'),
     key: str(raw, 'key', 'key'),
     address,

@@ -29,3 +29,11 @@ export function pemBlocks(text: string): PemBlock[] {
 export function pemDers(text: string, label = 'CERTIFICATE'): Buffer[] {
   return pemBlocks(text).filter((b) => b.label === label).map((b) => b.der);
 }
+
+/** PEM text ending in a newline, as files hold it. */
+export const pemLine = (pem: string): string => (pem.endsWith('\n') ? pem : pem + '\n');
+
+/** PEM blocks (each with or without its final newline) as one bundle, a newline after each. */
+export function pemBundle(pems: readonly string[]): string {
+  return pems.map(pemLine).join('');
+}

@@ -1,7 +1,7 @@
 /** fedca's client SDK: talk to a CA, bootstrap trust by fingerprint, mint tokens, get, renew, rekey and revoke certificates, fetch the CRL, check certificates by OCSP, enforce revocations on OpenVPN. */
 export { CaClient, type CaClientOptions } from './caClient.js';
 export { fetchRoot } from './bootstrap.js';
-export { parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
+export { commonName, parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
 export { createRenewToken, RENEW_TOKEN_ISSUER } from './renewToken.js';
 export { Provisioner, TOKEN_LIFETIME_MS, type ProvisionerSelector, type TokenOptions } from './provisioner.js';
 export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
@@ -13,3 +13,6 @@ export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type Statu
 export { parseManagementAddress, type ManagementAddress } from './openvpn/managementAddress.js';
 export { BootstrapError, CaConnectionError, CaError, ManagementAuthError, ManagementCommandError, ManagementConnectionError, ProvisionerError } from './errors.js';
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
+export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';
+export { RenewingAgent } from './renewingAgent.js';
+export { peerAnchor } from './peerAnchor.js';

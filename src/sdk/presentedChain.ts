@@ -17,7 +17,8 @@ export function presentedCertificates(peer: DetailedPeerCertificate | undefined)
   return out;
 }
 
-const issuedBy = (child: X509Certificate, parent: X509Certificate): boolean => child.checkIssued(parent) && child.verify(parent.publicKey);
+/** True when `parent` issued `child`: issuer name and signature. */
+export const issuedBy = (child: X509Certificate, parent: X509Certificate): boolean => child.checkIssued(parent) && child.verify(parent.publicKey);
 
 function checkValidity(cert: X509Certificate, now: Date): void {
   if (Date.parse(cert.validFrom) > now.getTime() || Date.parse(cert.validTo) < now.getTime()) {

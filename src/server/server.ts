@@ -4,7 +4,10 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain } from '../authority/authority.js';
 import { createApp } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
+import type { FederationConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
+import { DEFAULT_FEDERATION_REFRESH } from '../config/load.js';
+import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 
 export interface ServerOptions {
   /** "HOST:PORT" to listen on (port 0 picks a free one). */
@@ -16,9 +19,23 @@ export interface ServerOptions {
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
   readonly onRenewed?: (cert: KeyAndChain) => void;
+  /** The CA home; with it the server syncs `federation.peers` and keeps their roots there. */
+  readonly home?: string;
+  /** Peers whose roots join the federation (config `federation`); needs `home`. */
+  readonly federation?: FederationConfig;
+  /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
+  readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
+}
+
+/** Peer syncs worth a line (a failure, or the peer's new roots), as JSON on stderr like the server's other logs. */
+function logPeerSync(outcome: PeerSyncOutcome): void {
+  const about = { pid: process.pid, peer: outcome.url, roots: outcome.roots.length };
+  if (outcome.error) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failed; keeping its last-known roots', ...about, error: outcome.error }));
+  else if (outcome.changed) console.error(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', ...about }));
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+const NO_PEERS: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
 /** Used-token ids of expired tokens are forgotten this often. */
@@ -34,6 +51,7 @@ export class CaServer {
   private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
   private issuedAt = 0;
+  private peers?: FederationPeers;
 
   constructor(
     private readonly authority: Authority,
@@ -76,14 +94,26 @@ export class CaServer {
   /** Issues the server certificate and starts listening; resolves the bound port. */
   async start(): Promise<number> {
     this.current = await this.issue();
+    if (this.options.home) {
+      this.peers = new FederationPeers(this.authority, {
+        home: this.options.home,
+        federation: this.options.federation ?? NO_PEERS,
+        onSync: this.options.onPeerSync ?? logPeerSync,
+      });
+      this.peers.start();
+    }
     const app = createApp(this.authority, { log: this.options.log });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error): void => {
+        this.peers?.stop();
+        reject(err);
+      };
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });
@@ -98,6 +128,16 @@ export class CaServer {
     return boundPort;
   }
 
+  /** Syncs the federation peers now; resolves each peer's outcome (none without `home`). */
+  async syncPeers(): Promise<PeerSyncOutcome[]> {
+    return this.peers ? this.peers.sync() : [];
+  }
+
+  /** Takes a new `federation` config (on SIGHUP) and syncs; ignored without `home`. */
+  reconfigurePeers(federation: FederationConfig): void {
+    this.peers?.reconfigure(federation);
+  }
+
   /** The certificate chain the server presents now. */
   certificate(): KeyAndChain | undefined {
     return this.current;
@@ -107,6 +147,7 @@ export class CaServer {
   async stop(): Promise<void> {
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
+    this.peers?.stop();
     const server = this.server;
     if (server) {
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

@@ -13,3 +13,16 @@ export async function eventually<T>(probe: () => T | undefined, what = 'the expe
   }
   throw new Error(`gave up waiting for ${what}`);
 }
+
+/**
+ * Polls `check` (which may be async) every 50 ms until it holds: for what comes
+ * in its own time (a renewal, a peer sync). Gives up after `tries` polls with an
+ * error; it never asserts how long anything took.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what: string, tries = 600): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}

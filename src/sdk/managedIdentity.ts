@@ -1,0 +1,295 @@
+import { randomBytes, X509Certificate } from 'node:crypto';
+import type { RequestListener } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:https';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { decodeJwt } from 'jose';
+import { createCsr } from '../pki/csrBuilder.js';
+import { generateKey, privateKeyPem, type KeySpec } from '../pki/keys.js';
+import { pemBundle, pemDers, toPem } from '../pki/pem.js';
+import type { CaClient } from './caClient.js';
+import { CaError } from './errors.js';
+import { Provisioner } from './provisioner.js';
+import { RenewingAgent } from './renewingAgent.js';
+
+/**
+ * Where one-time tokens come from: a token (good for the first certificate
+ * only: renewals then go over mTLS alone), a Provisioner that mints them, or a
+ * function that returns a fresh one (used again when the CA refuses a renewal).
+ */
+export type TokenSource = string | Provisioner | (() => Promise<string>);
+
+/** Which roots a peer's certificate must chain to: the CA's own, or its whole federation. */
+export type Trust = 'federation' | 'roots';
+
+/** What a managed identity is and where it comes from. */
+export interface ManagedIdentityOptions {
+  /** The CA that issues and renews the certificate. */
+  readonly client: CaClient;
+  /** The certificate's common name (the token's `sub`). */
+  readonly subject: string;
+  /** SANs to ask for; default: the token's `sans` (a Provisioner's tokens: `[subject]`). */
+  readonly sans?: readonly string[];
+  readonly token: TokenSource;
+  /** The certificate's key; default EC P-256. */
+  readonly key?: KeySpec;
+  /** The lifetime to ask for, a Go duration ("1m", "24h"); default: the CA's default. */
+  readonly lifetime?: string;
+  /** Called after each renewal, once the new certificate and bundles are in use. */
+  readonly onRenewed?: (identity: ManagedIdentity) => void;
+  /** Called when a renewal (or a bundle refresh) fails; it is retried. Default: a process warning. */
+  readonly onError?: (err: Error) => void;
+}
+
+/** How a server created by the identity treats clients. */
+export interface IdentityServerOptions {
+  /** Roots client certificates must chain to; default `federation`. */
+  readonly trust?: Trust;
+  /**
+   * Refuse at the TLS handshake a client without a certificate anchored in the
+   * trusted roots (default true). False asks for one and leaves the decision to
+   * the application (`req.socket.authorized`).
+   */
+  readonly requireClientCertificate?: boolean;
+}
+
+/** How an agent created by the identity treats servers. */
+export interface IdentityAgentOptions {
+  /** Roots server certificates must chain to; default `federation`. */
+  readonly trust?: Trust;
+  /** Keep connections open between requests; default true. */
+  readonly keepAlive?: boolean;
+}
+
+/** A certificate chain (leaf first) and its key, as TLS uses them. */
+interface Credentials {
+  readonly keyPem: string;
+  readonly chainPem: string;
+  readonly leaf: X509Certificate;
+  /** When the certificate arrived (local clock): its life is counted from here. */
+  readonly receivedAt: number;
+}
+
+/** The PEM roots each kind of trust stands for. */
+type TrustBundles = Readonly<Record<Trust, readonly string[]>>;
+
+const RENEW_AT = 2 / 3;
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+
+/** The SANs a token allows (its `sans` claim), else `[fallback]`. */
+function tokenSans(token: string, fallback: string): string[] {
+  try {
+    const { sans } = decodeJwt(token);
+    if (Array.isArray(sans) && sans.length > 0 && sans.every((s) => typeof s === 'string')) return sans as string[];
+  } catch {
+    // not a JWT: the CA will say so
+  }
+  return [fallback];
+}
+
+/**
+ * A workload's certificate, kept valid: obtained with a one-time token, renewed
+ * over mTLS at 2/3 of its lifetime (a fresh certificate from the token source
+ * when the CA refuses the renewal), with the CA's roots and federation bundle
+ * fetched again at each renewal. Servers and agents it creates take the new certificate and trust for
+ * every new connection without dropping open ones.
+ */
+export class ManagedIdentity {
+  private credentials: Credentials;
+  private bundles: TrustBundles;
+  private tokenUsed = false;
+  private timer?: NodeJS.Timeout;
+  private renewing?: Promise<void>;
+  private readonly servers = new Map<Server, IdentityServerOptions>();
+  private clientContexts = new Map<Trust, SecureContext>();
+  private parsedRoots = new Map<Trust, X509Certificate[]>();
+  private stopped = false;
+
+  private constructor(
+    private readonly options: ManagedIdentityOptions,
+    credentials: Credentials,
+    bundles: TrustBundles,
+  ) {
+    this.credentials = credentials;
+    this.bundles = bundles;
+    this.tokenUsed = typeof options.token === 'string';
+    this.schedule(this.renewsAt.getTime() - Date.now());
+  }
+
+  /**
+   * Gets the first certificate (a new key, a CSR, a token from `options.token`,
+   * `POST /sign`) and the CA's roots and federation, then keeps them fresh.
+   * Throws what CaClient and Provisioner throw (CaError when the CA refuses the token).
+   */
+  static async obtain(options: ManagedIdentityOptions): Promise<ManagedIdentity> {
+    const token = await ManagedIdentity.tokenFrom(options.token, options);
+    const credentials = await ManagedIdentity.issue(options, token);
+    return new ManagedIdentity(options, credentials, await ManagedIdentity.fetchBundles(options.client));
+  }
+
+  private static async tokenFrom(source: TokenSource, options: ManagedIdentityOptions): Promise<string> {
+    if (typeof source === 'string') return source;
+    if (source instanceof Provisioner) return source.token(options.subject, { sans: options.sans });
+    return source();
+  }
+
+  private static async issue(options: ManagedIdentityOptions, token: string): Promise<Credentials> {
+    const key = generateKey(options.key ?? { kty: 'EC' });
+    const sans = options.sans && options.sans.length > 0 ? [...options.sans] : tokenSans(token, options.subject);
+    const csrPem = toPem(createCsr(key, options.subject, sans), 'CERTIFICATE REQUEST');
+    const signed = await options.client.sign({ csrPem, ott: token, notAfter: options.lifetime });
+    return { keyPem: privateKeyPem(key), chainPem: pemBundle(signed.certChain), leaf: new X509Certificate(signed.crt), receivedAt: Date.now() };
+  }
+
+  private static async fetchBundles(client: CaClient): Promise<TrustBundles> {
+    const [roots, federation] = await Promise.all([client.roots(), client.federation()]);
+    return { roots, federation };
+  }
+
+  /** The current certificate (the leaf). */
+  get certificate(): X509Certificate {
+    return this.credentials.leaf;
+  }
+
+  /** The current chain, PEM, leaf first. */
+  get certificatePem(): string {
+    return this.credentials.chainPem;
+  }
+
+  /** The private key, unencrypted PKCS#8 PEM. */
+  get keyPem(): string {
+    return this.credentials.keyPem;
+  }
+
+  /** When the identity renews next: 2/3 into the current certificate's life. */
+  get renewsAt(): Date {
+    const { receivedAt, leaf } = this.credentials;
+    return new Date(receivedAt + (Date.parse(leaf.validTo) - receivedAt) * RENEW_AT);
+  }
+
+  /** The roots trusted now for `trust` (default `federation`), as certificates (parsed once per renewal). */
+  trustedRoots(trust: Trust = 'federation'): X509Certificate[] {
+    let roots = this.parsedRoots.get(trust);
+    if (!roots) {
+      roots = this.bundles[trust].flatMap((pem) => pemDers(pem)).map((der) => new X509Certificate(der));
+      this.parsedRoots.set(trust, roots);
+    }
+    return [...roots];
+  }
+
+  /** The same roots as a PEM bundle. */
+  trustedRootsPem(trust: Trust = 'federation'): string {
+    return pemBundle(this.bundles[trust]);
+  }
+
+  private contextOptions(trust: Trust): SecureContextOptions {
+    return { key: this.credentials.keyPem, cert: this.credentials.chainPem, ca: this.trustedRootsPem(trust), minVersion: 'TLSv1.2' };
+  }
+
+  /** TLS options for an https server of this identity, as they are now (`createServer` keeps them current). */
+  serverOptions(options: IdentityServerOptions = {}): ServerOptions {
+    return { ...this.contextOptions(options.trust ?? 'federation'), requestCert: true, rejectUnauthorized: options.requireClientCertificate ?? true };
+  }
+
+  /**
+   * An https server that presents this identity and verifies clients against
+   * the trusted roots; its TLS context follows every renewal (open connections
+   * stay, session tickets of the old context are no longer accepted).
+   */
+  createServer(options: IdentityServerOptions, listener?: RequestListener): Server {
+    const server = createServer(this.serverOptions(options), listener);
+    this.servers.set(server, options);
+    server.on('close', () => this.servers.delete(server));
+    return server;
+  }
+
+  /** An https agent that presents this identity (mTLS) and verifies servers against the trusted roots, current at every new connection. */
+  createAgent(options: IdentityAgentOptions = {}): RenewingAgent {
+    const trust = options.trust ?? 'federation';
+    return new RenewingAgent(() => this.clientContext(trust), { keepAlive: options.keepAlive ?? true });
+  }
+
+  private clientContext(trust: Trust): SecureContext {
+    let context = this.clientContexts.get(trust);
+    if (!context) {
+      context = createSecureContext(this.contextOptions(trust));
+      this.clientContexts.set(trust, context);
+    }
+    return context;
+  }
+
+  /**
+   * Renews now: a new certificate, then the CA's roots and federation (kept as
+   * they were if fetching them fails); swaps them into every server and agent.
+   * Rejects when no certificate could be had; the current one stays in use.
+   * A renewal already under way is joined, not repeated.
+   */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
+    const credentials = await this.nextCredentials();
+    let bundles = this.bundles;
+    try {
+      bundles = await ManagedIdentity.fetchBundles(this.options.client);
+    } catch (err) {
+      this.report(new Error(`the certificate was renewed but the CA's federation could not be refreshed: ${(err as Error).message}`));
+    }
+    if (this.stopped) return;
+    this.credentials = credentials;
+    this.bundles = bundles;
+    this.clientContexts = new Map();
+    this.parsedRoots = new Map();
+    for (const [server, options] of this.servers) {
+      server.setSecureContext(this.contextOptions(options.trust ?? 'federation'));
+      // A resumed session skips certificate checks: sessions of the old trust must not resume.
+      server.setTicketKeys(randomBytes(48));
+    }
+    this.schedule(this.renewsAt.getTime() - Date.now());
+    this.options.onRenewed?.(this);
+  }
+
+  /**
+   * The next certificate: the current one renewed over mTLS (same key); when the
+   * CA refuses that (expired, revoked, renewal disabled) and the token source can
+   * mint, a fresh certificate for a new key.
+   */
+  private async nextCredentials(): Promise<Credentials> {
+    const { keyPem, chainPem } = this.credentials;
+    try {
+      const renewed = await this.options.client.renew({ certPem: chainPem, keyPem });
+      return { keyPem, chainPem: pemBundle(renewed.certChain), leaf: new X509Certificate(renewed.crt), receivedAt: Date.now() };
+    } catch (err) {
+      if (!(err instanceof CaError) || this.tokenUsed) throw err;
+      return ManagedIdentity.issue(this.options, await ManagedIdentity.tokenFrom(this.options.token, this.options));
+    }
+  }
+
+  private schedule(inMs: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.renew().catch((err: Error) => {
+        this.report(err);
+        const remaining = Date.parse(this.credentials.leaf.validTo) - Date.now();
+        this.schedule(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, remaining / 4)));
+      });
+    }, Math.max(0, inMs));
+    this.timer.unref();
+  }
+
+  private report(err: Error): void {
+    if (this.options.onError) this.options.onError(err);
+    else process.emitWarning(err.message, { code: 'FEDCA_IDENTITY' });
+  }
+
+  /** Stops renewing (servers and agents keep the certificate they have). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}
