@@ -39,3 +39,10 @@ export class NotFound extends AuthorityError {
     super(404, message);
   }
 }
+
+/** 413: the request body is over the limit api.md sets (256 KiB). */
+export class PayloadTooLarge extends AuthorityError {
+  constructor(message: string) {
+    super(413, message);
+  }
+}

@@ -1,8 +1,10 @@
-import express, { Router, type Express } from 'express';
+import express, { type Express } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { VERSION } from '../config/version.js';
 import { accessLog, type LogSink } from './accessLog.js';
 import { errorHandler, notFound } from './errors.js';
+import { jsonBody } from './jsonBody.js';
+import { both } from './paths.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
 import { signRoutes } from './sign.js';
@@ -15,31 +17,27 @@ export interface AppOptions {
   readonly log?: LogSink;
 }
 
-/** The express app of api.md: every route at `/X` and `/1.0/X`, JSON errors throughout. */
+/** The express app of api.md: every route at `/X` and `/1.0/X`, JSON errors throughout, bodies up to 256 KiB. */
 export function createApp(authority: Authority, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   if (options.log) app.use(accessLog(options.log));
-  // Every body is JSON (step's clients do not always say so), except OCSP's DER requests.
-  app.use(express.json({ limit: '256kb', type: (req) => !String(req.headers['content-type'] ?? '').startsWith('application/ocsp-request'), strict: false }));
+  app.use(jsonBody);
 
-  const api = Router();
-  api.get('/health', (_req, res) => {
+  // Flat routes, each registered at both paths; the sign path, by far the busiest, first.
+  app.use(signRoutes(authority));
+  app.get(both('/health'), (_req, res) => {
     res.json({ status: 'ok' });
   });
-  api.get('/version', (_req, res) => {
+  app.get(both('/version'), (_req, res) => {
     res.json({ version: VERSION, requireClientAuthentication: false });
   });
-  api.use(publicationRoutes(authority));
-  api.use(provisionerRoutes(authority));
-  api.use(signRoutes(authority));
-  api.use(lifecycleRoutes(authority));
-  api.use(crlRoutes(authority));
-  api.use(ocspRoutes(authority));
-
-  app.use('/1.0', api);
-  app.use(api);
+  app.use(publicationRoutes(authority));
+  app.use(provisionerRoutes(authority));
+  app.use(lifecycleRoutes(authority));
+  app.use(crlRoutes(authority));
+  app.use(ocspRoutes(authority));
   app.use(notFound);
   app.use(errorHandler);
   return app;

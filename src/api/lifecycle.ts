@@ -3,6 +3,7 @@ import type { Authority } from '../authority/authority.js';
 import { BadRequest } from '../errors.js';
 import { bearerToken, clientCertificate } from './clientCertificate.js';
 import { bodyObject, optionalString, requiredString, signResponse } from './sign.js';
+import { both } from './paths.js';
 
 function reasonCode(body: Record<string, unknown>): number {
   const v = body.reasonCode ?? 0;
@@ -19,17 +20,17 @@ function serial(body: Record<string, unknown>): string {
 /** Renew (mTLS or renew token), rekey (mTLS), revoke (token or mTLS). */
 export function lifecycleRoutes(authority: Authority): Router {
   const r = Router();
-  r.post('/renew', async (req, res) => {
+  r.post(both('/renew'), async (req, res) => {
     const token = bearerToken(req);
     const result = token ? await authority.renewWithToken(token) : await authority.renew(clientCertificate(req));
     res.status(201).json(signResponse(result.chain));
   });
-  r.post('/rekey', async (req, res) => {
+  r.post(both('/rekey'), async (req, res) => {
     const csr = requiredString(bodyObject(req), 'csr');
     const result = await authority.rekey(clientCertificate(req), csr);
     res.status(201).json(signResponse(result.chain));
   });
-  r.post('/revoke', async (req, res) => {
+  r.post(both('/revoke'), async (req, res) => {
     const body = bodyObject(req);
     if (body.passive === false) throw new BadRequest('only passive revocation is supported ("passive": true)');
     await authority.revoke({

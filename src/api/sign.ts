@@ -2,6 +2,8 @@ import { Router, type Request } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { BadRequest } from '../errors.js';
 import { toPem } from '../pki/pem.js';
+import { sendJson } from './sendJson.js';
+import { both } from './paths.js';
 
 /** A JSON request body as an object; BadRequest otherwise. */
 export function bodyObject(req: Request): Record<string, unknown> {
@@ -34,12 +36,12 @@ export function signResponse(chain: readonly Buffer[]): { crt: string; ca: strin
 /** POST /sign: CSR + one-time token → certificate (201). */
 export function signRoutes(authority: Authority): Router {
   const r = Router();
-  r.post('/sign', async (req, res) => {
+  r.post(both('/sign'), async (req, res) => {
     const body = bodyObject(req);
     const csr = requiredString(body, 'csr');
     const ott = requiredString(body, 'ott');
     const result = await authority.sign(csr, ott, { notBefore: optionalString(body, 'notBefore'), notAfter: optionalString(body, 'notAfter') });
-    res.status(201).json(signResponse(result.chain));
+    sendJson(res, 201, signResponse(result.chain));
   });
   return r;
 }

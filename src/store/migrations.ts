@@ -26,7 +26,7 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE TABLE used_tokens (
         id TEXT PRIMARY KEY,
         expires_at BIGINT NOT NULL
-      );
+      ) WITHOUT ROWID;
       CREATE INDEX used_tokens_expires_at ON used_tokens (expires_at);
       CREATE INDEX revoked_certificates_not_after ON revoked_certificates (not_after);
       CREATE TABLE crl_state (

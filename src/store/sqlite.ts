@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
+import { retryWhileBusy } from './retryBusy.js';
 import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, UsedToken } from './store.js';
 
 interface CertificateRow {
@@ -54,8 +55,8 @@ export class SqliteStore implements Store {
   private readonly selectCertificate: Database.Statement;
   private readonly insertToken: Database.Statement;
   private readonly deleteTokens: Database.Statement;
-  private readonly issuance: (token: UsedToken, certificate: IssuedCertificate) => boolean;
-  private readonly revocationTx: (revocation: Revocation, token?: UsedToken) => RevokeOutcome;
+  private readonly issuance: Database.Transaction<(token: UsedToken, certificate: IssuedCertificate) => boolean>;
+  private readonly revocationTx: Database.Transaction<(revocation: Revocation, token?: UsedToken) => RevokeOutcome>;
   private readonly selectRevocation: Database.Statement;
   private readonly selectRevocations: Database.Statement;
   private readonly selectCrl: Database.Statement;
@@ -73,6 +74,8 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('cache_size = -65536');
     migrate(this.db);
+    // From here on a locked database fails fast and the write is retried off the event loop (retryWhileBusy).
+    this.db.pragma('busy_timeout = 0');
     this.insertCertificate = this.db.prepare(
       'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -108,15 +111,15 @@ export class SqliteStore implements Store {
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {
-    this.insertCertificateRow(c);
+    await retryWhileBusy(() => this.insertCertificateRow(c));
   }
 
   async recordIssuance(token: UsedToken, certificate: IssuedCertificate): Promise<boolean> {
-    return this.issuance(token, certificate);
+    return retryWhileBusy(() => this.issuance.immediate(token, certificate));
   }
 
   async certificate(serial: string): Promise<IssuedCertificate | undefined> {
-    const row = this.selectCertificate.get(serial) as CertificateRow | undefined;
+    const row = (await retryWhileBusy(() => this.selectCertificate.get(serial))) as CertificateRow | undefined;
     if (!row) return undefined;
     return {
       serial: row.serial,
@@ -129,12 +132,12 @@ export class SqliteStore implements Store {
   }
 
   async useToken(id: string, expiresAt: Date): Promise<boolean> {
-    return this.insertToken.run(id, expiresAt.getTime()).changes === 1;
+    return (await retryWhileBusy(() => this.insertToken.run(id, expiresAt.getTime()))).changes === 1;
   }
 
   async revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome> {
     try {
-      return this.revocationTx(revocation, token);
+      return await retryWhileBusy(() => this.revocationTx.immediate(revocation, token));
     } catch (err) {
       if (err instanceof AlreadyRevoked) return 'already-revoked';
       throw err;
@@ -142,16 +145,16 @@ export class SqliteStore implements Store {
   }
 
   async revocation(serial: string): Promise<Revocation | undefined> {
-    const row = this.selectRevocation.get(serial) as RevocationRow | undefined;
+    const row = (await retryWhileBusy(() => this.selectRevocation.get(serial))) as RevocationRow | undefined;
     return row ? toRevocation(row) : undefined;
   }
 
   async revocations(now: Date): Promise<Revocation[]> {
-    return (this.selectRevocations.all(now.getTime()) as RevocationRow[]).map(toRevocation);
+    return ((await retryWhileBusy(() => this.selectRevocations.all(now.getTime()))) as RevocationRow[]).map(toRevocation);
   }
 
   async crlState(): Promise<CrlState> {
-    const row = this.selectCrl.get() as { crl_number: bigint; der: Buffer | null; this_update: bigint; built_from_seq: bigint; revocation_seq: bigint };
+    const row = (await retryWhileBusy(() => this.selectCrl.get())) as { crl_number: bigint; der: Buffer | null; this_update: bigint; built_from_seq: bigint; revocation_seq: bigint };
     return {
       crlNumber: row.crl_number,
       der: row.der ?? undefined,
@@ -162,11 +165,11 @@ export class SqliteStore implements Store {
   }
 
   async saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean> {
-    return this.updateCrl.run(crlNumber, der, thisUpdate.getTime(), builtFromSeq, crlNumber - 1n).changes === 1;
+    return (await retryWhileBusy(() => this.updateCrl.run(crlNumber, der, thisUpdate.getTime(), builtFromSeq, crlNumber - 1n))).changes === 1;
   }
 
   async pruneUsedTokens(now: Date): Promise<number> {
-    return this.deleteTokens.run(now.getTime()).changes;
+    return (await retryWhileBusy(() => this.deleteTokens.run(now.getTime()))).changes;
   }
 
   async close(): Promise<void> {
