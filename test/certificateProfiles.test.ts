@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import * as x509 from '@peculiar/x509';
 import request from 'supertest';
-import { createApp } from '../src/api/app.js';
+import { createApi } from '../src/api/app.js';
 import { loadAuthority } from '../src/authority/load.js';
 import { loadConfig } from '../src/config/load.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
@@ -23,7 +23,7 @@ describe('certificate profiles (token claim "profile")', () => {
   let ca: TestCa;
   let admin: ProvisionerKey;
   let restricted: ProvisionerKey;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof createApi>;
 
   before(async () => {
     // A second JWK provisioner, "vpn-clients", that allows only the openvpn-client profile.
@@ -31,7 +31,7 @@ describe('certificate profiles (token claim "profile")', () => {
     ca = await startTestCa({ editConfig: (c) => provisionersOf(c).push(vpnClients) });
     admin = await provisionerKey(ca);
     restricted = await provisionerKey(ca, 'vpn-clients');
-    app = createApp(ca.authority);
+    app = createApi(ca.authority);
   });
   after(async () => ca.stop());
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import request from 'supertest';
-import { createApp } from '../src/api/app.js';
+import { createApi } from '../src/api/app.js';
 import { generateKey } from '../src/pki/keys.js';
 import { opensslCsr } from './helpers/csr.js';
 import { rowCount } from './helpers/storeCount.js';
@@ -17,13 +17,13 @@ import { provisionerKey, signClaims, signClaimsFor, signToken, type ProvisionerK
 describe('POST /sign', () => {
   let ca: TestCa;
   let p: ProvisionerKey;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof createApi>;
   const p256 = opensslCsr('P-256', 'svc.internal', ['DNS:svc.internal']);
 
   before(async () => {
     ca = await startTestCa();
     p = await provisionerKey(ca);
-    app = createApp(ca.authority);
+    app = createApi(ca.authority);
   });
   after(async () => ca.stop());
 

@@ -1,27 +1,24 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
 /** Where access-log lines go (stdout by default; tests pass their own). */
 export type LogSink = (line: string) => void;
 
-function clientSubject(req: Request): string | undefined {
+function clientSubject(req: IncomingMessage): string | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const cert = socket.getPeerCertificate();
   return cert && cert.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${String(v)}`).join(', ') : undefined;
 }
 
-/** One JSON line per request: time, method, path, status, duration, client certificate subject. */
-export function accessLog(sink: LogSink) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
-      const entry: Record<string, unknown> = { time: new Date().toISOString(), method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs * 1000) / 1000 };
-      const subject = clientSubject(req);
-      if (subject) entry.clientSubject = subject;
-      sink(JSON.stringify(entry));
-    });
-    next();
-  };
+/** Writes one JSON line when the response is finished: time, method, path, status, duration, client certificate subject. */
+export function logWhenFinished(sink: LogSink, req: IncomingMessage, res: ServerResponse): void {
+  const start = process.hrtime.bigint();
+  res.on('finish', () => {
+    const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const entry: Record<string, unknown> = { time: new Date().toISOString(), method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs * 1000) / 1000 };
+    const subject = clientSubject(req);
+    if (subject) entry.clientSubject = subject;
+    sink(JSON.stringify(entry));
+  });
 }

@@ -1,32 +1,44 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { VERSION } from '../config/version.js';
-import { accessLog, type LogSink } from './accessLog.js';
+import { logWhenFinished, type LogSink } from './accessLog.js';
 import { errorHandler, notFound } from './errors.js';
 import { jsonBody } from './jsonBody.js';
 import { both } from './paths.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
-import { signRoutes } from './sign.js';
+import { isSignRequest, signHandler } from './sign.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { crlRoutes } from './crl.js';
 import { ocspRoutes } from './ocsp.js';
 
-export interface AppOptions {
+export interface ApiOptions {
   /** Access-log sink; none means no access log. */
   readonly log?: LogSink;
 }
 
-/** The express app of api.md: every route at `/X` and `/1.0/X`, JSON errors throughout, bodies up to 256 KiB. */
-export function createApp(authority: Authority, options: AppOptions = {}): Express {
+/**
+ * The HTTP API of api.md as a node request listener: every route at `/X` and
+ * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
+ * request. POST /sign is answered directly (see signHandler); the rest by express.
+ */
+export function createApi(authority: Authority, options: ApiOptions = {}): RequestListener {
+  const app = expressApp(authority);
+  const sign = signHandler(authority);
+  return (req, res) => {
+    if (options.log) logWhenFinished(options.log, req, res);
+    if (isSignRequest(req)) sign(req, res);
+    else app(req, res);
+  };
+}
+
+/** Every route but POST /sign, flat, each registered at both paths. */
+function expressApp(authority: Authority): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (options.log) app.use(accessLog(options.log));
   app.use(jsonBody);
-
-  // Flat routes, each registered at both paths; the sign path, by far the busiest, first.
-  app.use(signRoutes(authority));
   app.get(both('/health'), (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { BadRequest, PayloadTooLarge } from '../errors.js';
 
@@ -6,45 +7,51 @@ export const BODY_LIMIT = 256 * 1024;
 const TOO_LARGE = 'request body too large (limit 256 KiB)';
 
 /**
- * Reads a JSON request body into `req.body` (any JSON value; routes check the
- * shape). Every body is taken as JSON, since step's clients do not always say so,
- * except OCSP's DER requests. A lean stand-in for express.json: on the sign path
- * body-parser's generality cost more than the parsing itself.
+ * Reads a request body as JSON (any value, or undefined when empty); rejects with
+ * PayloadTooLarge past 256 KiB and BadRequest when it is not JSON. Every body is
+ * taken as JSON whatever its content-type, since step's clients do not always say so.
  */
+export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) {
+      req.resume();
+      return reject(new PayloadTooLarge(TOO_LARGE));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > BODY_LIMIT) return fail(new PayloadTooLarge(TOO_LARGE));
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      if (size === 0) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown);
+      } catch {
+        fail(new BadRequest('request body is not valid JSON'));
+      }
+    });
+    req.on('error', fail);
+  });
+}
+
+/** express middleware: `readJsonBody` into `req.body`, except for GET/HEAD and OCSP's DER requests. */
 export function jsonBody(req: Request, _res: Response, next: NextFunction): void {
   if (req.method === 'GET' || req.method === 'HEAD' || String(req.headers['content-type'] ?? '').startsWith('application/ocsp-request')) return next();
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > BODY_LIMIT) {
-    req.resume();
-    return next(new PayloadTooLarge(TOO_LARGE));
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let failed = false;
-  req.on('data', (chunk: Buffer) => {
-    if (failed) return;
-    size += chunk.length;
-    if (size > BODY_LIMIT) {
-      failed = true;
-      next(new PayloadTooLarge(TOO_LARGE));
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (failed) return;
-    if (size === 0) return next();
-    try {
-      req.body = JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown;
-    } catch {
-      return next(new BadRequest('request body is not valid JSON'));
-    }
-    next();
-  });
-  req.on('error', (err) => {
-    if (!failed) {
-      failed = true;
-      next(err);
-    }
-  });
+  readJsonBody(req).then(
+    (body) => {
+      req.body = body;
+      next();
+    },
+    (err: Error) => next(err),
+  );
 }

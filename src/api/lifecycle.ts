@@ -26,12 +26,12 @@ export function lifecycleRoutes(authority: Authority): Router {
     res.status(201).json(signResponse(result.chain));
   });
   r.post(both('/rekey'), async (req, res) => {
-    const csr = requiredString(bodyObject(req), 'csr');
+    const csr = requiredString(bodyObject(req.body), 'csr');
     const result = await authority.rekey(clientCertificate(req), csr);
     res.status(201).json(signResponse(result.chain));
   });
   r.post(both('/revoke'), async (req, res) => {
-    const body = bodyObject(req);
+    const body = bodyObject(req.body);
     if (body.passive === false) throw new BadRequest('only passive revocation is supported ("passive": true)');
     await authority.revoke({
       serial: serial(body),

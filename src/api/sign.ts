@@ -1,13 +1,13 @@
-import { Router, type Request } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority } from '../authority/authority.js';
 import { BadRequest } from '../errors.js';
 import { toPem } from '../pki/pem.js';
+import { writeErrorFor } from './errors.js';
+import { readJsonBody } from './jsonBody.js';
 import { sendJson } from './sendJson.js';
-import { both } from './paths.js';
 
 /** A JSON request body as an object; BadRequest otherwise. */
-export function bodyObject(req: Request): Record<string, unknown> {
-  const body: unknown = req.body;
+export function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('request body must be a JSON object');
   return body as Record<string, unknown>;
 }
@@ -33,15 +33,28 @@ export function signResponse(chain: readonly Buffer[]): { crt: string; ca: strin
   return { crt: pems[0], ca: pems[1], certChain: pems };
 }
 
-/** POST /sign: CSR + one-time token → certificate (201). */
-export function signRoutes(authority: Authority): Router {
-  const r = Router();
-  r.post(both('/sign'), async (req, res) => {
-    const body = bodyObject(req);
-    const csr = requiredString(body, 'csr');
-    const ott = requiredString(body, 'ott');
-    const result = await authority.sign(csr, ott, { notBefore: optionalString(body, 'notBefore'), notAfter: optionalString(body, 'notAfter') });
-    sendJson(res, 201, signResponse(result.chain));
-  });
-  return r;
+/** Paths of the sign route (api.md: every route also under /1.0). */
+const SIGN_PATHS = new Set(['/sign', '/1.0/sign']);
+
+/** True for a request the sign handler answers: POST /sign or /1.0/sign. */
+export const isSignRequest = (req: IncomingMessage): boolean => req.method === 'POST' && SIGN_PATHS.has((req.url ?? '').split('?')[0]);
+
+/**
+ * POST /sign: CSR + one-time token → certificate (201). The busiest route by far,
+ * so it is answered on plain node:http objects: express's per-request set-up
+ * (it re-prototypes every request and response) cost more than the rest of the
+ * HTTP handling (measured 88 vs 31 µs a request).
+ */
+export function signHandler(authority: Authority): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    readJsonBody(req)
+      .then(async (raw) => {
+        const body = bodyObject(raw);
+        const csr = requiredString(body, 'csr');
+        const ott = requiredString(body, 'ott');
+        const result = await authority.sign(csr, ott, { notBefore: optionalString(body, 'notBefore'), notAfter: optionalString(body, 'notAfter') });
+        sendJson(res, 201, signResponse(result.chain));
+      })
+      .catch((err: unknown) => writeErrorFor(res, err));
+  };
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain } from '../authority/authority.js';
-import { createApp } from '../api/app.js';
+import { createApi } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
@@ -102,7 +102,7 @@ export class CaServer {
       });
       this.peers.start();
     }
-    const app = createApp(this.authority, { log: this.options.log });
+    const app = createApi(this.authority, { log: this.options.log });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);
