@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open.js';
@@ -43,6 +43,25 @@ describe('SQLite store', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('copies the WAL into the database off the request path, and closes twice without trouble', async function () {
+    this.timeout(10_000);
+    const store = openAt();
+    const sizeOf = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
+    const before = sizeOf(file);
+    for (let i = 0; i < 300; i++) {
+      await store.recordIssuance(
+        { id: `t${i}`, expiresAt: new Date(Date.now() + HOUR) },
+        { serial: String(1000 + i), der: Buffer.alloc(600, i % 256), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' },
+      );
+    }
+    // 300 issuances stay far below SQLite's own 10,000-page checkpoint: only the checkpointer thread moves them.
+    const deadline = Date.now() + 5_000;
+    while (sizeOf(file) <= before + 100_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(sizeOf(file) > before + 100_000, `database file grew from ${before} to ${sizeOf(file)} bytes`);
+    await store.close();
+    await store.close();
   });
 
   it('numbers migrations from 1 without gaps', () => {
