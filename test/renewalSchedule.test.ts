@@ -12,6 +12,14 @@ describe('renewal schedule', () => {
     assert.equal(renewalDue(lasting(90_000)).getTime(), after(60_000));
   });
 
+  it('counts a backdated certificate\'s lifetime from when it was received', () => {
+    // A 30 s certificate backdated by a minute: due at once if counted from notBefore.
+    const received = new Date(after(60_000));
+    const v: Validity = { ...lasting(90_000), receivedAt: received };
+    assert.equal(renewalDue(v).getTime(), after(60_000 + 20_000));
+    assert.equal(renewalDue({ ...lasting(90_000), receivedAt: new Date(after(-5_000)) }).getTime(), after(60_000), 'never before notBefore');
+  });
+
   it('or --expires-in before its end, when that comes first', () => {
     assert.equal(renewalDue(lasting(24 * HOUR), 12 * HOUR).getTime(), after(12 * HOUR));
     assert.equal(renewalDue(lasting(24 * HOUR), 1 * HOUR).getTime(), after(16 * HOUR), '2/3 comes first');

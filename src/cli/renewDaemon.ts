@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
 import type { ClientCertificate } from '../sdk/clientCertificate.js';
@@ -68,8 +69,10 @@ export async function runRenewDaemon(options: RenewDaemonOptions): Promise<void>
     const keyPem = options.certificate.keyPem;
     let certPem = options.certificate.certPem;
     let leaf = new X509Certificate(certPem);
+    // The file's mtime says when the certificate was received (fedca writes it then).
+    let validity = validityOf(leaf, statSync(options.crtFile).mtime);
     let failures = 0;
-    let wakeAt = options.immediately ? new Date() : nextRenewal(validityOf(leaf), options.expiresInMs);
+    let wakeAt = options.immediately ? new Date() : nextRenewal(validity, options.expiresInMs);
     options.log(`watching ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);
     while (await sleepUntil(wakeAt, stop.signal)) {
       try {
@@ -78,13 +81,14 @@ export async function runRenewDaemon(options: RenewDaemonOptions): Promise<void>
         // The new certificate is the one to renew next, even if saving it fails below.
         certPem = chainPem(signed);
         leaf = new X509Certificate(signed.crt);
+        validity = validityOf(leaf, new Date());
         replaceFiles([{ file: options.crtFile, content: certPem, mode: 0o644 }]);
         failures = 0;
-        wakeAt = new Date(Math.max(nextRenewal(validityOf(leaf), options.expiresInMs).getTime(), Date.now() + MIN_WAIT_MS));
+        wakeAt = new Date(Math.max(nextRenewal(validity, options.expiresInMs).getTime(), Date.now() + MIN_WAIT_MS));
         options.log(`renewed ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);
       } catch (err) {
         failures += 1;
-        const delay = retryDelayMs(failures, validityOf(leaf));
+        const delay = retryDelayMs(failures, validity);
         wakeAt = new Date(Date.now() + delay);
         options.log(`renewing ${options.crtFile} failed: ${(err as Error).message}; retrying in ${formatDuration(delay)}`);
         continue;

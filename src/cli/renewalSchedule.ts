@@ -1,16 +1,19 @@
 import type { X509Certificate } from 'node:crypto';
 
 /**
- * When a certificate is renewed. A certificate is due at 2/3 of its lifetime
- * (notBefore to notAfter), or `expiresInMs` before it expires if that comes
- * first; the daemon spreads renewals by a small jitter around that moment, and
- * backs off exponentially after failures.
+ * When a certificate is renewed. A certificate is due at 2/3 of its lifetime,
+ * or `expiresInMs` before it expires if that comes first; the daemon spreads
+ * renewals by a small jitter around that moment, and backs off exponentially
+ * after failures. The lifetime starts at notBefore, or when the certificate was
+ * received if that is later: CAs backdate notBefore (fedca and step-ca by a
+ * minute), which would make a short certificate due the moment it arrives.
  */
 
-/** A certificate's validity period. */
+/** A certificate's validity period, and when it was received if known. */
 export interface Validity {
   readonly notBefore: Date;
   readonly notAfter: Date;
+  readonly receivedAt?: Date;
 }
 
 /** The least a daemon waits after a renewal, or before retrying one. */
@@ -19,16 +22,17 @@ export const MIN_WAIT_MS = 1000;
 export const MAX_RETRY_MS = 5 * 60_000;
 const MAX_JITTER_MS = 10 * 60_000;
 
-/** The validity of an X.509 certificate. */
-export function validityOf(certificate: X509Certificate): Validity {
-  return { notBefore: new Date(certificate.validFrom), notAfter: new Date(certificate.validTo) };
+/** The validity of an X.509 certificate (received at `receivedAt`, when known). */
+export function validityOf(certificate: X509Certificate, receivedAt?: Date): Validity {
+  return { notBefore: new Date(certificate.validFrom), notAfter: new Date(certificate.validTo), receivedAt };
 }
 
-const lifetimeMs = (v: Validity): number => Math.max(0, v.notAfter.getTime() - v.notBefore.getTime());
+const startMs = (v: Validity): number => Math.max(v.notBefore.getTime(), Math.min(v.receivedAt?.getTime() ?? 0, v.notAfter.getTime()));
+const lifetimeMs = (v: Validity): number => Math.max(0, v.notAfter.getTime() - startMs(v));
 
 /** When the certificate is due for renewal: 2/3 of its lifetime, or `expiresInMs` before its end if earlier. */
 export function renewalDue(v: Validity, expiresInMs?: number): Date {
-  const twoThirds = v.notBefore.getTime() + (2 * lifetimeMs(v)) / 3;
+  const twoThirds = startMs(v) + (2 * lifetimeMs(v)) / 3;
   return new Date(expiresInMs === undefined ? twoThirds : Math.min(twoThirds, v.notAfter.getTime() - expiresInMs));
 }
 
