@@ -15,6 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json ./
 COPY src ./src
+# The examples (the basic-federation demo workloads) ship in the image too, for compose.
+COPY examples ./examples
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 # --- runtime: slim Debian (same glibc as the build stage), no compilers, non-root.
@@ -33,6 +35,7 @@ WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/examples ./dist/examples
 # The home belongs to the unprivileged "node" user (uid 1000) of the base image; the code stays root-owned.
 RUN mkdir -p /var/lib/fedca && chown node:node /var/lib/fedca
 USER node
