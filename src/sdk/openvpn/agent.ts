@@ -122,6 +122,8 @@ export class OpenvpnAgent {
   }
 
   private halt(): void {
+    // Work still in flight belongs to a connection that is over: it neither acts nor reports.
+    this.connection += 1;
     clearInterval(this.recheckTimer);
     this.client.stop();
   }
@@ -149,7 +151,7 @@ export class OpenvpnAgent {
       const reply = await this.client.send('status 3');
       listed = parseClientList(reply.kind === 'output' ? reply.lines : []);
     } catch (err) {
-      this.log('reconcile-failed', { reason: (err as Error).message });
+      if (connection === this.connection) this.log('reconcile-failed', { reason: (err as Error).message });
       return;
     }
     if (connection !== this.connection) return;
