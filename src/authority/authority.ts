@@ -1,27 +1,21 @@
-import { classifySans } from '../pki/extensions.js';
-import { fingerprint, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
+import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
+import { classifySans, crlDistributionPoint, ocspAccess } from '../pki/extensions.js';
+import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
-import { normaliseFingerprint } from '../pki/fingerprint.js';
-import { commonNameOf } from '../pki/name.js';
+import { OID } from '../pki/oids.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/profiles.js';
-import { OID } from '../pki/oids.js';
-import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
-import type { Store } from '../store/store.js';
-import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
-import { parseCertificate, type ParsedCertificate } from '../pki/certificate.js';
-import { crlDistributionPoint, ocspAccess, readProvisionerExtension } from '../pki/extensions.js';
-import { reissue as reissueCertificate } from '../pki/reissue.js';
 import type { Claims } from '../provisioners/claims.js';
-import { extensionModifier, publicKeyValidator, type SignOption } from '../provisioners/signOptions.js';
-import type { UsedToken } from '../store/store.js';
+import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
+import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
+import { applySignOptions, extensionModifier, type SignOption } from '../provisioners/signOptions.js';
+import type { Store, UsedToken } from '../store/store.js';
 import { CrlPublisher } from './crlPublisher.js';
 import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
 import { verifyOwnCertificate } from './ownCertificate.js';
-import { verifyRenewToken } from './renewToken.js';
-import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
-import { applySignOptions } from '../provisioners/signOptions.js';
+import { Renewal } from './renewal.js';
+import { TrustAnchors } from './trustAnchors.js';
 
 /** What an authority is made of; `loadAuthority` builds it from a home. */
 export interface AuthorityParts {
@@ -75,8 +69,6 @@ export interface KeyAndChain {
 }
 
 const SERVER_BACKDATE_MS = 60 * 1000;
-/** Renewed certificates are backdated like new ones. */
-const RENEW_BACKDATE_MS = 60 * 1000;
 
 
 /**
@@ -86,15 +78,11 @@ const RENEW_BACKDATE_MS = 60 * 1000;
 export class Authority {
   readonly store: Store;
   readonly intermediate: Issuer;
-  private rootDers: readonly Buffer[];
-  private federatedDers: readonly Buffer[];
-  private peerDers: readonly Buffer[] = [];
-  private byFingerprint = new Map<string, Buffer>();
+  private readonly anchors: TrustAnchors;
+  private readonly renewal: Renewal;
   private readonly provisionerList: readonly Provisioner[];
   private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
   private readonly dnsNames: readonly string[];
-  private rootFingerprints: ReadonlySet<string>;
-  private readonly defaultClaims: Claims;
   private readonly crlPublisher?: CrlPublisher;
   private crlUrl?: string;
   private ocspUrl?: string;
@@ -103,50 +91,33 @@ export class Authority {
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
     this.intermediate = parts.intermediate;
-    this.rootDers = parts.roots;
-    this.rootFingerprints = new Set(parts.roots.map(fingerprint));
+    this.anchors = new TrustAnchors(parts.roots, parts.federatedRoots);
+    this.renewal = new Renewal({ store: parts.store, intermediate: parts.intermediate, provisioners: parts.provisioners, defaultClaims: parts.defaultClaims, dnsNames: parts.dnsNames });
     this.dnsNames = parts.dnsNames;
-    this.defaultClaims = parts.defaultClaims;
     this.ocspResponder = new OcspResponder(parts.store, parts.intermediate);
     if (parts.crl.enabled) this.crlPublisher = new CrlPublisher(parts.store, parts.intermediate, parts.crl.validityMs);
-    this.federatedDers = [];
-    this.setFederatedRoots(parts.federatedRoots);
     this.provisionerList = [...parts.provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.provisionersByKid = new Map(parts.provisioners.filter((p) => p.kid).map((p) => [p.kid as string, p]));
   }
 
   /** The CA's own roots (DER). */
   roots(): readonly Buffer[] {
-    return this.rootDers;
+    return this.anchors.own;
   }
 
   /** Own roots first, then every federated root (files, then peers' roots), without duplicates. */
   federation(): Buffer[] {
-    const seen = new Set<string>();
-    const out: Buffer[] = [];
-    for (const der of [...this.rootDers, ...this.federatedDers, ...this.peerDers]) {
-      const fp = fingerprint(der);
-      if (seen.has(fp)) continue;
-      seen.add(fp);
-      out.push(der);
-    }
-    return out;
+    return this.anchors.federation();
   }
 
   /** Replaces the federated roots of `federatedRoots` files (on start and on reload). */
   setFederatedRoots(ders: readonly Buffer[]): void {
-    this.federatedDers = ders;
-    this.indexFederation();
+    this.anchors.setFederated(ders);
   }
 
   /** Replaces the roots synced from peer CAs (config `federation.peers`); files' roots are kept. */
   setPeerRoots(ders: readonly Buffer[]): void {
-    this.peerDers = ders;
-    this.indexFederation();
-  }
-
-  private indexFederation(): void {
-    this.byFingerprint = new Map(this.federation().map((der) => [fingerprint(der), der]));
+    this.anchors.setPeers(ders);
   }
 
   /** The issuing intermediates (DER). */
@@ -156,9 +127,7 @@ export class Authority {
 
   /** A root or federated root by the SHA-256 of its DER; NotFound otherwise. */
   rootByFingerprint(sha: string): Buffer {
-    const der = this.byFingerprint.get(normaliseFingerprint(sha));
-    if (!der) throw new NotFound('root not found');
-    return der;
+    return this.anchors.byHash(sha);
   }
 
   /** A page of provisioners ordered by id, starting at `cursor` (an id; "" = start). */
@@ -193,7 +162,7 @@ export class Authority {
     const { csr, publicKey } = readCsr(csrPem);
     const token = decodeJws(ott);
     const provisioner = this.provisionerFor(token);
-    const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
+    const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
     const signOptions = [...authorization.options, ...this.locationExtensions];
     const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
     const serial = randomSerial();
@@ -239,75 +208,19 @@ export class Authority {
     return this.ocspResponder.respond(requestDer, now);
   }
 
-  /** The claims that govern a certificate: its provisioner's, by the provisioner extension. */
-  private claimsFor(cert: ParsedCertificate): Claims {
-    const ext = cert.extensions.find((e) => e.id === OID.stepProvisioner);
-    if (!ext) return this.defaultClaims;
-    let ref;
-    try {
-      ref = readProvisionerExtension(ext.value);
-    } catch {
-      throw new Unauthorized('certificate has a malformed provisioner extension');
-    }
-    const provisioner = this.provisionerList.find((p) => p.name === ref.name && (ref.credentialId === '' || p.kid === undefined || p.kid === ref.credentialId));
-    if (!provisioner) throw new Unauthorized(`the provisioner "${ref.name}" of this certificate no longer exists`);
-    return provisioner.claims;
-  }
-
-  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled. */
-  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<void> {
-    if (await this.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
-    const claims = this.claimsFor(cert);
-    if (claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
-    if (now > cert.notAfter && !claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
-  }
-
-  /** Issues the successor of `old` for `publicKey`, stored before it is returned (with `token` burned in the same step). */
-  private async reissue(old: ParsedCertificate, publicKey: Buffer, now: Date, token?: UsedToken): Promise<SignResult> {
-    const serial = randomSerial();
-    const der = reissueCertificate(old, publicKey, this.intermediate, now, RENEW_BACKDATE_MS, serial);
-    const parsed = parseCertificate(der);
-    const commonName = commonNameOf(parsed.subject);
-    const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);
-    const record = {
-      serial: serialDecimal(serial),
-      der,
-      commonName,
-      notBefore: parsed.notBefore,
-      notAfter: parsed.notAfter,
-      provisioner: ext ? readProvisionerExtension(ext.value).name : '',
-    };
-    if (token) {
-      if (!(await this.store.recordIssuance(token, record))) throw new Unauthorized('token already used');
-    } else {
-      await this.store.storeCertificate(record);
-    }
-    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
-  }
-
   /** Renews the client certificate presented over mTLS (api.md POST /renew). */
-  async renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
-    if (!clientCertificate) throw new Unauthorized('renewal needs a client certificate (mTLS) or a renew token');
-    const cert = verifyOwnCertificate(clientCertificate, this.intermediate);
-    await this.checkRenewable(cert, now);
-    return this.reissue(cert, cert.publicKey, now);
+  renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
+    return this.renewal.renew(clientCertificate, now);
   }
 
   /** Renews the certificate a renew token (Authorization: Bearer) carries and proves possession of. */
-  async renewWithToken(token: string, now = new Date()): Promise<SignResult> {
-    const grant = verifyRenewToken(token, this.intermediate, this.dnsNames, now);
-    await this.checkRenewable(grant.certificate, now);
-    return this.reissue(grant.certificate, grant.certificate.publicKey, now, grant.token);
+  renewWithToken(token: string, now = new Date()): Promise<SignResult> {
+    return this.renewal.renewWithToken(token, now);
   }
 
   /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */
-  async rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
-    if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
-    const cert = verifyOwnCertificate(clientCertificate, this.intermediate);
-    await this.checkRenewable(cert, now);
-    const { csr, publicKey } = readCsr(csrPem);
-    applySignOptions([publicKeyValidator()], { csr, publicKey, now });
-    return this.reissue(cert, csr.publicKey, now);
+  rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
+    return this.renewal.rekey(clientCertificate, csrPem, now);
   }
 
   /**
@@ -326,7 +239,7 @@ export class Authority {
     if (request.ott) {
       const jws = decodeJws(request.ott);
       const p = this.provisionerFor(jws);
-      const grant = p.authorizeRevoke(jws, { dnsNames: this.dnsNames, rootFingerprints: this.rootFingerprints, now });
+      const grant = p.authorizeRevoke(jws, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
       if (grant.serial !== serial && grant.serial !== request.serial) throw new Unauthorized('revoke token subject (sub) is not the serial to revoke');
       token = { id: grant.tokenId, expiresAt: grant.tokenExpiresAt };
       provisioner = p.name;
