@@ -5,7 +5,7 @@ import { formatIp } from './ip.js';
 import { OID } from './oids.js';
 import { readCommonName } from './name.js';
 import { pemBlocks } from './pem.js';
-import { verifySignature } from './signature.js';
+import { signatureKeyType, verifySignature } from './signature.js';
 import { importSpki, readSpki } from './spki.js';
 
 /** A PKCS #10 certification request (RFC 2986), split into the parts a CA reads. */
@@ -174,22 +174,10 @@ function verifyPss(csr: ParsedCsr, key: KeyObject): boolean {
   return cryptoVerify(hash, csr.info, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, csr.signature);
 }
 
-/** Which key type each supported signature algorithm needs. */
-const SIGNATURE_FAMILY: Record<string, PublicKeyInfo['kty']> = {
-  [OID.ecdsaWithSha256]: 'EC',
-  [OID.ecdsaWithSha384]: 'EC',
-  [OID.ecdsaWithSha512]: 'EC',
-  [OID.sha256WithRsa]: 'RSA',
-  [OID.sha384WithRsa]: 'RSA',
-  [OID.sha512WithRsa]: 'RSA',
-  [OID.rsassaPss]: 'RSA',
-  [OID.ed25519]: 'OKP',
-};
-
 /** Verifies the CSR's self-signature with its own public key; returns that key's description. */
 export function verifyCsr(csr: ParsedCsr): PublicKeyInfo {
   const info = publicKeyInfo(csr.publicKey);
-  const family = SIGNATURE_FAMILY[csr.signatureAlgorithm];
+  const family = signatureKeyType(csr.signatureAlgorithm);
   if (!family) throw new CsrError(`CSR signature algorithm ${csr.signatureAlgorithm} is not supported`);
   if (family !== info.kty) throw new CsrError(`CSR signature algorithm does not fit its ${info.description} key`);
   let ok: boolean;
