@@ -1,39 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-/** The compiled CLI (what the `fedca` bin runs). */
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { CLI, fedca } from './cli.js';
+import { cleanEnv, exec as execWith, type ExecResult } from './exec.js';
 
 /** What a finished program left behind. */
-export interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type Run = ExecResult;
 
-/** This process's environment without any FEDCA_* variable, plus `env`. */
-function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FEDCA_'))), ...env };
-}
+export { CLI };
 
-/** Runs a program without blocking the event loop (the in-process CA must keep answering). */
-export function exec(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** Runs a program without blocking the event loop, with `env` added to a FEDCA_*-free environment. */
+export const exec = (command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> => execWith(command, args, { env });
 
 /** Runs `fedca ARGS` to completion. */
-export function runFedca(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return exec(process.execPath, [CLI, ...args], env);
-}
+export const runFedca = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => fedca(args, env);
 
 /** A `fedca` process left running (`fedca renew --daemon`), its output collected as it comes. */
 export interface RunningFedca {
