@@ -29,8 +29,20 @@ export function optionalString(body: Record<string, unknown>, key: string): stri
 
 /** The sign response of api.md for a leaf and its chain. */
 export function signResponse(chain: readonly Buffer[]): { crt: string; ca: string; certChain: string[] } {
-  const pems = chain.map((d) => toPem(d));
+  const pems = chain.map((der, i) => (i === 0 ? toPem(der) : issuerPem(der)));
   return { crt: pems[0], ca: pems[1], certChain: pems };
+}
+
+const issuerPems = new WeakMap<Buffer, string>();
+
+/** The PEM of an issuing certificate: the same object every time, so encoded once. */
+function issuerPem(der: Buffer): string {
+  let pem = issuerPems.get(der);
+  if (pem === undefined) {
+    pem = toPem(der);
+    issuerPems.set(der, pem);
+  }
+  return pem;
 }
 
 /** Paths of the sign route (api.md: every route also under /1.0). */

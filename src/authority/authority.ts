@@ -84,8 +84,8 @@ export class Authority {
   private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
   private readonly dnsNames: readonly string[];
   private readonly crlPublisher?: CrlPublisher;
-  private crlUrl?: string;
-  private ocspUrl?: string;
+  /** The CRL distribution point and OCSP access extensions every new certificate carries. */
+  private locationExtensions: readonly SignOption[] = [];
   private readonly ocspResponder: OcspResponder;
 
   constructor(parts: AuthorityParts) {
@@ -190,17 +190,12 @@ export class Authority {
   }
 
   /** The CRL distribution point and OCSP access extensions every new certificate carries. */
-  private get locationExtensions(): SignOption[] {
-    const out: SignOption[] = [];
-    if (this.crlUrl) out.push(extensionModifier(crlDistributionPoint(this.crlUrl)));
-    if (this.ocspUrl) out.push(extensionModifier(ocspAccess(this.ocspUrl)));
-    return out;
-  }
-
-  /** Where issued certificates point for the CRL and OCSP, once the server knows its port. */
+  /** Where issued certificates point for the CRL and OCSP, once the server knows its port (encoded once, not per sign). */
   setPublicUrl(baseUrl: string): void {
-    if (this.crlPublisher) this.crlUrl = `${baseUrl}/1.0/crl`;
-    this.ocspUrl = `${baseUrl}/1.0/ocsp`;
+    const options: SignOption[] = [];
+    if (this.crlPublisher) options.push(extensionModifier(crlDistributionPoint(`${baseUrl}/1.0/crl`)));
+    options.push(extensionModifier(ocspAccess(`${baseUrl}/1.0/ocsp`)));
+    this.locationExtensions = options;
   }
 
   /** Answers an OCSP request (DER) about certificates of this CA. */
