@@ -7,7 +7,7 @@ import { assertOneLine, fedca, startFedca, type RunningCa } from './helpers/cli.
 import { otherRoot } from './helpers/fixtures.js';
 import { get } from './helpers/http.js';
 import { editConfig, initTestHome, tempDir, type TestHome } from './helpers/testCa.js';
-import { eventually } from './helpers/wait.js';
+import { eventually, until } from './helpers/wait.js';
 
 /** The test CA as `get` wants it: its URL and root. */
 const target = (ca: RunningCa, home: string): { url: string; rootPem: string } => ({ url: ca.url, rootPem: readFileSync(join(home, 'pki/root_ca.crt'), 'utf8') });
@@ -56,6 +56,16 @@ describe('fedca start', () => {
     assert.equal(health.method, 'GET');
     assert.equal(health.status, 200);
     assert.equal(typeof health.durationMs, 'number');
+  });
+
+  it('with workers, leaves no server behind when the primary is killed outright', async () => {
+    const ca = await start(['--home', copyHome(), '--password-file', template.passwordFile, '--workers', '2', '--quiet']);
+    const primary = ca.child.pid as number;
+    const workers = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    assert.equal(workers.length, 2);
+    await ca.stop('SIGKILL');
+    const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    await until(() => !workers.some(alive), 'the workers to exit after their primary');
   });
 
   it('exits 0 on SIGINT too', async () => {

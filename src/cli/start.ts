@@ -77,7 +77,11 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
   return { port, authority };
 }
 
-/** On SIGTERM or SIGINT (once): run `stop`, then exit 0 (1 if stopping failed). */
+/**
+ * On SIGTERM or SIGINT (once): run `stop`, then exit 0 (1 if stopping failed). A
+ * worker also stops when its primary is gone (the IPC channel closes), so a
+ * primary killed outright leaves no unsupervised server behind.
+ */
 function onStopSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: string): void => {
@@ -94,6 +98,7 @@ function onStopSignals(stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
+  if (isWorkerProcess()) process.on('disconnect', () => handler('primary gone'));
 }
 
 function banner(config: CaConfig, port: number, authority: Authority, workers: number): void {
