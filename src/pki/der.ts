@@ -44,7 +44,6 @@ export const octetString = (bytes: Buffer): Buffer => tlv(Tag.OCTET_STRING, byte
 export const nullValue = (): Buffer => Buffer.from([Tag.NULL, 0]);
 export const boolean = (value: boolean): Buffer => Buffer.from([Tag.BOOLEAN, 1, value ? 0xff : 0]);
 export const utf8String = (text: string): Buffer => tlv(Tag.UTF8_STRING, Buffer.from(text, 'utf8'));
-export const ia5String = (text: string): Buffer => tlv(Tag.IA5_STRING, Buffer.from(text, 'ascii'));
 
 /** `[n] EXPLICIT` wrapper (constructed, context-specific). */
 export const explicit = (n: number, inner: Buffer): Buffer => tlv(0xa0 | n, inner);

@@ -1,7 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { ProvisionerConfig } from '../config/caConfig.js';
 import { Unauthorized } from '../errors.js';
-import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
+import { classifySans, provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import { allowedProfiles, profileOptions, type ProfileName } from './certificateProfiles.js';
 import type { Claims } from './claims.js';
 import type { DecodedJws } from './jws.js';
@@ -82,7 +82,8 @@ export class JwkProvisioner implements Provisioner {
     if (sansClaim !== undefined && (!Array.isArray(sansClaim) || sansClaim.some((s) => typeof s !== 'string' || s === ''))) {
       throw new Unauthorized('invalid token: sans must be a list of names');
     }
-    const sans = sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]);
+    // Classified once: the subject modifier and the SAN validator both use it.
+    const sans = classifySans(sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]));
     const profile = claims.raw.profile;
     if (profile !== undefined && typeof profile !== 'string') throw new Unauthorized('invalid token: profile must be a string');
     const options: SignOption[] = [

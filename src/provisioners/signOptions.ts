@@ -1,7 +1,7 @@
 import { parseDuration, formatDuration } from '../config/duration.js';
 import { BadRequest, Forbidden } from '../errors.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
-import { classifySans, type KeyUsageName, type SubjectAltNames } from '../pki/extensions.js';
+import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { canonicalIp } from '../pki/ip.js';
 
 /**
@@ -80,22 +80,23 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 };
 
+/** Each SAN kind: its label in messages and how names of that kind compare. */
+const SAN_KINDS: readonly [keyof SubjectAltNames, string, (s: string) => string][] = [
+  ['dns', 'DNS names', (s) => s.toLowerCase()],
+  ['ips', 'IP addresses', canonicalIp],
+  ['emails', 'email addresses', (s) => s],
+  ['uris', 'URIs', (s) => s],
+];
+
 /**
  * For each SAN kind the CSR names, its set must equal the token's set of that kind
  * (step-ca's rule); a kind the CSR leaves out is filled from the token.
  */
-export function sansValidator(tokenSans: readonly string[]): RequestValidator {
-  const want = classifySans(tokenSans);
-  const kinds: [keyof SubjectAltNames, string, (s: string) => string][] = [
-    ['dns', 'DNS names', (s) => s.toLowerCase()],
-    ['ips', 'IP addresses', canonicalIp],
-    ['emails', 'email addresses', (s) => s],
-    ['uris', 'URIs', (s) => s],
-  ];
+export function sansValidator(want: SubjectAltNames): RequestValidator {
   return {
     kind: 'validator',
     validate({ csr }) {
-      for (const [kind, label, norm] of kinds) {
+      for (const [kind, label, norm] of SAN_KINDS) {
         const got = csr.sans[kind];
         if (got.length === 0) continue;
         if (!sameSet(got.map(norm), want[kind].map(norm))) {
@@ -121,13 +122,12 @@ export function publicKeyValidator(): RequestValidator {
 }
 
 /** The subject and SANs of the certificate come from the token. */
-export function subjectModifier(subject: string, sans: readonly string[]): CertificateModifier {
-  const classified = classifySans(sans);
+export function subjectModifier(subject: string, sans: SubjectAltNames): CertificateModifier {
   return {
     kind: 'modifier',
     modify(draft) {
       draft.commonName = subject;
-      draft.sans = classified;
+      draft.sans = sans;
     },
   };
 }
