@@ -68,31 +68,38 @@ describe('SQLite store', () => {
     assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
   });
 
-  it('useToken is true on first use and false on every later one', async () => {
+  let serials = 0;
+  /** Burns token `id` by recording an issuance with it; resolves whether the token was fresh. */
+  const burn = (store: SqliteStore, id: string, expiresAt: Date): Promise<boolean> =>
+    store.recordIssuance({ id, expiresAt }, { serial: String(++serials), der: Buffer.from([0x30, 0]), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' });
+
+  it('recordIssuance burns a token once: later uses record nothing', async () => {
     const store = openAt();
     const exp = new Date(Date.now() + HOUR);
-    assert.equal(await store.useToken('jti-1', exp), true);
-    assert.equal(await store.useToken('jti-1', exp), false);
-    assert.equal(await store.useToken('jti-1', new Date(Date.now() + 2 * HOUR)), false);
-    assert.equal(await store.useToken('jti-2', exp), true);
+    assert.equal(await burn(store, 'jti-1', exp), true);
+    const serialOfRefused = String(serials + 1);
+    assert.equal(await burn(store, 'jti-1', exp), false);
+    assert.equal(await store.certificate(serialOfRefused), undefined, 'a refused issuance stores no certificate');
+    assert.equal(await burn(store, 'jti-1', new Date(Date.now() + 2 * HOUR)), false);
+    assert.equal(await burn(store, 'jti-2', exp), true);
   });
 
   it('a token used through one connection is used for another on the same database', async () => {
     const a = openAt();
     const b = openAt();
-    assert.equal(await a.useToken('shared', new Date(Date.now() + HOUR)), true);
-    assert.equal(await b.useToken('shared', new Date(Date.now() + HOUR)), false);
+    assert.equal(await burn(a, 'shared', new Date(Date.now() + HOUR)), true);
+    assert.equal(await burn(b, 'shared', new Date(Date.now() + HOUR)), false);
   });
 
   it('pruneUsedTokens forgets only the expired ones', async () => {
     const store = openAt();
     const now = new Date();
-    await store.useToken('expired-1', new Date(now.getTime() - HOUR));
-    await store.useToken('expired-2', new Date(now.getTime() - 1));
-    await store.useToken('live', new Date(now.getTime() + HOUR));
+    await burn(store, 'expired-1', new Date(now.getTime() - HOUR));
+    await burn(store, 'expired-2', new Date(now.getTime() - 1));
+    await burn(store, 'live', new Date(now.getTime() + HOUR));
     assert.equal(await store.pruneUsedTokens(now), 2);
-    assert.equal(await store.useToken('live', new Date(now.getTime() + HOUR)), false, 'a live token was forgotten');
-    assert.equal(await store.useToken('expired-1', new Date(now.getTime() + HOUR)), true, 'an expired token was kept');
+    assert.equal(await burn(store, 'live', new Date(now.getTime() + HOUR)), false, 'a live token was forgotten');
+    assert.equal(await burn(store, 'expired-1', new Date(now.getTime() + HOUR)), true, 'an expired token was kept');
     assert.equal(await store.pruneUsedTokens(now), 0);
   });
 

@@ -4,7 +4,7 @@ import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
 import { OID } from '../pki/oids.js';
 import { toPem } from '../pki/pem.js';
-import { issueLeaf } from '../pki/profiles.js';
+import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
 import type { Claims } from '../provisioners/claims.js';
 import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
@@ -68,7 +68,6 @@ export interface KeyAndChain {
   readonly notAfter: Date;
 }
 
-const SERVER_BACKDATE_MS = 60 * 1000;
 
 
 /**
@@ -189,7 +188,6 @@ export class Authority {
     return { certificate: der, chain: [der, this.intermediate.certificate.der] };
   }
 
-  /** The CRL distribution point and OCSP access extensions every new certificate carries. */
   /** Where issued certificates point for the CRL and OCSP, once the server knows its port (encoded once, not per sign). */
   setPublicUrl(baseUrl: string): void {
     const options: SignOption[] = [];
@@ -266,7 +264,7 @@ export class Authority {
   async issueServerCertificate(dnsNames: readonly string[], lifetimeMs: number, now = new Date()): Promise<KeyAndChain> {
     const key = generateKey({ kty: 'EC' });
     const serial = randomSerial();
-    const notBefore = new Date(now.getTime() - SERVER_BACKDATE_MS);
+    const notBefore = new Date(now.getTime() - BACKDATE_MS);
     const notAfter = new Date(Math.min(now.getTime() + lifetimeMs, this.intermediate.certificate.notAfter.getTime()));
     const der = issueLeaf(
       { commonName: dnsNames[0], sans: classifySans(dnsNames), publicKey: spkiDer(key), notBefore, notAfter, extKeyUsages: [OID.serverAuth] },

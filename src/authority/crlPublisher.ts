@@ -1,9 +1,8 @@
 import { signCrl } from '../pki/crl.js';
 import type { Issuer } from '../pki/issuer.js';
 import type { Store } from '../store/store.js';
+import { BACKDATE_MS } from '../pki/profiles.js';
 
-/** A CRL's thisUpdate is this far in the past, so relying parties with slightly slow clocks accept it at once. */
-const BACKDATE_MS = 60_000;
 
 /**
  * Serves the CRL every replica agrees on: the one in the store, rebuilt (with the

@@ -4,14 +4,13 @@ import { createIssuer, randomSerial, serialDecimal, type Issuer } from '../pki/i
 import { generateKey, spkiDer } from '../pki/keys.js';
 import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus, type OcspRequest } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
-import { issueLeaf } from '../pki/profiles.js';
+import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
 import type { Store } from '../store/store.js';
 
 /** A responder certificate lives a week and is replaced at 2/3 of that. */
 const RESPONDER_LIFETIME_MS = 7 * 24 * 3_600_000;
 /** Answers are valid for five minutes: revocation is meant to bite fast. */
 const ANSWER_VALIDITY_MS = 5 * 60_000;
-const BACKDATE_MS = 60_000;
 
 /** An OCSP answer and how HTTP may cache it. */
 export interface OcspAnswer {

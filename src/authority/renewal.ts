@@ -13,9 +13,8 @@ import type { SignResult } from './authority.js';
 import { readCsr } from './csrInput.js';
 import { verifyOwnCertificate } from './ownCertificate.js';
 import { verifyRenewToken } from './renewToken.js';
+import { BACKDATE_MS } from '../pki/profiles.js';
 
-/** Renewed certificates are backdated like new ones. */
-const RENEW_BACKDATE_MS = 60 * 1000;
 
 /** What renewal needs of the authority. */
 export interface RenewalParts {
@@ -61,7 +60,7 @@ export class Renewal {
   /** Issues the successor of `old` for `publicKey`, stored before it is returned (with `token` burned in the same step). */
   private async reissue(old: ParsedCertificate, publicKey: Buffer, now: Date, token?: UsedToken): Promise<SignResult> {
     const serial = randomSerial();
-    const der = reissueCertificate(old, publicKey, this.parts.intermediate, now, RENEW_BACKDATE_MS, serial);
+    const der = reissueCertificate(old, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
     const parsed = parseCertificate(der);
     const commonName = commonNameOf(parsed.subject);
     const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);

@@ -11,6 +11,7 @@ export class TrustAnchors {
   private federatedDers: readonly Buffer[] = [];
   private peerDers: readonly Buffer[] = [];
   private byFingerprint = new Map<string, Buffer>();
+  private bundle: Buffer[] = [];
   /** SHA-256 fingerprints (lower-case hex) of the CA's own roots, for tokens' `sha` claim. */
   readonly ownFingerprints: ReadonlySet<string>;
 
@@ -24,15 +25,7 @@ export class TrustAnchors {
 
   /** Own roots first, then every federated root (files, then peers' roots), without duplicates. */
   federation(): Buffer[] {
-    const seen = new Set<string>();
-    const out: Buffer[] = [];
-    for (const der of [...this.own, ...this.federatedDers, ...this.peerDers]) {
-      const fp = fingerprint(der);
-      if (seen.has(fp)) continue;
-      seen.add(fp);
-      out.push(der);
-    }
-    return out;
+    return [...this.bundle];
   }
 
   /** Replaces the roots of `federatedRoots` files (on start and on reload). */
@@ -54,7 +47,14 @@ export class TrustAnchors {
     return der;
   }
 
+  /** Hashes each root once when the set changes, not on every request for the bundle. */
   private index(): void {
-    this.byFingerprint = new Map(this.federation().map((der) => [fingerprint(der), der]));
+    const byFingerprint = new Map<string, Buffer>();
+    for (const der of [...this.own, ...this.federatedDers, ...this.peerDers]) {
+      const fp = fingerprint(der);
+      if (!byFingerprint.has(fp)) byFingerprint.set(fp, der);
+    }
+    this.byFingerprint = byFingerprint;
+    this.bundle = [...byFingerprint.values()];
   }
 }

@@ -7,8 +7,8 @@ import { encodeName } from './name.js';
 import { OID } from './oids.js';
 
 const YEAR_MS = 365.25 * 24 * 3600 * 1000;
-/** CA certificates are backdated a little so that slightly slow clocks accept them at once. */
-const CA_BACKDATE_MS = 60 * 1000;
+/** How far notBefore (and a CRL's or OCSP answer's thisUpdate) is set back, so that relying parties with slightly slow clocks accept what the CA issues at once. */
+export const BACKDATE_MS = 60_000;
 
 /** A self-signed root: CA, pathLen 1 (root → intermediate → leaf), certSign + CRL sign. */
 export function issueRoot(name: string, key: KeyObject, years = 10, now = new Date()): Buffer {
@@ -19,7 +19,7 @@ export function issueRoot(name: string, key: KeyObject, years = 10, now = new Da
       serial: randomSerial(),
       issuer: subject,
       subject,
-      notBefore: new Date(now.getTime() - CA_BACKDATE_MS),
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
       notAfter: new Date(now.getTime() + years * YEAR_MS),
       publicKey,
       extensions: [keyUsage(['keyCertSign', 'cRLSign']), basicConstraints(true, 1), subjectKeyIdentifier(keyIdentifier(publicKey))],
@@ -37,7 +37,7 @@ export function issueIntermediate(name: string, publicKeyOf: KeyObject, root: Is
       serial: randomSerial(),
       issuer: root.certificate.subject,
       subject: encodeName({ organization: name, commonName: `${name} Intermediate CA` }),
-      notBefore: new Date(now.getTime() - CA_BACKDATE_MS),
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
       notAfter,
       publicKey,
       extensions: [

@@ -18,9 +18,8 @@ import {
   type SignOption,
 } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
+import { BACKDATE_MS } from '../pki/profiles.js';
 
-/** notBefore is moved back this much, so a client with a slow clock can use the certificate at once. */
-const BACKDATE_MS = 60_000;
 const SIGN_PATHS = ['/1.0/sign', '/sign'];
 const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
 

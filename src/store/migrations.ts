@@ -1,6 +1,7 @@
 /**
  * Numbered schema migrations, applied in order on open. Never edit a released one:
- * add the next number. Written in the SQL both backends accept.
+ * add the next number. SQLite's dialect (`WITHOUT ROWID`, `BLOB`): a PostgreSQL
+ * backend will need its own list.
  */
 export const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
   {

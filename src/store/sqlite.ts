@@ -136,10 +136,6 @@ export class SqliteStore implements Store {
     };
   }
 
-  async useToken(id: string, expiresAt: Date): Promise<boolean> {
-    return (await retryWhileBusy(() => this.insertToken.run(id, expiresAt.getTime()))).changes === 1;
-  }
-
   async revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome> {
     try {
       return await retryWhileBusy(() => this.revocationTx.immediate(revocation, token));

@@ -53,13 +53,9 @@ export interface Store {
   /** The issued certificate with this decimal serial, if any. */
   certificate(serial: string): Promise<IssuedCertificate | undefined>;
   /**
-   * Marks a token id used; resolves true on its first use and false on any later one.
-   * Atomic (a unique constraint), so it holds across processes sharing the database.
-   */
-  useToken(id: string, expiresAt: Date): Promise<boolean>;
-  /**
    * Burns a one-time token and records the certificate it paid for, in one
    * transaction: resolves false, recording nothing, when the token was used before.
+   * Atomic (a unique constraint), so it holds across processes sharing the database.
    */
   recordIssuance(token: UsedToken, certificate: IssuedCertificate): Promise<boolean>;
   /**
