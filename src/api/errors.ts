@@ -1,12 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthorityError } from '../errors.js';
+import { sendJson } from './sendJson.js';
 
 /** Writes api.md's JSON error: `{"status": code, "message": text}`. */
 export function writeError(res: ServerResponse, status: number, message: string): void {
-  const text = JSON.stringify({ status, message });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  sendJson(res, status, { status, message });
 }
 
 interface HttpishError {

@@ -1,6 +1,5 @@
 import express, { Router, type Response } from 'express';
-import type { Authority } from '../authority/authority.js';
-import type { OcspAnswer } from '../authority/ocspResponder.js';
+import type { Authority, OcspAnswer } from '../authority/authority.js';
 import { BadRequest } from '../errors.js';
 import { both } from './paths.js';
 

@@ -2,6 +2,7 @@ import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
 import { classifySans, crlDistributionPoint, ocspAccess } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
+import { isCrlReason } from '../pki/crlReason.js';
 import { OID } from '../pki/oids.js';
 import { toPem } from '../pki/pem.js';
 import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
@@ -13,6 +14,8 @@ import type { Store, UsedToken } from '../store/store.js';
 import { CrlPublisher } from './crlPublisher.js';
 import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
+
+export type { OcspAnswer };
 import { verifyOwnCertificate } from './ownCertificate.js';
 import { Renewal } from './renewal.js';
 import { TrustAnchors } from './trustAnchors.js';
@@ -224,7 +227,7 @@ export class Authority {
   async revoke(request: RevokeRequest, now = new Date()): Promise<void> {
     if (!/^\d+$/.test(request.serial)) throw new BadRequest('serial must be a decimal number');
     const serial = BigInt(request.serial).toString(10);
-    if (!Number.isInteger(request.reasonCode) || request.reasonCode < 0 || request.reasonCode > 10 || request.reasonCode === 7) {
+    if (!isCrlReason(request.reasonCode)) {
       throw new BadRequest('reasonCode must be an RFC 5280 CRLReason: 0-6 or 8-10');
     }
     let token: UsedToken | undefined;

@@ -6,6 +6,7 @@ import { createIssuer } from '../pki/issuer.js';
 import { KeyDecryptError, readPrivateKey } from '../pki/keys.js';
 import { commonNameOf } from '../pki/name.js';
 import { pemDers } from '../pki/pem.js';
+import { isRoot } from '../pki/root.js';
 import type { IssuedCertificate, Revocation } from '../store/store.js';
 import type { AdoptedCa } from './adoptedCa.js';
 import { IndexError, parseOpensslIndex } from './opensslIndex.js';
@@ -77,8 +78,7 @@ export function readEasyRsaPki(pkiDir: string, passphrase?: string): EasyRsaPki 
   const caPem = readText(join(pkiDir, 'ca.crt'), 'CA certificate');
   const [caDer] = pemDers(caPem);
   if (!caDer) throw new EasyRsaError(`${join(pkiDir, 'ca.crt')} holds no PEM certificate`);
-  const ca = new X509Certificate(caDer);
-  if (!ca.ca || !ca.checkIssued(ca) || !ca.verify(ca.publicKey)) throw new EasyRsaError(`${join(pkiDir, 'ca.crt')} is not a self-signed CA certificate`);
+  if (!isRoot(caDer)) throw new EasyRsaError(`${join(pkiDir, 'ca.crt')} is not a self-signed CA certificate`);
   const keyFile = join(pkiDir, 'private', 'ca.key');
   const keyPem = readText(keyFile, 'CA key');
   if (passphrase === undefined && keyPem.includes('ENCRYPTED')) throw new EasyRsaError(`the easy-rsa CA key ${keyFile} is encrypted: pass its passphrase with --easyrsa-pass-file`);
@@ -97,7 +97,7 @@ export function readEasyRsaPki(pkiDir: string, passphrase?: string): EasyRsaPki 
     if (err instanceof IndexError) throw new EasyRsaError(`${pkiDir}/${err.message}`);
     throw err;
   }
-  const files = certificatesBySerial(pkiDir, ca);
+  const files = certificatesBySerial(pkiDir, new X509Certificate(caDer));
   const certificates: IssuedCertificate[] = [];
   const revocations: Revocation[] = [];
   const missingCertificates: string[] = [];

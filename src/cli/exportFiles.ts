@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { CaClient } from '../sdk/caClient.js';
 import { connectToCa } from './caConnection.js';
-import { CliError } from './fail.js';
+import { CliError, errorCode } from './fail.js';
 import { addIssueOptions, issueKey, planIssue, type IssuedKey, type IssueFlags } from './issueFlags.js';
 import { checkWritable, replaceFiles, type Replacement } from './outputFiles.js';
 
@@ -79,7 +79,7 @@ export async function issueAndWrite<Fetched>(name: string, flags: ExportFlags, p
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw new CliError(`cannot create ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 1);
+        throw new CliError(`cannot create ${dir} (${errorCode(err)})`, 1);
       }
     }
     replaceFiles(files);

@@ -8,7 +8,7 @@ import { action, CliError } from './fail.js';
 import type { CaClient } from '../sdk/caClient.js';
 import { exportCommand, issueAndWrite, nothingToFetch, type ExportFlags } from './exportFiles.js';
 import { issuerChain, type IssuedKey } from './issueFlags.js';
-import { issuedLines, pemLine } from './issued.js';
+import { chainPem, issuedLines } from './issued.js';
 import type { Replacement } from './outputFiles.js';
 import { clientProfile, type OpenvpnRemote } from './openvpnFiles.js';
 import { readPasswordFile } from './password.js';
@@ -56,7 +56,7 @@ export async function runExportOpenvpnClient(name: string, flags: ClientFlags): 
     const chain = issuerChain(signed, client.rootPem);
     const caPem = chain.join('');
     if (p12File === undefined || p12Password === undefined) {
-      const credentials = { certificatePem: signed.certChain.map(pemLine).join(''), keyPem: privateKeyPem(key) };
+      const credentials = { certificatePem: chainPem(signed), keyPem: privateKeyPem(key) };
       return [{ file: flags.out, content: clientProfile({ name, remote, caPem, credentials }), mode: 0o600 }];
     }
     const pkcs12 = createPkcs12({ key, certificate: new X509Certificate(signed.crt).raw, caCertificates: chain.flatMap((pem) => pemDers(pem)), friendlyName: name }, p12Password);

@@ -5,7 +5,7 @@ import { privateKeyPem } from '../pki/keys.js';
 import { action } from './fail.js';
 import { exportCommand, issueAndWrite, type ExportFlags } from './exportFiles.js';
 import { issuerChain } from './issueFlags.js';
-import { issuedLines, pemLine } from './issued.js';
+import { chainPem, issuedLines } from './issued.js';
 import { serverConfigFragment } from './openvpnFiles.js';
 
 /** The files of an OpenVPN server's PKI, named as the configuration fragment names them. */
@@ -24,7 +24,7 @@ export async function runExportOpenvpnServer(name: string, flags: ExportFlags): 
     fetch: (client) => client.crl({ pem: true }),
     render: ({ key, signed }, client, crl) => [
       { file: caFile, content: issuerChain(signed, client.rootPem).join(''), mode: 0o644 },
-      { file: crtFile, content: signed.certChain.map(pemLine).join(''), mode: 0o644 },
+      { file: crtFile, content: chainPem(signed), mode: 0o644 },
       { file: keyFile, content: privateKeyPem(key), mode: 0o600 },
       { file: crlFile, content: crl, mode: 0o644 },
       { file: confFile, content: serverConfigFragment(name), mode: 0o644 },

@@ -11,6 +11,9 @@ export class CliError extends Error {
   }
 }
 
+/** The errno code of a failed file operation ("ENOENT"), for one-line messages. */
+export const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
+
 /** Exit code for an error: 2 for bad config, init input or usage, 1 for everything else. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError } from './fail.js';
+import { CliError, errorCode } from './fail.js';
 
 /**
  * Reads a file the user named on the command line. Throws CliError
@@ -9,6 +9,6 @@ export function readInputFile(file: string, what = '', exitCode = 1): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new CliError(`cannot read ${what ? what + ' ' : ''}${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, exitCode);
+    throw new CliError(`cannot read ${what ? what + ' ' : ''}${file} (${errorCode(err)})`, exitCode);
   }
 }

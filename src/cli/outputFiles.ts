@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CliError } from './fail.js';
+import { CliError, errorCode } from './fail.js';
 
 /** The errno code of a file-system error, for one-line messages. */
-const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
 
 /** Refuses, before any work is done, to overwrite existing files unless `force` is set. Throws CliError. */
 export function checkWritable(files: readonly string[], force: boolean): void {

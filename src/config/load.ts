@@ -3,7 +3,7 @@ import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
-import { normaliseFingerprint } from '../pki/fingerprint.js';
+import { parseFingerprint } from '../pki/fingerprint.js';
 
 /** A configuration problem: names the key and what is wrong with it. */
 export class ConfigError extends Error {
@@ -99,8 +99,13 @@ function peer(v: Json, path: string): PeerConfig {
   }
   if (url.protocol !== 'https:' || url.hostname === '') fail(`${path}.url`, `must be an https URL, got ${JSON.stringify(text)}`);
   if (url.search || url.hash || url.username || url.password) fail(`${path}.url`, 'must not have a query, fragment or credentials');
-  const fingerprint = normaliseFingerprint(str(v, 'fingerprint', `${path}.fingerprint`));
-  if (!/^[0-9a-f]{64}$/.test(fingerprint)) fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
+  const pinned = str(v, 'fingerprint', `${path}.fingerprint`);
+  let fingerprint: string;
+  try {
+    fingerprint = parseFingerprint(pinned);
+  } catch {
+    fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
+  }
   return { url: url.href.replace(/\/+$/, ''), fingerprint };
 }
 

@@ -12,5 +12,8 @@ const CRL_REASONS: Readonly<Record<number, string>> = {
   10: 'aACompromise',
 };
 
+/** True for a code RFC 5280 defines: 0-6 and 8-10. */
+export const isCrlReason = (code: number): boolean => Number.isInteger(code) && CRL_REASONS[code] !== undefined;
+
 /** The RFC 5280 name of a CRLReason code ("keyCompromise"), or "reason N" for one it does not define. */
 export const crlReasonName = (code: number): string => CRL_REASONS[code] ?? `reason ${code}`;

@@ -1,9 +1,10 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from '../pki/certificate.js';
 import { DerError } from '../pki/der.js';
 import { normaliseFingerprint } from '../pki/fingerprint.js';
 import { fingerprint } from '../pki/issuer.js';
 import { answerFor, buildOcspRequest, OcspResponseError, parseOcspResponse, responseStatusName, verifyOcspResponse } from '../pki/ocspClient.js';
+import { commonNameOf } from '../pki/name.js';
 import { pemDers } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';
 import { CaConnectionError, CaError } from './errors.js';
@@ -43,7 +44,6 @@ interface Intermediate {
 /** The intermediates are fetched again for an issuer they lack at most this often. */
 const REFRESH_INTERVAL_MS = 10_000;
 
-const commonNameOf = (der: Buffer): string => new X509Certificate(der).subject.match(/(?:^|\n)CN=([^\n]*)/)?.[1] ?? '';
 const unanswerable = (reason: string): Verdict => ({ kind: 'unanswerable', reason });
 
 /**
@@ -68,7 +68,10 @@ export class OcspChecker {
 
   private fetchIntermediates(): Promise<Intermediate[]> {
     const list = this.client.intermediates().then((pems) =>
-      pems.flatMap((pem) => pemDers(pem)).map((der) => ({ certificate: parseCertificate(der), fingerprint: fingerprint(der), commonName: commonNameOf(der) })),
+      pems.flatMap((pem) => pemDers(pem)).map((der) => {
+        const certificate = parseCertificate(der);
+        return { certificate, fingerprint: fingerprint(der), commonName: commonNameOf(certificate.subject) };
+      }),
     );
     this.intermediates = { list, fetchedAt: Date.now() };
     list.catch(() => this.forgetIntermediates(list));
