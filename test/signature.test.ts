@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { constants, generateKeyPairSync, sign } from 'node:crypto';
+import { explicit, integer, nullValue, oid, sequence } from '../src/pki/der.js';
+import { parseCsrPem, verifyCsr } from '../src/pki/csr.js';
 import { OID } from '../src/pki/oids.js';
 import { signatureKeyType, verifySignature } from '../src/pki/signature.js';
 
@@ -24,5 +27,25 @@ describe('signature verification (pki/signature)', () => {
     assert.equal(signatureKeyType(OID.rsassaPss), 'RSA');
     assert.equal(signatureKeyType(OID.ed25519), 'OKP');
     assert.equal(signatureKeyType('1.2.840.10040.4.3'), undefined, 'DSA with SHA-1');
+  });
+
+  it('verifies RSASSA-PSS with the hash and salt length its parameters name, not without them', () => {
+    const pss = sign('sha256', data, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    const params = (hash: string, salt: number): Buffer => sequence(explicit(0, sequence(oid(hash), nullValue())), explicit(2, integer(salt)));
+    assert.equal(verifySignature(OID.rsassaPss, data, rsa.publicKey, pss, params(OID.sha256, 32)), true);
+    assert.equal(verifySignature(OID.rsassaPss, data, rsa.publicKey, pss, params(OID.sha256, 20)), false, 'wrong salt length');
+    assert.equal(verifySignature(OID.rsassaPss, data, rsa.publicKey, pss), false, 'no parameters means SHA-1, refused');
+    assert.equal(verifySignature(OID.rsassaPss, data, rsa.publicKey, pss, params(OID.sha1, 32)), false, 'SHA-1 refused');
+    assert.equal(verifySignature(OID.rsassaPss, data, ec.publicKey, pss, params(OID.sha256, 32)), false, 'not an RSA key');
+  });
+
+  it('accepts a CSR that openssl signed with RSASSA-PSS', () => {
+    const csrPem = execFileSync('openssl', [
+      'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=pss.internal',
+      '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32',
+    ], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const csr = parseCsrPem(csrPem);
+    assert.equal(csr.signatureAlgorithm, OID.rsassaPss);
+    assert.equal(verifyCsr(csr).kty, 'RSA');
   });
 });

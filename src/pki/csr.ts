@@ -1,4 +1,4 @@
-import { verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, Tag, whole, type Element } from './der.js';
 import type { SubjectAltNames } from './extensions.js';
 import { formatIp } from './ip.js';
@@ -145,48 +145,12 @@ export function publicKeyInfo(spki: Buffer): PublicKeyInfo {
   return { key, kty: parsed.kty, curve: parsed.curve, bits: parsed.bits, description };
 }
 
-const HASH_OF_OID: Record<string, string> = {
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
-
-/** RSASSA-PSS parameters (RFC 4055): hash and salt length; SHA-1 defaults are refused. */
-function pssParams(params: Buffer | undefined): { hash: string; saltLength: number } {
-  if (!params) throw new CsrError('RSASSA-PSS CSR signature without parameters (SHA-1) is not allowed');
-  let hash: string | undefined;
-  let saltLength = 20;
-  for (const field of children(params, readRoot(params))) {
-    if (field.tag === 0xa0) {
-      const [alg] = children(params, field);
-      hash = HASH_OF_OID[readOid(params, children(params, alg)[0])];
-    } else if (field.tag === 0xa2) {
-      saltLength = Number(readInteger(params, children(params, field)[0]));
-    }
-  }
-  if (!hash) throw new CsrError('RSASSA-PSS CSR signature hash is not allowed');
-  return { hash, saltLength };
-}
-
-/** Verifies an RSASSA-PSS CSR signature with the parameters it names. */
-function verifyPss(csr: ParsedCsr, key: KeyObject): boolean {
-  const { hash, saltLength } = pssParams(csr.signatureParams);
-  return cryptoVerify(hash, csr.info, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, csr.signature);
-}
-
 /** Verifies the CSR's self-signature with its own public key; returns that key's description. */
 export function verifyCsr(csr: ParsedCsr): PublicKeyInfo {
   const info = publicKeyInfo(csr.publicKey);
   const family = signatureKeyType(csr.signatureAlgorithm);
   if (!family) throw new CsrError(`CSR signature algorithm ${csr.signatureAlgorithm} is not supported`);
   if (family !== info.kty) throw new CsrError(`CSR signature algorithm does not fit its ${info.description} key`);
-  let ok: boolean;
-  try {
-    ok = csr.signatureAlgorithm === OID.rsassaPss ? verifyPss(csr, info.key) : verifySignature(csr.signatureAlgorithm, csr.info, info.key, csr.signature);
-  } catch (err) {
-    if (err instanceof CsrError) throw err;
-    ok = false;
-  }
-  if (!ok) throw new CsrError('CSR signature does not verify');
+  if (!verifySignature(csr.signatureAlgorithm, csr.info, info.key, csr.signature, csr.signatureParams)) throw new CsrError('CSR signature does not verify');
   return info;
 }

@@ -23,6 +23,7 @@ import {
 import { extension, keyIdentifier } from './extensions.js';
 import type { ParsedCertificate } from './certificate.js';
 import type { Issuer } from './issuer.js';
+import { DIGEST_OF_OID } from './signature.js';
 
 /** OCSP object identifiers (RFC 6960). */
 export const OCSP_OID = {
@@ -31,12 +32,6 @@ export const OCSP_OID = {
   noCheck: '1.3.6.1.5.5.7.48.1.5',
 } as const;
 
-const HASHES: Record<string, string> = {
-  '1.3.14.3.2.26': 'sha1',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
 
 /** One CertID of a request: which issuer (by hashes) and which serial. */
 export interface CertId {
@@ -70,7 +65,7 @@ export function readCertId(der: Buffer, certIdEl: Element): CertId {
   const [algOid] = children(der, alg);
   return {
     der: whole(der, certIdEl),
-    hash: HASHES[readOid(der, algOid)],
+    hash: DIGEST_OF_OID[readOid(der, algOid)],
     issuerNameHash: contents(der, nameHash),
     issuerKeyHash: contents(der, keyHash),
     serial: readInteger(der, serial),

@@ -9,7 +9,7 @@ import { importSpki } from './spki.js';
 
 /** The client side of OCSP (RFC 6960): build a request, read and verify the answer. */
 
-const SHA1 = sequence(oid('1.3.14.3.2.26'), nullValue());
+const SHA1 = sequence(oid(OID.sha1), nullValue());
 
 /**
  * An OCSPRequest for `serials`, all issued by `issuer`: one CertID each (SHA-1
@@ -46,6 +46,8 @@ export interface BasicOcspResponse {
   /** The nonce extension's value (extnValue contents), if any. */
   readonly nonce?: Buffer;
   readonly signatureAlgorithm: string;
+  /** DER parameters of the signature algorithm (RSASSA-PSS), if any. */
+  readonly signatureParams?: Buffer;
   readonly signature: Buffer;
   /** Certificates (DER) included to help verify the signature: a delegated responder's. */
   readonly certificates: readonly Buffer[];
@@ -103,13 +105,15 @@ function readBasic(der: Buffer): BasicOcspResponse {
   else throw new DerError('ResponderID: unexpected DER tag');
   const extensions = rest.find((field) => field.tag === 0xa1);
   const nonce = extensions ? readExtensions(der, children(der, extensions)[0]).find((e) => e.id === OCSP_OID.nonce)?.value : undefined;
+  const [algorithmOid, algorithmParams] = children(der, algorithm);
   return {
     tbsResponseData: whole(der, tbs),
     responderId,
     producedAt: readTime(der, producedAt),
     answers: expectChildren(der, responses, Tag.SEQUENCE, 'responses').map((r) => readSingleResponse(der, r)),
     nonce,
-    signatureAlgorithm: readOid(der, children(der, algorithm)[0]),
+    signatureAlgorithm: readOid(der, algorithmOid),
+    signatureParams: algorithmParams && algorithmParams.tag !== Tag.NULL ? whole(der, algorithmParams) : undefined,
     signature: readBitString(der, signature),
     certificates: certs?.tag === 0xa0 ? children(der, children(der, certs)[0]).map((c) => whole(der, c)) : [],
   };
@@ -192,7 +196,7 @@ export function verifyOcspResponse(basic: BasicOcspResponse, expect: OcspExpecta
     if (err instanceof OcspResponseError) throw err;
     throw new OcspResponseError(`the OCSP responder certificate cannot be read: ${(err as Error).message}`);
   }
-  if (!verifySignature(basic.signatureAlgorithm, basic.tbsResponseData, key, basic.signature)) throw new OcspResponseError('the OCSP response signature does not verify');
+  if (!verifySignature(basic.signatureAlgorithm, basic.tbsResponseData, key, basic.signature, basic.signatureParams)) throw new OcspResponseError('the OCSP response signature does not verify');
   if (basic.producedAt.getTime() > now.getTime() + skew) throw new OcspResponseError('the OCSP response was produced in the future');
   for (const answer of basic.answers) {
     if (answer.thisUpdate.getTime() > now.getTime() + skew) throw new OcspResponseError('an OCSP answer has a thisUpdate in the future');

@@ -46,7 +46,11 @@ export const OID = {
   pbkdf2: '1.2.840.113549.1.5.12',
   hmacWithSha256: '1.2.840.113549.2.9',
   aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  // digests
+  sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
   // step-ca's provisioner extension, so step's tooling recognises fedca's certificates
   stepProvisioner: '1.3.6.1.4.1.37476.9000.64.1',
 } as const;
