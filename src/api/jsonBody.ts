@@ -55,3 +55,24 @@ export function jsonBody(req: Request, _res: Response, next: NextFunction): void
     (err: Error) => next(err),
   );
 }
+
+/** A JSON request body as an object; BadRequest otherwise. */
+export function bodyObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A required non-empty string member of a body. */
+export function requiredString(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (typeof v !== 'string' || v === '') throw new BadRequest(`missing or empty "${key}"`);
+  return v;
+}
+
+/** An optional string member ("" counts as unset). */
+export function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new BadRequest(`"${key}" must be a string`);
+  return v;
+}

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { BadRequest } from '../errors.js';
 import { bearerToken, clientCertificate } from './clientCertificate.js';
-import { bodyObject, optionalString, requiredString, signResponse } from './sign.js';
+import { bodyObject, optionalString, requiredString } from './jsonBody.js';
+import { signResponse } from './sign.js';
 import { both } from './paths.js';
 
 function reasonCode(body: Record<string, unknown>): number {

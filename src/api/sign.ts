@@ -1,31 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority } from '../authority/authority.js';
-import { BadRequest } from '../errors.js';
 import { toPem } from '../pki/pem.js';
 import { writeErrorFor } from './errors.js';
-import { readJsonBody } from './jsonBody.js';
+import { bodyObject, optionalString, readJsonBody, requiredString } from './jsonBody.js';
 import { sendJson } from './sendJson.js';
-
-/** A JSON request body as an object; BadRequest otherwise. */
-export function bodyObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('request body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
-/** A required non-empty string member of a body. */
-export function requiredString(body: Record<string, unknown>, key: string): string {
-  const v = body[key];
-  if (typeof v !== 'string' || v === '') throw new BadRequest(`missing or empty "${key}"`);
-  return v;
-}
-
-/** An optional string member ("" counts as unset). */
-export function optionalString(body: Record<string, unknown>, key: string): string | undefined {
-  const v = body[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new BadRequest(`"${key}" must be a string`);
-  return v;
-}
 
 /** The sign response of api.md for a leaf and its chain. */
 export function signResponse(chain: readonly Buffer[]): { crt: string; ca: string; certChain: string[] } {

@@ -1,11 +1,11 @@
 import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
-import { classifySans, crlDistributionPoint, ocspAccess } from '../pki/extensions.js';
+import { crlDistributionPoint, ocspAccess } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
-import { generateKey, privateKeyPem, spkiDer } from '../pki/keys.js';
+import { privateKeyPem } from '../pki/keys.js';
 import { isCrlReason } from '../pki/crlReason.js';
 import { OID } from '../pki/oids.js';
 import { toPem } from '../pki/pem.js';
-import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
+import { issueLeaf } from '../pki/profiles.js';
 import type { Claims } from '../provisioners/claims.js';
 import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
@@ -14,6 +14,7 @@ import type { Store, UsedToken } from '../store/store.js';
 import { CrlPublisher } from './crlPublisher.js';
 import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
+import { issueOwnLeaf } from './ownLeaf.js';
 
 export type { OcspAnswer };
 import { verifyOwnCertificate } from './ownCertificate.js';
@@ -265,23 +266,12 @@ export class Authority {
 
   /** Issues the CA's own TLS server certificate for `dnsNames`, with a fresh key. */
   async issueServerCertificate(dnsNames: readonly string[], lifetimeMs: number, now = new Date()): Promise<KeyAndChain> {
-    const key = generateKey({ kty: 'EC' });
-    const serial = randomSerial();
-    const notBefore = new Date(now.getTime() - BACKDATE_MS);
-    const notAfter = new Date(Math.min(now.getTime() + lifetimeMs, this.intermediate.certificate.notAfter.getTime()));
-    const der = issueLeaf(
-      { commonName: dnsNames[0], sans: classifySans(dnsNames), publicKey: spkiDer(key), notBefore, notAfter, extKeyUsages: [OID.serverAuth] },
+    const { key, der, notBefore, notAfter } = await issueOwnLeaf(
+      { commonName: dnsNames[0], names: dnsNames, extKeyUsages: [OID.serverAuth], lifetimeMs },
       this.intermediate,
-      serial,
+      this.store,
+      now,
     );
-    await this.store.storeCertificate({
-      serial: serialDecimal(serial),
-      der,
-      commonName: dnsNames[0],
-      notBefore,
-      notAfter,
-      provisioner: '',
-    });
     return { keyPem: privateKeyPem(key), chainPem: toPem(der) + toPem(this.intermediate.certificate.der), notBefore, notAfter };
   }
 }

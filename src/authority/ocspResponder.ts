@@ -1,11 +1,9 @@
 import { DerError } from '../pki/der.js';
-import { classifySans } from '../pki/extensions.js';
-import { createIssuer, randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
-import { generateKey, spkiDer } from '../pki/keys.js';
+import { createIssuer, type Issuer } from '../pki/issuer.js';
 import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus, type OcspRequest } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
-import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
 import type { Store } from '../store/store.js';
+import { issueOwnLeaf } from './ownLeaf.js';
 
 /** A responder certificate lives a week and is replaced at 2/3 of that. */
 const RESPONDER_LIFETIME_MS = 7 * 24 * 3_600_000;
@@ -34,17 +32,12 @@ export class OcspResponder {
 
   private async responderIssuer(now: Date): Promise<Issuer> {
     if (this.responder && now.getTime() < this.responder.renewAt) return this.responder.issuer;
-    const key = generateKey({ kty: 'EC' });
-    const serial = randomSerial();
-    const notBefore = new Date(now.getTime() - BACKDATE_MS);
-    const notAfter = new Date(Math.min(now.getTime() + RESPONDER_LIFETIME_MS, this.intermediate.certificate.notAfter.getTime()));
-    const commonName = 'OCSP Responder';
-    const der = issueLeaf(
-      { commonName, sans: classifySans([]), publicKey: spkiDer(key), notBefore, notAfter, extKeyUsages: [OID.ocspSigning], extraExtensions: [ocspNoCheck()] },
+    const { key, der, notAfter } = await issueOwnLeaf(
+      { commonName: 'OCSP Responder', names: [], extKeyUsages: [OID.ocspSigning], extraExtensions: [ocspNoCheck()], lifetimeMs: RESPONDER_LIFETIME_MS },
       this.intermediate,
-      serial,
+      this.store,
+      now,
     );
-    await this.store.storeCertificate({ serial: serialDecimal(serial), der, commonName, notBefore, notAfter, provisioner: '' });
     const issuer = createIssuer(der, key);
     this.responder = { issuer, renewAt: now.getTime() + ((notAfter.getTime() - now.getTime()) * 2) / 3 };
     return issuer;

@@ -1,0 +1,50 @@
+import type { KeyObject } from 'node:crypto';
+import { classifySans } from '../pki/extensions.js';
+import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
+import { generateKey, spkiDer } from '../pki/keys.js';
+import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
+import type { Store } from '../store/store.js';
+
+/** What the CA issues to itself: its TLS server certificate, its OCSP responder certificate. */
+export interface OwnLeafRequest {
+  readonly commonName: string;
+  readonly names: readonly string[];
+  readonly extKeyUsages: readonly string[];
+  readonly extraExtensions?: readonly Buffer[];
+  readonly lifetimeMs: number;
+}
+
+/** A certificate the CA issued to itself, with its fresh key. */
+export interface OwnLeaf {
+  readonly key: KeyObject;
+  readonly der: Buffer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/**
+ * Issues the CA a certificate of its own under `intermediate`, with a fresh EC
+ * key, backdated like every certificate, never outliving the intermediate, and
+ * recorded in the store like any other (no provisioner).
+ */
+export async function issueOwnLeaf(request: OwnLeafRequest, intermediate: Issuer, store: Store, now = new Date()): Promise<OwnLeaf> {
+  const key = generateKey({ kty: 'EC' });
+  const serial = randomSerial();
+  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+  const notAfter = new Date(Math.min(now.getTime() + request.lifetimeMs, intermediate.certificate.notAfter.getTime()));
+  const der = issueLeaf(
+    {
+      commonName: request.commonName,
+      sans: classifySans(request.names),
+      publicKey: spkiDer(key),
+      notBefore,
+      notAfter,
+      extKeyUsages: request.extKeyUsages,
+      extraExtensions: request.extraExtensions,
+    },
+    intermediate,
+    serial,
+  );
+  await store.storeCertificate({ serial: serialDecimal(serial), der, commonName: request.commonName, notBefore, notAfter, provisioner: '' });
+  return { key, der, notBefore, notAfter };
+}
