@@ -1,5 +1,5 @@
 import { Forbidden, Unauthorized } from '../errors.js';
-import { parseCertificate, type ParsedCertificate } from '../pki/certificate.js';
+import type { ParsedCertificate } from '../pki/certificate.js';
 import { readProvisionerExtension } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { commonNameOf } from '../pki/name.js';
@@ -35,9 +35,9 @@ export class Renewal {
   constructor(private readonly parts: RenewalParts) {}
 
   /** The claims that govern a certificate: its provisioner's, by the provisioner extension. */
-  private claimsFor(cert: ParsedCertificate): Claims {
+  private provisionerOf(cert: ParsedCertificate): { name: string; claims: Claims } {
     const ext = cert.extensions.find((e) => e.id === OID.stepProvisioner);
-    if (!ext) return this.parts.defaultClaims;
+    if (!ext) return { name: '', claims: this.parts.defaultClaims };
     let ref;
     try {
       ref = readProvisionerExtension(ext.value);
@@ -46,32 +46,23 @@ export class Renewal {
     }
     const provisioner = this.parts.provisioners.find((p) => p.name === ref.name && (ref.credentialId === '' || p.kid === undefined || p.kid === ref.credentialId));
     if (!provisioner) throw new Unauthorized(`the provisioner "${ref.name}" of this certificate no longer exists`);
-    return provisioner.claims;
+    return { name: provisioner.name, claims: provisioner.claims };
   }
 
-  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled. */
-  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<void> {
+  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled; resolves the provisioner's name. */
+  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<string> {
     if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
-    const claims = this.claimsFor(cert);
+    const { name, claims } = this.provisionerOf(cert);
     if (claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
     if (now > cert.notAfter && !claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
+    return name;
   }
 
   /** Issues the successor of `old` for `publicKey`, stored before it is returned (with `token` burned in the same step). */
-  private async reissue(old: ParsedCertificate, publicKey: Buffer, now: Date, token?: UsedToken): Promise<SignResult> {
+  private async reissue(old: ParsedCertificate, publicKey: Buffer, provisioner: string, now: Date, token?: UsedToken): Promise<SignResult> {
     const serial = randomSerial();
-    const der = reissueCertificate(old, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
-    const parsed = parseCertificate(der);
-    const commonName = commonNameOf(parsed.subject);
-    const ext = old.extensions.find((e) => e.id === OID.stepProvisioner);
-    const record = {
-      serial: serialDecimal(serial),
-      der,
-      commonName,
-      notBefore: parsed.notBefore,
-      notAfter: parsed.notAfter,
-      provisioner: ext ? readProvisionerExtension(ext.value).name : '',
-    };
+    const { der, notBefore, notAfter } = reissueCertificate(old, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
+    const record = { serial: serialDecimal(serial), der, commonName: commonNameOf(old.subject), notBefore, notAfter, provisioner };
     if (token) {
       if (!(await this.parts.store.recordIssuance(token, record))) throw new Unauthorized('token already used');
     } else {
@@ -84,24 +75,24 @@ export class Renewal {
   async renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('renewal needs a client certificate (mTLS) or a renew token');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
-    await this.checkRenewable(cert, now);
-    return this.reissue(cert, cert.publicKey, now);
+    const provisioner = await this.checkRenewable(cert, now);
+    return this.reissue(cert, cert.publicKey, provisioner, now);
   }
 
   /** Renews the certificate a renew token (Authorization: Bearer) carries and proves possession of. */
   async renewWithToken(token: string, now = new Date()): Promise<SignResult> {
     const grant = verifyRenewToken(token, this.parts.intermediate, this.parts.dnsNames, now);
-    await this.checkRenewable(grant.certificate, now);
-    return this.reissue(grant.certificate, grant.certificate.publicKey, now, grant.token);
+    const provisioner = await this.checkRenewable(grant.certificate, now);
+    return this.reissue(grant.certificate, grant.certificate.publicKey, provisioner, now, grant.token);
   }
 
   /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */
   async rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
-    await this.checkRenewable(cert, now);
+    const provisioner = await this.checkRenewable(cert, now);
     const { csr, publicKey } = readCsr(csrPem);
     applySignOptions([publicKeyValidator()], { csr, publicKey, now });
-    return this.reissue(cert, csr.publicKey, now);
+    return this.reissue(cert, csr.publicKey, provisioner, now);
   }
 }

@@ -4,6 +4,13 @@ import { randomSerial, type Issuer } from './issuer.js';
 import { OID } from './oids.js';
 import { readSpki } from './spki.js';
 
+/** A re-issued certificate and its validity. */
+export interface ReissuedCertificate {
+  readonly der: Buffer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
 /**
  * A new certificate like `old` (renew, rekey): same subject, SANs and extensions,
  * the same duration from `now`, a fresh serial, and `publicKey` (the old one for a
@@ -11,9 +18,10 @@ import { readSpki } from './spki.js';
  * (a profile's usages survive a rekey), and follows the default profile when the
  * type changes (keyEncipherment only for RSA).
  */
-export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issuer, now: Date, backdateMs: number, serial = randomSerial()): Buffer {
+export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issuer, now: Date, backdateMs: number, serial = randomSerial()): ReissuedCertificate {
   const duration = old.notAfter.getTime() - old.notBefore.getTime();
   const notBefore = new Date(now.getTime() - backdateMs);
+  const notAfter = new Date(notBefore.getTime() + duration);
   const kty = readSpki(publicKey).kty;
   const keyTypeChanged = publicKey !== old.publicKey && kty !== readSpki(old.publicKey).kty;
   const extensions = old.extensions.map((e) => {
@@ -22,8 +30,6 @@ export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issue
     if (e.id === OID.keyUsage && keyTypeChanged) return keyUsage(kty === 'RSA' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']);
     return e.der;
   });
-  return signCertificate(
-    { serial, issuer: issuer.certificate.subject, subject: old.subject, notBefore, notAfter: new Date(notBefore.getTime() + duration), publicKey, extensions },
-    issuer.signer,
-  );
+  const der = signCertificate({ serial, issuer: issuer.certificate.subject, subject: old.subject, notBefore, notAfter, publicKey, extensions }, issuer.signer);
+  return { der, notBefore, notAfter };
 }
