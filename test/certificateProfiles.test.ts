@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as x509 from '@peculiar/x509';
 import request from 'supertest';
 import { createApi } from '../src/api/app.js';
-import { loadAuthority } from '../src/authority/load.js';
+import { loadAuthority } from '../src/home/load.js';
 import { loadConfig } from '../src/config/load.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
 import { opensslCsr, type TestKeyType } from './helpers/csr.js';

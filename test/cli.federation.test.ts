@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initHome } from '../src/authority/initHome.js';
-import { writePeerRoots } from '../src/authority/peerRoots.js';
+import { initHome } from '../src/home/initHome.js';
+import { writePeerRoots } from '../src/home/peerRoots.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers } from '../src/pki/pem.js';
 import { assertOneLine, fedca as runFedca } from './helpers/cli.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerRootsFile } from '../src/authority/peerRoots.js';
-import { loadAuthority } from '../src/authority/load.js';
+import { peerRootsFile } from '../src/home/peerRoots.js';
+import { loadAuthority } from '../src/home/load.js';
 import { loadConfig } from '../src/config/load.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers } from '../src/pki/pem.js';

@@ -4,7 +4,7 @@ import { classifySans } from '../src/pki/extensions.js';
 import { formatIp, ipBytes } from '../src/pki/ip.js';
 import { createIssuer } from '../src/pki/issuer.js';
 import { generateKey, spkiDer } from '../src/pki/keys.js';
-import { issueLeaf, issueRoot } from '../src/pki/profiles.js';
+import { issueLeaf, issueRoot } from '../src/pki/issueCertificate.js';
 
 describe('pki/ip', () => {
   describe('ipBytes', () => {

@@ -6,7 +6,7 @@ import { generateKey, spkiDer } from '../src/pki/keys.js';
 import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus } from '../src/pki/ocsp.js';
 import { answerFor, buildOcspRequest, nonceValue, OcspResponseError, parseOcspResponse, responseStatusName, verifyOcspResponse, type BasicOcspResponse } from '../src/pki/ocspClient.js';
 import { OID } from '../src/pki/oids.js';
-import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/profiles.js';
+import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/issueCertificate.js';
 
 /** A root and intermediate, and responder certificates the intermediate issues. */
 function pki(name: string): { intermediate: Issuer; responder(extKeyUsages?: string[]): Issuer } {

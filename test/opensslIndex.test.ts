@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { IndexError, parseOpensslIndex } from '../src/authority/opensslIndex.js';
+import { IndexError, parseOpensslIndex } from '../src/home/opensslIndex.js';
 
 describe("authority/opensslIndex: easy-rsa's index.txt", () => {
   it('reads valid, revoked (with and without a reason) and expired lines', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { parseClientList } from '../src/sdk/openvpn/clientList.js';
-import { formatManagementAddress, parseManagementAddress } from '../src/sdk/openvpn/managementAddress.js';
-import { managementCommand, quoteArgument } from '../src/sdk/openvpn/managementCommand.js';
-import { ManagementParser, type ManagementEvent } from '../src/sdk/openvpn/managementParser.js';
+import { parseClientList } from '../src/openvpn/clientList.js';
+import { formatManagementAddress, parseManagementAddress } from '../src/openvpn/managementAddress.js';
+import { managementCommand, quoteArgument } from '../src/openvpn/managementCommand.js';
+import { ManagementParser, type ManagementEvent } from '../src/openvpn/managementParser.js';
 
 /** Lines as OpenVPN writes them: each ends in CRLF. */
 const crlf = (...lines: string[]): string => lines.map((l) => l + '\r\n').join('');

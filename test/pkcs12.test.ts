@@ -8,7 +8,7 @@ import { createIssuer } from '../src/pki/issuer.js';
 import { generateKey, spkiDer, type KeySpec } from '../src/pki/keys.js';
 import { pemDers } from '../src/pki/pem.js';
 import { createPkcs12 } from '../src/pki/pkcs12.js';
-import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/profiles.js';
+import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/issueCertificate.js';
 import { tempDir } from './helpers/testCa.js';
 
 /** Runs `openssl pkcs12 -in FILE -passin pass:PASSWORD ARGS`. */

@@ -8,7 +8,7 @@ import { createIssuer } from '../src/pki/issuer.js';
 import { generateKey, spkiDer, type KeyType } from '../src/pki/keys.js';
 import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
-import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/profiles.js';
+import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/issueCertificate.js';
 import { openssl } from './helpers/exec.js';
 import { tempDir } from './helpers/testCa.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:tls';
-import { loadAuthority } from '../src/authority/load.js';
+import { loadAuthority } from '../src/home/load.js';
 import { loadConfig } from '../src/config/load.js';
 import { CaServer } from '../src/server/server.js';
 import { https } from './helpers/https.js';

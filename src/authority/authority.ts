@@ -5,7 +5,7 @@ import { privateKeyPem } from '../pki/keys.js';
 import { isCrlReason } from '../pki/crlReason.js';
 import { OID } from '../pki/oids.js';
 import { toPem } from '../pki/pem.js';
-import { issueLeaf } from '../pki/profiles.js';
+import { issueLeaf } from '../pki/issueCertificate.js';
 import type { Claims } from '../provisioners/claims.js';
 import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';

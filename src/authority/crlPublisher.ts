@@ -1,7 +1,7 @@
 import { signCrl } from '../pki/crl.js';
 import type { Issuer } from '../pki/issuer.js';
 import type { Store } from '../store/store.js';
-import { BACKDATE_MS } from '../pki/profiles.js';
+import { BACKDATE_MS } from '../pki/issueCertificate.js';
 
 
 /**

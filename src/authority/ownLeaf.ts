@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { classifySans } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, spkiDer } from '../pki/keys.js';
-import { BACKDATE_MS, issueLeaf } from '../pki/profiles.js';
+import { BACKDATE_MS, issueLeaf } from '../pki/issueCertificate.js';
 import type { Store } from '../store/store.js';
 
 /** What the CA issues to itself: its TLS server certificate, its OCSP responder certificate. */

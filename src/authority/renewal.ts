@@ -4,7 +4,7 @@ import { readProvisionerExtension } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { commonNameOf } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
-import { reissue as reissueCertificate } from '../pki/reissue.js';
+import { reissue as reissueCertificate } from '../pki/reissueCertificate.js';
 import type { Claims } from '../provisioners/claims.js';
 import type { Provisioner } from '../provisioners/provisioner.js';
 import { applySignOptions, publicKeyValidator } from '../provisioners/signOptions.js';
@@ -13,7 +13,7 @@ import type { SignResult } from './authority.js';
 import { readCsr } from './csrInput.js';
 import { verifyOwnCertificate } from './ownCertificate.js';
 import { verifyRenewToken } from './renewToken.js';
-import { BACKDATE_MS } from '../pki/profiles.js';
+import { BACKDATE_MS } from '../pki/issueCertificate.js';
 
 
 /** What renewal needs of the authority. */

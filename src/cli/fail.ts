@@ -1,4 +1,4 @@
-import { InitError } from '../authority/initHome.js';
+import { InitError } from '../home/initHome.js';
 import { ConfigError } from '../config/load.js';
 
 /** A CLI usage or input error: printed as one line, exit code 2 unless given. */

@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../config/version.js';
-import { registerBootstrap } from './bootstrap.js';
-import { registerCertificate } from './certificate.js';
-import { registerCrl } from './crl.js';
-import { registerExport } from './export.js';
-import { registerFederation } from './federation.js';
-import { registerFingerprint } from './fingerprint.js';
-import { registerInit } from './init.js';
-import { registerInspect } from './inspect.js';
-import { registerOpenvpnAgent } from './openvpnAgent.js';
-import { registerRekey } from './rekey.js';
-import { registerRenew } from './renew.js';
-import { registerRevoke } from './revoke.js';
-import { registerStart } from './start.js';
-import { registerToken } from './token.js';
+import { registerBootstrap } from './commands/bootstrap.js';
+import { registerCertificate } from './commands/certificate.js';
+import { registerCrl } from './commands/crl.js';
+import { registerExport } from './commands/export.js';
+import { registerFederation } from './commands/federation.js';
+import { registerFingerprint } from './commands/fingerprint.js';
+import { registerInit } from './commands/init.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerOpenvpnAgent } from './commands/openvpnAgent.js';
+import { registerRekey } from './commands/rekey.js';
+import { registerRenew } from './commands/renew.js';
+import { registerRevoke } from './commands/revoke.js';
+import { registerStart } from './commands/start.js';
+import { registerToken } from './commands/token.js';
 
 const program = new Command();
 program

@@ -18,7 +18,7 @@ import {
   type SignOption,
 } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
-import { BACKDATE_MS } from '../pki/profiles.js';
+import { BACKDATE_MS } from '../pki/issueCertificate.js';
 
 const SIGN_PATHS = ['/1.0/sign', '/sign'];
 const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];

@@ -9,8 +9,8 @@ export { verifyPresentedChain, presentedCertificates } from './presentedChain.js
 export { parseFingerprint, pemFingerprint } from './fingerprint.js';
 export { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap, type BootstrapRecord, type ClientDefaults, type SavedBootstrap } from './clientHome.js';
 export { OcspChecker, type CertificateToCheck, type OcspCheckerOptions, type Verdict } from './ocspChecker.js';
-export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type StatusSource } from './openvpn/agent.js';
-export { parseManagementAddress, type ManagementAddress } from './openvpn/managementAddress.js';
+export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type StatusSource } from '../openvpn/agent.js';
+export { parseManagementAddress, type ManagementAddress } from '../openvpn/managementAddress.js';
 export { BootstrapError, CaConnectionError, CaError, ManagementAuthError, ManagementCommandError, ManagementConnectionError, ProvisionerError } from './errors.js';
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';

@@ -1,5 +1,5 @@
 import type { Authority } from '../authority/authority.js';
-import { readPeerRoots, writePeerRoots, type PeerRoots } from '../authority/peerRoots.js';
+import { readPeerRoots, writePeerRoots, type PeerRoots } from '../home/peerRoots.js';
 import type { FederationConfig, PeerConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
 import { fingerprint } from '../pki/issuer.js';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { ProvisionerConfig } from '../../src/config/caConfig.js';
 import { generateKey, type KeyType } from '../../src/pki/keys.js';
-import { issueRoot } from '../../src/pki/profiles.js';
+import { issueRoot } from '../../src/pki/issueCertificate.js';
 
 /** A root certificate (DER) of a CA named `name`, as another CA's init would make it. */
 export function otherRoot(name: string, kty: KeyType = 'EC'): Buffer {

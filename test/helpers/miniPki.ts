@@ -4,7 +4,7 @@ import { classifySans } from '../../src/pki/extensions.js';
 import { createIssuer, fingerprint } from '../../src/pki/issuer.js';
 import { generateKey, privateKeyPem, spkiDer } from '../../src/pki/keys.js';
 import { toPem } from '../../src/pki/pem.js';
-import { issueIntermediate, issueLeaf, issueRoot } from '../../src/pki/profiles.js';
+import { issueIntermediate, issueLeaf, issueRoot } from '../../src/pki/issueCertificate.js';
 import { OID } from '../../src/pki/oids.js';
 
 /** A TLS server identity: key and chain (leaf first), PEM, and the leaf's DER. */

@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { fingerprint } from '../pki/issuer.js';
-import { pemDers } from '../pki/pem.js';
-import { action, CliError } from './fail.js';
-import { readInputFile } from './inputFile.js';
+import { fingerprint } from '../../pki/issuer.js';
+import { pemDers } from '../../pki/pem.js';
+import { action, CliError } from '../fail.js';
+import { readInputFile } from '../inputFile.js';
 
 /** The SHA-256 fingerprint of the first certificate in a PEM or DER file. */
 export function fileFingerprint(file: string): string {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { addCaOptions, connectToCa, type CaFlags } from './caConnection.js';
-import { action, CliError } from './fail.js';
-import { collect, timeOf, timeOrDuration } from './options.js';
-import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
+import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
+import { action, CliError } from '../fail.js';
+import { collect, timeOf, timeOrDuration } from '../options.js';
+import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
 
 interface TokenFlags extends CaFlags, ProvisionerFlags {
   san?: string[];

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { readEasyRsaPki, type EasyRsaPki } from '../authority/importEasyRsa.js';
-import { initHome } from '../authority/initHome.js';
-import { resolveHome } from '../config/home.js';
-import type { KeyType } from '../pki/keys.js';
-import { action, CliError } from './fail.js';
-import { commaList, keyType } from './options.js';
-import { readPasswordFile } from './password.js';
+import { readEasyRsaPki, type EasyRsaPki } from '../../home/importEasyRsa.js';
+import { initHome } from '../../home/initHome.js';
+import { resolveHome } from '../../config/home.js';
+import type { KeyType } from '../../pki/keys.js';
+import { action, CliError } from '../fail.js';
+import { commaList, keyType } from '../options.js';
+import { readPasswordFile } from '../password.js';
 
 /** Defaults of `fedca init`, also used by `fedca start --init`. */
 export const INIT_DEFAULTS = {

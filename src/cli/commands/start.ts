@@ -1,20 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Authority } from '../authority/authority.js';
-import type { CaConfig } from '../config/caConfig.js';
-import { homeHasCa } from '../authority/initHome.js';
-import { loadAuthority, readFederatedRoots } from '../authority/load.js';
-import { HomeLayout, inHome, resolveHome } from '../config/home.js';
-import { loadConfig } from '../config/load.js';
-import { VERSION } from '../config/version.js';
-import { fingerprint } from '../pki/issuer.js';
-import { CaServer } from '../server/server.js';
-import { isWorkerProcess, reportListening, WorkerPool } from '../server/workers.js';
-import { parseAddress } from '../config/address.js';
-import { action, CliError } from './fail.js';
+import type { Authority } from '../../authority/authority.js';
+import type { CaConfig } from '../../config/caConfig.js';
+import { homeHasCa } from '../../home/initHome.js';
+import { loadAuthority, readFederatedRoots } from '../../home/load.js';
+import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
+import { loadConfig } from '../../config/load.js';
+import { VERSION } from '../../config/version.js';
+import { fingerprint } from '../../pki/issuer.js';
+import { CaServer } from '../../server/server.js';
+import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
+import { parseAddress } from '../../config/address.js';
+import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
-import { commaList, keyType } from './options.js';
-import { resolvePassword } from './password.js';
+import { commaList, keyType } from '../options.js';
+import { resolvePassword } from '../password.js';
 
 interface StartFlags {
   home?: string;

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { privateKeyPem } from '../pki/keys.js';
-import { action } from './fail.js';
-import { exportCommand, issueAndWrite, type ExportFlags } from './exportFiles.js';
-import { issuerChain } from './issueFlags.js';
-import { chainPem, issuedLines } from './issued.js';
-import { serverConfigFragment } from './openvpnFiles.js';
+import { privateKeyPem } from '../../pki/keys.js';
+import { action } from '../fail.js';
+import { exportCommand, issueAndWrite, type ExportFlags } from '../exportFiles.js';
+import { issuerChain } from '../issueFlags.js';
+import { chainPem, issuedLines } from '../issued.js';
+import { serverConfigFragment } from '../openvpnFiles.js';
 
 /** The files of an OpenVPN server's PKI, named as the configuration fragment names them. */
 const SERVER_FILES = ['ca.crt', 'server.crt', 'server.key', 'crl.pem', 'server.conf'] as const;

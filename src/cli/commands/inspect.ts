@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { pemBlocks } from '../pki/pem.js';
-import { describeCertificate, describeCsr, type Description, type PublicKeyDescription } from './describe.js';
-import { action, CliError } from './fail.js';
-import { readInputFile } from './inputFile.js';
+import { pemBlocks } from '../../pki/pem.js';
+import { describeCertificate, describeCsr, type Description, type PublicKeyDescription } from '../describe.js';
+import { action, CliError } from '../fail.js';
+import { readInputFile } from '../inputFile.js';
 
 type Format = 'text' | 'json';
 

@@ -1,4 +1,4 @@
-import type { CertificateToCheck } from '../ocspChecker.js';
+import type { CertificateToCheck } from '../sdk/ocspChecker.js';
 import type { ClientEnv } from './managementParser.js';
 
 /** The client certificate OpenVPN verified, as its CLIENT ENV describes it. */

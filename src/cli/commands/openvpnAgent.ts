@@ -1,11 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { OcspChecker } from '../sdk/ocspChecker.js';
-import { OpenvpnAgent } from '../sdk/openvpn/agent.js';
-import { parseManagementAddress, type ManagementAddress } from '../sdk/openvpn/managementAddress.js';
-import { addCaOptions, connectToCa, type CaFlags } from './caConnection.js';
-import { action, CliError } from './fail.js';
-import { readInputFile } from './inputFile.js';
-import { positiveDuration } from './options.js';
+import { OcspChecker } from '../../sdk/ocspChecker.js';
+import { OpenvpnAgent } from '../../openvpn/agent.js';
+import { parseManagementAddress, type ManagementAddress } from '../../openvpn/managementAddress.js';
+import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
+import { action, CliError } from '../fail.js';
+import { readInputFile } from '../inputFile.js';
+import { positiveDuration } from '../options.js';
 
 interface OpenvpnAgentFlags extends CaFlags {
   management: ManagementAddress;

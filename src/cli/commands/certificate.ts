@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { privateKeyPem } from '../pki/keys.js';
-import { connectToCa } from './caConnection.js';
-import { action } from './fail.js';
-import { addIssueOptions, issueKey, planIssue, type IssueFlags } from './issueFlags.js';
-import { chainPem, issuedLines } from './issued.js';
-import { checkWritable, writeOutputFile } from './outputFiles.js';
+import { privateKeyPem } from '../../pki/keys.js';
+import { connectToCa } from '../caConnection.js';
+import { action } from '../fail.js';
+import { addIssueOptions, issueKey, planIssue, type IssueFlags } from '../issueFlags.js';
+import { chainPem, issuedLines } from '../issued.js';
+import { checkWritable, writeOutputFile } from '../outputFiles.js';
 
 interface CertificateFlags extends IssueFlags {
   force?: boolean;

@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { privateKeyPem } from '../pki/keys.js';
-import { action } from './fail.js';
-import { exportCommand, issueAndWrite, nothingToFetch, type ExportFlags } from './exportFiles.js';
-import { issuerChain } from './issueFlags.js';
-import { issuedLines, pemLine } from './issued.js';
+import { privateKeyPem } from '../../pki/keys.js';
+import { action } from '../fail.js';
+import { exportCommand, issueAndWrite, nothingToFetch, type ExportFlags } from '../exportFiles.js';
+import { issuerChain } from '../issueFlags.js';
+import { issuedLines, pemLine } from '../issued.js';
 
 /** The three files of `aws acm import-certificate`, by its option names. */
 const ACM_FILES = ['certificate.pem', 'private-key.pem', 'certificate-chain.pem'] as const;

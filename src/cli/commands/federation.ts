@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { addFederatedRoots, listFederation, type FederationEntry } from '../authority/federationHome.js';
-import { resolveHome } from '../config/home.js';
-import { pemBundle, pemDers } from '../pki/pem.js';
-import { addCaOptions, connectToCa, type CaFlags } from './caConnection.js';
-import { action, CliError } from './fail.js';
-import { readInputFile } from './inputFile.js';
-import { checkWritable, writeOutputFile } from './outputFiles.js';
+import { addFederatedRoots, listFederation, type FederationEntry } from '../../home/federationHome.js';
+import { resolveHome } from '../../config/home.js';
+import { pemBundle, pemDers } from '../../pki/pem.js';
+import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
+import { action, CliError } from '../fail.js';
+import { readInputFile } from '../inputFile.js';
+import { checkWritable, writeOutputFile } from '../outputFiles.js';
 
 interface SaveFlags extends CaFlags {
   force?: boolean;

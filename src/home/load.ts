@@ -11,7 +11,7 @@ import { pemDers } from '../pki/pem.js';
 import { ProfileListError } from '../provisioners/certificateProfiles.js';
 import { provisionerFromConfig } from '../provisioners/fromConfig.js';
 import { openStore } from '../store/open.js';
-import { Authority } from './authority.js';
+import { Authority } from '../authority/authority.js';
 
 /** Reads every certificate of a PEM file (one or a bundle); ConfigError naming `key` otherwise. */
 export function readCertificateFile(home: string, path: string, key: string): Buffer[] {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { CaClient } from '../sdk/caClient.js';
-import { resolveClientHome, saveBootstrap } from '../sdk/clientHome.js';
-import { action } from './fail.js';
+import { CaClient } from '../../sdk/caClient.js';
+import { resolveClientHome, saveBootstrap } from '../../sdk/clientHome.js';
+import { action } from '../fail.js';
 
 interface BootstrapFlags {
   caUrl: string;

@@ -6,7 +6,7 @@ import { validateConfig } from '../config/load.js';
 import { createIssuer, fingerprint } from '../pki/issuer.js';
 import { generateKey, privateKeyPem, type KeyType } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
-import { issueIntermediate, issueRoot } from '../pki/profiles.js';
+import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';

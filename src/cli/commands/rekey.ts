@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { createCsr } from '../pki/csrBuilder.js';
-import { generateKey, privateKeyPem } from '../pki/keys.js';
-import { toPem } from '../pki/pem.js';
-import { commonName } from '../sdk/clientCertificate.js';
-import { connectToCa } from './caConnection.js';
-import { readCertificateFiles } from './certificateFiles.js';
-import { action, CliError } from './fail.js';
-import { chainPem } from './issued.js';
-import { addKeyOptions, keySpec, keySpecOf, type KeyFlags } from './keyFlags.js';
-import { checkWritable, replaceFiles } from './outputFiles.js';
-import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from './renewalFlags.js';
+import { createCsr } from '../../pki/csrBuilder.js';
+import { generateKey, privateKeyPem } from '../../pki/keys.js';
+import { toPem } from '../../pki/pem.js';
+import { commonName } from '../../sdk/clientCertificate.js';
+import { connectToCa } from '../caConnection.js';
+import { readCertificateFiles } from '../certificateFiles.js';
+import { action, CliError } from '../fail.js';
+import { chainPem } from '../issued.js';
+import { addKeyOptions, keySpec, keySpecOf, type KeyFlags } from '../keyFlags.js';
+import { checkWritable, replaceFiles } from '../outputFiles.js';
+import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from '../renewalFlags.js';
 
 interface RekeyFlags extends RenewalFlags, KeyFlags {
   outKey?: string;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { addCaOptions, connectToCa, type CaFlags } from './caConnection.js';
-import { readCertificateFiles } from './certificateFiles.js';
-import { action, CliError } from './fail.js';
-import { crlReasonCode, serialNumber } from './options.js';
-import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
+import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
+import { readCertificateFiles } from '../certificateFiles.js';
+import { action, CliError } from '../fail.js';
+import { crlReasonCode, serialNumber } from '../options.js';
+import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
 
 interface RevokeFlags extends CaFlags, ProvisionerFlags {
   token?: string;
