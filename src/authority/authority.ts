@@ -162,10 +162,12 @@ export class Authority {
    * stores the certificate, before it is returned.
    */
   async sign(csrPem: string, ott: string, options: SignOptions = {}, now = new Date()): Promise<SignResult> {
-    const { csr, publicKey } = readCsr(csrPem);
+    // The token first, as step-ca authorizes first: a stranger's request costs a
+    // signature check, never a CSR parse and its key import and verification.
     const token = decodeJws(ott);
     const provisioner = this.provisionerFor(token);
     const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
+    const { csr, publicKey } = readCsr(csrPem);
     const signOptions = [...authorization.options, ...this.locationExtensions];
     const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
     const serial = randomSerial();

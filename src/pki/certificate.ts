@@ -1,4 +1,4 @@
-import { bitString, children, contents, explicit, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, time, Tag, unsignedInteger, whole, integer } from './der.js';
+import { bitString, children, contents, explicit, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, sequenceOf, time, Tag, unsignedInteger, whole, integer } from './der.js';
 import type { Signer } from './keys.js';
 
 /** Everything a certificate says, in DER pieces ready to encode (RFC 5280 §4.1). */
@@ -29,7 +29,7 @@ export function signCertificate(template: CertificateTemplate, signer: Signer): 
     sequence(time(template.notBefore), time(template.notAfter)),
     template.subject,
     template.publicKey,
-    ...(template.extensions.length ? [explicit(3, sequence(...template.extensions))] : []),
+    ...(template.extensions.length ? [explicit(3, sequenceOf(template.extensions))] : []),
   );
   return sequence(tbs, signer.algorithm, bitString(signer.sign(tbs)));
 }

@@ -15,6 +15,7 @@ import {
   readOid,
   readRoot,
   sequence,
+  sequenceOf,
   tlv,
   Tag,
   whole,
@@ -158,7 +159,7 @@ export function signOcspResponse(c: OcspResponseContents): Buffer {
     sequence(r.certId.der, certStatus(r.status), generalizedTime(c.thisUpdate), explicit(0, generalizedTime(c.nextUpdate))),
   );
   const extensions = c.nonce ? [explicit(1, sequence(extension(OCSP_OID.nonce, c.nonce)))] : [];
-  const responseData = sequence(tlv(0xa2, octetString(keyIdentifier(c.responder.certificate.publicKey))), generalizedTime(c.producedAt), sequence(...singles), ...extensions);
+  const responseData = sequence(tlv(0xa2, octetString(keyIdentifier(c.responder.certificate.publicKey))), generalizedTime(c.producedAt), sequenceOf(singles), ...extensions);
   const basic = sequence(responseData, c.responder.signer.algorithm, bitString(c.responder.signer.sign(responseData)), explicit(0, sequence(c.responder.certificate.der)));
   return sequence(tlv(Tag.ENUMERATED, Buffer.from([0])), explicit(0, sequence(oid(OCSP_OID.basic), octetString(basic))));
 }

@@ -38,6 +38,20 @@ const DAY_MS = 24 * 3600 * 1000;
 const NO_PEERS: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
+/**
+ * No connection outlives its use: a TLS handshake, a request's headers and a whole
+ * request each have a deadline, and idle keep-alive connections close first on the
+ * server side (clients see the close before they reuse a connection whose worker
+ * is gone). Node checks the header and request deadlines every `connectionsCheckingInterval`.
+ */
+export const CONNECTION_TIMEOUTS = {
+  handshakeTimeout: 10_000,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 2_000,
+} as const;
+
 /** Used-token ids of expired tokens are forgotten this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -103,7 +117,7 @@ export class CaServer {
       this.peers.start();
     }
     const app = createApi(this.authority, { log: this.options.log });
-    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
+    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);
     await new Promise<void>((resolve, reject) => {
