@@ -25,6 +25,8 @@ export interface ServerOptions {
   readonly federation?: FederationConfig;
   /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
+  /** Connection deadlines, over CONNECTION_TIMEOUTS (tests shorten them). */
+  readonly timeouts?: Partial<ConnectionTimeouts>;
 }
 
 /** Peer syncs worth a line (a failure, or the peer's new roots), as JSON on stderr like the server's other logs. */
@@ -44,13 +46,22 @@ const DRAIN_MS = 10_000;
  * server side (clients see the close before they reuse a connection whose worker
  * is gone). Node checks the header and request deadlines every `connectionsCheckingInterval`.
  */
-export const CONNECTION_TIMEOUTS = {
+export const CONNECTION_TIMEOUTS: ConnectionTimeouts = {
   handshakeTimeout: 10_000,
   headersTimeout: 10_000,
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
   connectionsCheckingInterval: 2_000,
-} as const;
+};
+
+/** Deadlines of a connection, in milliseconds (node:https's option names). */
+export interface ConnectionTimeouts {
+  readonly handshakeTimeout: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly connectionsCheckingInterval: number;
+}
 
 /** Used-token ids of expired tokens are forgotten this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -117,7 +128,7 @@ export class CaServer {
       this.peers.start();
     }
     const app = createApi(this.authority, { log: this.options.log });
-    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS }, app);
+    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);
     await new Promise<void>((resolve, reject) => {
