@@ -73,8 +73,17 @@ export function readCertId(der: Buffer, certIdEl: Element): CertId {
   };
 }
 
-/** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError. */
+/** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError on malformed input, and nothing else. */
 export function parseOcspRequest(der: Buffer): OcspRequest {
+  try {
+    return readOcspRequest(der);
+  } catch (err) {
+    if (err instanceof DerError) throw err;
+    throw new DerError('OCSP request is malformed');
+  }
+}
+
+function readOcspRequest(der: Buffer): OcspRequest {
   const [tbs] = expectChildren(der, readRoot(der), Tag.SEQUENCE, 'OCSPRequest');
   if (!tbs) throw new DerError('OCSPRequest without tbsRequest');
   const fields = expectChildren(der, tbs, Tag.SEQUENCE, 'TBSRequest');
