@@ -31,7 +31,8 @@ export function deepSequence(depth: number): Buffer {
 }
 
 /** A signed PKCS #10 request with the parts given as DER (each part defaults to a sane one). */
-export function rawCsr(parts: { subject?: Buffer; attributes?: Buffer[]; signatureAlgorithm?: Buffer; key?: KeyObject; spki?: Buffer } = {}): string {
+/** (`signature` replaces the real signature's bytes.) */
+export function rawCsr(parts: { subject?: Buffer; attributes?: Buffer[]; signatureAlgorithm?: Buffer; key?: KeyObject; spki?: Buffer; signature?: Buffer } = {}): string {
   const key = parts.key ?? hostileKey();
   const signer = createSigner(key);
   const info = sequence(
@@ -40,7 +41,7 @@ export function rawCsr(parts: { subject?: Buffer; attributes?: Buffer[]; signatu
     parts.spki ?? spkiDer(key),
     implicitConstructed(0, ...(parts.attributes ?? [])),
   );
-  return toPem(sequence(info, parts.signatureAlgorithm ?? signer.algorithm, bitString(signer.sign(info))), 'CERTIFICATE REQUEST');
+  return toPem(sequence(info, parts.signatureAlgorithm ?? signer.algorithm, bitString(parts.signature ?? signer.sign(info))), 'CERTIFICATE REQUEST');
 }
 
 /** A CSR whose subject attribute type is an OID of `bytes` content bytes. */
