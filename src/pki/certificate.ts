@@ -1,4 +1,4 @@
-import { bitString, children, contents, DerError, explicit, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, sequenceOf, time, Tag, unsignedInteger, whole, integer } from './der.js';
+import { bitString, children, contents, DerError, explicit, readDer, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, sequenceOf, time, Tag, unsignedInteger, whole, integer } from './der.js';
 import type { Signer } from './keys.js';
 
 /** Everything a certificate says, in DER pieces ready to encode (RFC 5280 §4.1). */
@@ -61,13 +61,7 @@ export interface ParsedCertificate {
 
 /** Splits a DER certificate into its fields. Throws DerError on malformed input, and nothing else. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
-  try {
-    return readCertificate(der);
-  } catch (err) {
-    if (err instanceof DerError) throw err;
-    // A field missing where the structure needs one (an undefined element read).
-    throw new DerError('Certificate is malformed');
-  }
+  return readDer('Certificate', () => readCertificate(der));
 }
 
 function readCertificate(der: Buffer): ParsedCertificate {

@@ -145,6 +145,20 @@ export class DerError extends Error {
   readonly code = 'ERR_DER';
 }
 
+/**
+ * Runs a reader of attacker bytes so that it fails with DerError and nothing else:
+ * a field missing where the structure needs one (an undefined element read)
+ * becomes DerError(`${what} is malformed`).
+ */
+export function readDer<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DerError) throw err;
+    throw new DerError(`${what} is malformed`);
+  }
+}
+
 /** Reads the TLV starting at `offset`; the whole element must fit before `limit`. */
 export function readElement(buf: Buffer, offset: number, limit = buf.length): Element {
   if (offset + 2 > limit) throw new DerError('truncated DER element');

@@ -11,6 +11,7 @@ import {
   octetString,
   oid,
   readBitString,
+  readDer,
   readInteger,
   readOid,
   readRoot,
@@ -75,12 +76,7 @@ export function readCertId(der: Buffer, certIdEl: Element): CertId {
 
 /** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError on malformed input, and nothing else. */
 export function parseOcspRequest(der: Buffer): OcspRequest {
-  try {
-    return readOcspRequest(der);
-  } catch (err) {
-    if (err instanceof DerError) throw err;
-    throw new DerError('OCSP request is malformed');
-  }
+  return readDer('OCSP request', () => readOcspRequest(der));
 }
 
 function readOcspRequest(der: Buffer): OcspRequest {

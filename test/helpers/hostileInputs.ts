@@ -23,11 +23,24 @@ export function hugeOid(bytes: number): Buffer {
   return tlv(Tag.OID, body);
 }
 
-/** `depth` SEQUENCEs, each holding the next. */
+/** The header (tag and DER length) of a SEQUENCE with `length` content bytes. */
+function sequenceHeader(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([Tag.SEQUENCE, length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Buffer.from([Tag.SEQUENCE, 0x80 | bytes.length, ...bytes]);
+}
+
+/** `depth` SEQUENCEs, each holding the next (headers built inside out: linear, whatever the depth). */
 export function deepSequence(depth: number): Buffer {
-  let inner = sequence();
-  for (let i = 1; i < depth; i++) inner = sequence(inner);
-  return inner;
+  const headers: Buffer[] = [];
+  let length = 0;
+  for (let i = 0; i < depth; i++) {
+    const header = sequenceHeader(length);
+    headers.push(header);
+    length += header.length;
+  }
+  return Buffer.concat(headers.reverse());
 }
 
 /** A signed PKCS #10 request with the parts given as DER (each part defaults to a sane one). */
