@@ -7,11 +7,10 @@
  * HTTP framing are left out: they cost every request alike.
  */
 import 'reflect-metadata';
-import { createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import type { Authority } from '../src/authority/authority.js';
 import { loadConfig } from '../src/config/load.js';
 import { initHome } from '../src/home/initHome.js';
@@ -19,9 +18,9 @@ import { loadAuthority } from '../src/home/load.js';
 import { oid, sequence, tlv, Tag } from '../src/pki/der.js';
 import { OID } from '../src/pki/oids.js';
 import { decodeJws, verifyJws } from '../src/provisioners/jws.js';
-import { decryptProvisionerKey } from '../src/sdk/provisionerKey.js';
 import { csrWithDeepNesting, csrWithHugeOid, csrWithHugeSignatureOid, csrWithManySans, rawCsr, rsaSpki } from '../test/helpers/hostileInputs.js';
 import { createCsr } from './csr.js';
+import { loadProvisioner, mintTokens } from './lib/tokens.js';
 
 const PASSWORD = 'bench-password';
 const BODY_LIMIT = 256 * 1024;
@@ -67,30 +66,17 @@ async function main(): Promise<void> {
     const config = loadConfig(home);
     authority = await loadAuthority(home, config, PASSWORD);
     authority.setPublicUrl('https://localhost:9000');
-    const provisioner = config.authority.provisioners[0];
-    const signing = await decryptProvisionerKey(provisioner.encryptedKey ?? '', PASSWORD);
-    const publicKey = createPublicKey({ key: { ...provisioner.key } as JsonWebKey, format: 'jwk' });
-    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-
-    const token = (key: Parameters<SignJWT['sign']>[0], sub: string, sans: readonly string[] = [sub]): Promise<string> => {
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ sans: [...sans], jti: randomBytes(16).toString('hex') })
-        .setProtectedHeader({ alg: 'ES256', kid: signing.kid, typ: 'JWT' })
-        .setIssuer(provisioner.name)
-        .setSubject(sub)
-        .setAudience('https://localhost:9000/1.0/sign')
-        .setIssuedAt(now)
-        .setNotBefore(now)
-        .setExpirationTime(now + 300)
-        .sign(key);
-    };
+    const provisioner = await loadProvisioner(home, PASSWORD);
+    const publicKey = createPublicKey(provisioner.key);
+    const stranger = { ...provisioner, key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey };
+    const AUD = 'https://localhost:9000/1.0/sign';
 
     // The yardstick: one token verification (decode, signature), as the sign path does it.
-    const yardstick = await token(signing.key, 'svc.internal');
+    const [yardstick] = mintTokens(provisioner, AUD, 'svc.internal', 1);
     const verification = await cpuPerCall(async () => verifyJws(decodeJws(yardstick), publicKey));
     const goodCsr = createCsr('svc.internal');
     const fullSign = await (async () => {
-      const tokens = await Promise.all(Array.from({ length: 2100 }, () => token(signing.key, 'svc.internal')));
+      const tokens = mintTokens(provisioner, AUD, 'svc.internal', 2100);
       let i = 0;
       const a = authority as Authority;
       return cpuPerCall(() => a.sign(goodCsr, tokens[i++ % tokens.length], {}));
@@ -109,7 +95,7 @@ async function main(): Promise<void> {
       { name: 'RSA 17000-bit key', csr: rsaCsrToVerify(2125, 3) },
       { name: '256 KiB of base64 as the CSR', csr: `-----BEGIN CERTIFICATE REQUEST-----\n${junkCsr}\n-----END CERTIFICATE REQUEST-----\n` },
       { name: '256 KiB of "-----BEGIN A-----"', csr: '-----BEGIN A-----'.repeat(Math.floor(BODY_LIMIT / 17) - 20) },
-      { name: '256 KiB token (huge claims)', csr: goodCsr, ott: `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: signing.kid })).toString('base64url')}.${hugeClaims}.${'A'.repeat(86)}` },
+      { name: '256 KiB token (huge claims)', csr: goodCsr, ott: `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: provisioner.kid })).toString('base64url')}.${hugeClaims}.${'A'.repeat(86)}` },
       { name: 'notAfter "99999999999999h"', csr: goodCsr, extra: { notAfter: '99999999999999h' } },
       { name: 'token with 1,000 SANs (issued)', csr: rawCsr(), sans: ['svc.internal', ...Array.from({ length: 999 }, (_, i) => `n${i}.example`)] },
     ];
@@ -122,8 +108,8 @@ async function main(): Promise<void> {
     console.log('|---|---:|---:|---:|---:|---:|---|');
     const a = authority;
     for (const c of cases) {
-      const validTokens = await Promise.all(Array.from({ length: c.sans ? 2100 : 1 }, () => token(signing.key, c.sans ? c.sans[0] : 'svc.internal', c.sans ?? ['svc.internal'])));
-      const junk = c.ott ?? (await token(stranger, 'svc.internal'));
+      const validTokens = mintTokens(provisioner, AUD, c.sans ? c.sans[0] : 'svc.internal', c.sans ? 2100 : 1, c.sans);
+      const [junk] = c.ott ? [c.ott] : mintTokens(stranger, AUD, 'svc.internal', 1);
       const bodies = new Map<string, string>();
       const bodyOf = (ott: string): string => {
         let body = bodies.get(ott);
