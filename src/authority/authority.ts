@@ -228,7 +228,8 @@ export class Authority {
    * certificate itself over mTLS.
    */
   async revoke(request: RevokeRequest, now = new Date()): Promise<void> {
-    if (!/^\d+$/.test(request.serial)) throw new BadRequest('serial must be a decimal number');
+    // A serial has at most 20 octets (49 digits): a longer one is refused before BigInt reads it (quadratic in its length).
+    if (!/^\d{1,64}$/.test(request.serial)) throw new BadRequest('serial must be a decimal number of at most 64 digits');
     const serial = BigInt(request.serial).toString(10);
     if (!isCrlReason(request.reasonCode)) {
       throw new BadRequest('reasonCode must be an RFC 5280 CRLReason: 0-6 or 8-10');

@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { quote } from '../errors.js';
 import type { SubjectAltNames } from './extensions.js';
 
 /**
@@ -17,13 +18,12 @@ export class NameError extends Error {
 export const MAX_SANS = 1000;
 
 const hex = (c: number): string => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
-const show = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
 
 /** A character at `index` of `text`, shown as RFC 5280 refusals name it. */
 function offending(what: string, text: string, index: number, why: string): NameError {
   const code = text.codePointAt(index) ?? 0;
   const char = code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0xd800 && code <= 0xdfff) ? '' : ` "${String.fromCodePoint(code)}"`;
-  return new NameError(`${what} ${show(text)} has ${why}${char} (${hex(code)}) at position ${index}`);
+  return new NameError(`${what} ${quote(text)} has ${why}${char} (${hex(code)}) at position ${index}`);
 }
 
 // Controls (C0, DEL, C1) and lone surrogates, which UTF-8 cannot carry.
@@ -48,19 +48,19 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 export function dnsNameToAscii(name: string, what = 'DNS name', wildcard = true): string {
   refuseControls(what, name);
   const ascii = NON_ASCII.test(name) ? domainToASCII(name) : name;
-  if (ascii === '') throw new NameError(`${what} ${show(name)} is not a valid internationalised domain name`);
-  if (ascii.length > 253) throw new NameError(`${what} ${show(name)} is longer than 253 characters`);
+  if (ascii === '') throw new NameError(`${what} ${quote(name)} is not a valid internationalised domain name`);
+  if (ascii.length > 253) throw new NameError(`${what} ${quote(name)} is longer than 253 characters`);
   const labels = ascii.split('.');
   let at = 0;
   for (const [i, label] of labels.entries()) {
     const ok = LDH_LABEL.test(label) || (wildcard && i === 0 && label === '*' && labels.length > 1);
     if (!ok) {
-      if (label === '') throw new NameError(`${what} ${show(name)} has an empty label`);
-      if (label.length > 63) throw new NameError(`${what} ${show(name)} has a label longer than 63 characters`);
+      if (label === '') throw new NameError(`${what} ${quote(name)} has an empty label`);
+      if (label.length > 63) throw new NameError(`${what} ${quote(name)} has a label longer than 63 characters`);
       const bad = [...label].findIndex((c, j) => !/[A-Za-z0-9]/.test(c) && !(c === '-' && j > 0 && j < label.length - 1));
       // `ascii` may differ from `name` (A-labels); point into what the requester sent when it is plain ASCII.
       if (ascii === name) throw offending(what, name, at + Math.max(bad, 0), 'a character not allowed in a DNS name label');
-      throw new NameError(`${what} ${show(name)} (${show(ascii)}) is not a DNS name of letters, digits and hyphens`);
+      throw new NameError(`${what} ${quote(name)} (${quote(ascii)}) is not a DNS name of letters, digits and hyphens`);
     }
     at += label.length + 1;
   }
@@ -77,7 +77,7 @@ export function emailToAscii(address: string): string {
   const bad = PRINTABLE_ASCII.exec(local) ?? /@/.exec(local);
   if (at <= 0 || bad) {
     if (bad) throw offending('email address', address, bad.index, 'a character not allowed in the local part of an rfc822Name');
-    throw new NameError(`email address ${show(address)} has no local part`);
+    throw new NameError(`email address ${quote(address)} has no local part`);
   }
   return `${local}@${dnsNameToAscii(address.slice(at + 1), 'email address domain', false)}`;
 }
@@ -93,13 +93,13 @@ export function uriToAscii(uri: string): string {
     try {
       ascii = new URL(uri).href;
     } catch {
-      throw new NameError(`URI ${show(uri)} is not ASCII and cannot be converted to a URI`);
+      throw new NameError(`URI ${quote(uri)} is not ASCII and cannot be converted to a URI`);
     }
   }
   const bad = URI_CHARS.exec(ascii);
   if (bad) {
     if (ascii === uri) throw offending('URI', uri, bad.index, 'a character not allowed in a URI');
-    throw new NameError(`URI ${show(uri)} (${show(ascii)}) has a character not allowed in a URI`);
+    throw new NameError(`URI ${quote(uri)} (${quote(ascii)}) has a character not allowed in a URI`);
   }
   return ascii;
 }

@@ -1,5 +1,5 @@
 import { parseDuration, formatDuration } from '../config/duration.js';
-import { BadRequest, Forbidden } from '../errors.js';
+import { BadRequest, Forbidden, quote } from '../errors.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
 import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { canonicalIp } from '../pki/ip.js';
@@ -70,7 +70,7 @@ export function commonNameValidator(subject: string): RequestValidator {
     kind: 'validator',
     validate({ csr }) {
       if (csr.commonName !== '' && csr.commonName !== subject) {
-        throw new Forbidden(`CSR common name "${csr.commonName}" does not match the token subject "${subject}"`);
+        throw new Forbidden(`CSR common name ${quote(csr.commonName)} does not match the token subject ${quote(subject)}`);
       }
     },
   };
@@ -144,7 +144,7 @@ export function subjectModifier(subject: string, sans: SubjectAltNames): Certifi
  */
 export function parseRequestedTime(text: string | undefined, now: Date, field: string): Date | undefined {
   if (text === undefined || text === '') return undefined;
-  const shown = JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}...` : text);
+  const shown = quote(text);
   let at: Date;
   if (looksLikeRfc3339(text)) {
     const parsed = parseRfc3339(text);
