@@ -118,6 +118,14 @@ describe('hostile input to POST /sign', () => {
     });
   });
 
+  describe('revoke', () => {
+    it('a serial of 100,000 digits is refused before it is read as a number (400)', async () => {
+      const res = await request(app).post('/1.0/revoke').send({ serial: '9'.repeat(100_000), ott: JUNK_TOKEN, passive: true });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.message, 'serial must be a decimal number of at most 64 digits');
+    });
+  });
+
   describe('names are encoded as RFC 5280 requires, or refused naming the character', () => {
     it('an internationalised DNS name becomes its A-label', async () => {
       const cert = await issued({ csr: opensslCsr('P-256', '').csrPem, ott: await signToken(ca, p, 'exämple.internal') });
