@@ -133,6 +133,11 @@ describe('hostile input to POST /sign', () => {
       assert.equal(cert.subject, 'CN=exämple.internal');
     });
 
+    it('an underscore is tolerated in a DNS label, as Go and step-ca take it', async () => {
+      const cert = await issued({ csr: opensslCsr('P-256', '').csrPem, ott: await signToken(ca, p, 'kube_client') });
+      assert.equal(cert.subjectAltName, 'DNS:kube_client');
+    });
+
     it('a non-ASCII letter cannot become a NUL byte in a DNS name', async () => {
       const cert = await issued({ csr: opensslCsr('P-256', '').csrPem, ott: await signToken(ca, p, 'svc.internal', { sans: ['good.internal\u0100.evil.example'] }) });
       assert.equal(cert.subjectAltName, 'DNS:good.xn--internal-o7a.evil.example');

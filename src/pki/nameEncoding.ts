@@ -41,10 +41,12 @@ export function checkCommonName(cn: string): string {
   return cn;
 }
 
-const LDH_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+// LDH labels, and "_" as Go's crypto/x509 tolerates it: private names such as
+// "kube_client" are in use, and step-ca issues them.
+const LDH_LABEL = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/;
 const NON_ASCII = /[^\u0000-\u007f]/;
 
-/** A DNS name as LDH labels (an internationalised one converted to A-labels); `*` only as the whole left label when `wildcard`. */
+/** A DNS name as LDH labels (an internationalised one converted to A-labels; "_" tolerated); `*` only as the whole left label when `wildcard`. */
 export function dnsNameToAscii(name: string, what = 'DNS name', wildcard = true): string {
   refuseControls(what, name);
   const ascii = NON_ASCII.test(name) ? domainToASCII(name) : name;
@@ -57,7 +59,7 @@ export function dnsNameToAscii(name: string, what = 'DNS name', wildcard = true)
     if (!ok) {
       if (label === '') throw new NameError(`${what} ${quote(name)} has an empty label`);
       if (label.length > 63) throw new NameError(`${what} ${quote(name)} has a label longer than 63 characters`);
-      const bad = [...label].findIndex((c, j) => !/[A-Za-z0-9]/.test(c) && !(c === '-' && j > 0 && j < label.length - 1));
+      const bad = [...label].findIndex((c, j) => !/[A-Za-z0-9_]/.test(c) && !(c === '-' && j > 0 && j < label.length - 1));
       // `ascii` may differ from `name` (A-labels); point into what the requester sent when it is plain ASCII.
       if (ascii === name) throw offending(what, name, at + Math.max(bad, 0), 'a character not allowed in a DNS name label');
       throw new NameError(`${what} ${quote(name)} (${quote(ascii)}) is not a DNS name of letters, digits and hyphens`);
