@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
@@ -46,6 +46,24 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/**
+ * Creates the database file 0600 (and its folder 0700) when it does not exist, modes
+ * set explicitly rather than left to the umask; SQLite gives its -wal and -shm files
+ * the database file's mode. An existing file keeps the mode its owner chose.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
+  chmodSync(file, 0o600);
+}
+
 /** Thrown inside the revocation transaction to roll it back. */
 class AlreadyRevoked extends Error {}
 
@@ -66,7 +84,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating when needed) the database at `file`; ':memory:' for tests. */
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') createPrivately(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

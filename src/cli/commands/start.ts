@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Authority } from '../../authority/authority.js';
 import type { CaConfig } from '../../config/caConfig.js';
+import { checkHomeModes } from '../../home/homeModes.js';
 import { homeHasCa } from '../../home/initHome.js';
 import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
@@ -122,6 +123,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   if (flags.init && !homeHasCa(home)) await initFromEnvironment(home);
   const config = loadConfig(home);
+  checkHomeModes(home, config);
   const password = startPassword(home, flags);
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
