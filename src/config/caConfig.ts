@@ -37,6 +37,8 @@ export interface PeerConfig {
   readonly url: string;
   /** SHA-256 of the peer's root (64 lower-case hex digits): the first fetch is pinned to it. */
   readonly fingerprint: string;
+  /** The most roots this peer may list; default `federation.maxRoots`. */
+  readonly maxRoots?: number;
 }
 
 /** `federation`: peers to sync roots from, and how often. */
@@ -44,6 +46,12 @@ export interface FederationConfig {
   readonly peers: readonly PeerConfig[];
   /** Go duration between syncs; validated positive. */
   readonly refresh: string;
+  /** The most roots taken from a peer (an answer with more is refused). */
+  readonly maxRoots: number;
+  /** The largest `/roots` answer read from a peer, in bytes. */
+  readonly maxBytes: number;
+  /** Go duration: the deadline of one whole fetch from a peer. */
+  readonly timeout: string;
 }
 
 export interface CaConfig {

@@ -36,6 +36,12 @@ function duration(v: Json, path: string): string | undefined {
   return v;
 }
 
+function wholeNumber(v: Json, path: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) fail(path, `must be a whole number from 1 to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 function bool(v: Json, path: string): boolean | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'boolean') fail(path, 'must be true or false');
@@ -87,6 +93,14 @@ function db(v: Json): DbConfig {
 
 /** How often peers are synced unless `federation.refresh` says otherwise. */
 export const DEFAULT_FEDERATION_REFRESH = '1h';
+/** The most roots taken from one peer unless `maxRoots` says otherwise: a CA has one or two, a few during rotations. */
+export const DEFAULT_PEER_MAX_ROOTS = 10;
+/** The largest `/roots` answer read from a peer unless `federation.maxBytes` says otherwise. */
+export const DEFAULT_PEER_MAX_BYTES = 256 * 1024;
+/** The whole of one fetch from a peer (connect, TLS, answer) unless `federation.timeout` says otherwise. */
+export const DEFAULT_PEER_TIMEOUT = '10s';
+const MAX_PEER_ROOTS = 1000;
+const MAX_PEER_BYTES = 8 * 1024 * 1024;
 
 function peer(v: Json, path: string): PeerConfig {
   if (!isObject(v)) fail(path, 'must be an object with "url" and "fingerprint"');
@@ -106,11 +120,15 @@ function peer(v: Json, path: string): PeerConfig {
   } catch {
     fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
   }
-  return { url: url.href.replace(/\/+$/, ''), fingerprint };
+  const maxRoots = wholeNumber(v.maxRoots, `${path}.maxRoots`, MAX_PEER_ROOTS);
+  return { url: url.href.replace(/\/+$/, ''), fingerprint, ...(maxRoots === undefined ? {} : { maxRoots }) };
 }
 
+/** `federation` when ca.json has none: no peers, every bound at its default. */
+export const NO_FEDERATION: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH, maxRoots: DEFAULT_PEER_MAX_ROOTS, maxBytes: DEFAULT_PEER_MAX_BYTES, timeout: DEFAULT_PEER_TIMEOUT };
+
 function federation(v: Json): FederationConfig {
-  if (v === undefined) return { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
+  if (v === undefined) return NO_FEDERATION;
   if (!isObject(v)) fail('federation', 'must be an object such as {"peers": [...], "refresh": "1h"}');
   const peersRaw = v.peers ?? [];
   if (!Array.isArray(peersRaw)) fail('federation.peers', 'must be a list');
@@ -118,7 +136,13 @@ function federation(v: Json): FederationConfig {
   for (const [i, p] of peers.entries()) {
     if (peers.findIndex((q) => q.url === p.url) !== i) fail(`federation.peers[${i}].url`, `duplicate peer ${p.url}`);
   }
-  return { peers, refresh: duration(v.refresh, 'federation.refresh') ?? DEFAULT_FEDERATION_REFRESH };
+  return {
+    peers,
+    refresh: duration(v.refresh, 'federation.refresh') ?? DEFAULT_FEDERATION_REFRESH,
+    maxRoots: wholeNumber(v.maxRoots, 'federation.maxRoots', MAX_PEER_ROOTS) ?? DEFAULT_PEER_MAX_ROOTS,
+    maxBytes: wholeNumber(v.maxBytes, 'federation.maxBytes', MAX_PEER_BYTES) ?? DEFAULT_PEER_MAX_BYTES,
+    timeout: duration(v.timeout, 'federation.timeout') ?? DEFAULT_PEER_TIMEOUT,
+  };
 }
 
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { request, type Agent } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { CaConnectionError, CaError } from './errors.js';
@@ -17,7 +18,14 @@ export interface CaRequestOptions {
   /** Called with the connection once the response head arrives; throwing aborts the request. */
   readonly onResponse?: (socket: TLSSocket) => void;
   readonly timeoutMs?: number;
+  /** The whole exchange (connect, TLS, request, answer) ends by then, however slowly bytes trickle; none by default. */
+  readonly deadlineMs?: number;
+  /** The largest answer read, in bytes; default 8 MiB. */
+  readonly maxBytes?: number;
 }
+
+/** How long and how large one request to a CA may be. */
+export type RequestLimits = Pick<CaRequestOptions, 'timeoutMs' | 'deadlineMs' | 'maxBytes'>;
 
 /** A 2xx answer as it came. */
 export interface CaAnswer {
@@ -64,10 +72,21 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
     req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
       req.destroy(new CaConnectionError(`${where} to ${url.origin} timed out`));
     });
+    let response: IncomingMessage | undefined;
+    if (options.deadlineMs !== undefined) {
+      const deadline = setTimeout(() => {
+        const late = new CaConnectionError(`${where} to ${url.origin} did not complete within ${options.deadlineMs} ms`);
+        response?.destroy(late);
+        req.destroy(late);
+      }, options.deadlineMs);
+      deadline.unref();
+      req.once('close', () => clearTimeout(deadline));
+    }
     req.on('error', (err) => {
       reject(err instanceof CaConnectionError ? err : new CaConnectionError(`cannot reach the CA at ${url.origin}: ${err.message}`));
     });
     req.on('response', (res) => {
+      response = res;
       try {
         options.onResponse?.(res.socket as TLSSocket);
       } catch (err) {
@@ -79,7 +98,7 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY_BYTES) res.destroy(new CaConnectionError(`the CA's answer to ${where} is too large`));
+        if (size > (options.maxBytes ?? MAX_BODY_BYTES)) res.destroy(new CaConnectionError(`the CA's answer to ${where} is larger than ${options.maxBytes ?? MAX_BODY_BYTES} bytes`));
         else chunks.push(chunk);
       });
       res.on('error', (err) => reject(err instanceof CaConnectionError ? err : new CaConnectionError(`reading the CA's answer to ${where}: ${err.message}`)));

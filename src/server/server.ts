@@ -6,7 +6,7 @@ import { createApi } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
-import { DEFAULT_FEDERATION_REFRESH } from '../config/load.js';
+import { NO_FEDERATION } from '../config/load.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 
 export interface ServerOptions {
@@ -19,23 +19,27 @@ export interface ServerOptions {
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
   readonly onRenewed?: (cert: KeyAndChain) => void;
-  /** The CA home; with it the server syncs `federation.peers` and keeps their roots there. */
+  /** The CA home: peer roots that older versions kept in its files move into the store. */
   readonly home?: string;
-  /** Peers whose roots join the federation (config `federation`); needs `home`. */
+  /** Peers whose roots join the federation (config `federation`); their roots live in the store. */
   readonly federation?: FederationConfig;
   /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
 }
 
-/** Peer syncs worth a line (a failure, or the peer's new roots), as JSON on stderr like the server's other logs. */
+/**
+ * Peer syncs worth a line, as JSON on stderr like the server's other logs: once
+ * when a peer starts failing (or fails differently), once when it recovers, and
+ * when its roots change; a peer failing the same way again says nothing more.
+ */
 function logPeerSync(outcome: PeerSyncOutcome): void {
   const about = { pid: process.pid, peer: outcome.url, roots: outcome.roots.length };
-  if (outcome.error) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failed; keeping its last-known roots', ...about, error: outcome.error }));
-  else if (outcome.changed) console.error(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', ...about }));
+  if (outcome.error && outcome.stateChanged) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failing; keeping its last good roots', ...about, error: outcome.error }));
+  else if (!outcome.error && outcome.stateChanged) console.error(JSON.stringify({ level: 'info', msg: 'federation peer sync recovered', ...about }));
+  if (!outcome.error && outcome.changed) console.error(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', ...about }));
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const NO_PEERS: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
 /** Used-token ids of expired tokens are forgotten this often. */
@@ -94,14 +98,13 @@ export class CaServer {
   /** Issues the server certificate and starts listening; resolves the bound port. */
   async start(): Promise<number> {
     this.current = await this.issue();
-    if (this.options.home) {
-      this.peers = new FederationPeers(this.authority, {
-        home: this.options.home,
-        federation: this.options.federation ?? NO_PEERS,
-        onSync: this.options.onPeerSync ?? logPeerSync,
-      });
-      this.peers.start();
-    }
+    this.peers = new FederationPeers(this.authority, {
+      store: this.authority.store,
+      home: this.options.home,
+      federation: this.options.federation ?? NO_FEDERATION,
+      onSync: this.options.onPeerSync ?? logPeerSync,
+    });
+    this.peers.start();
     const app = createApi(this.authority, { log: this.options.log });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
     this.server = server;
@@ -128,12 +131,12 @@ export class CaServer {
     return boundPort;
   }
 
-  /** Syncs the federation peers now; resolves each peer's outcome (none without `home`). */
+  /** Syncs the federation peers now; resolves each peer's outcome. */
   async syncPeers(): Promise<PeerSyncOutcome[]> {
     return this.peers ? this.peers.sync() : [];
   }
 
-  /** Takes a new `federation` config (on SIGHUP) and syncs; ignored without `home`. */
+  /** Takes a new `federation` config (on SIGHUP) and syncs the peers that need it. */
   reconfigurePeers(federation: FederationConfig): void {
     this.peers?.reconfigure(federation);
   }
