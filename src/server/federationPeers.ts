@@ -267,21 +267,34 @@ export class FederationPeers {
     return Math.min(refresh * 2 ** Math.min(failures - 1, 20), Math.max(refresh, HOUR_MS));
   }
 
-  /** The peer's `/roots`, checked: pinned by fingerprint the first time, else over TLS trusting `good`; all within one deadline. */
+  /**
+   * The peer's `/roots`, checked: pinned by fingerprint the first time, else over
+   * TLS trusting `good`. The whole fetch (both requests of a first contact) ends
+   * by `federation.timeout`, however slowly the peer answers.
+   */
   private async fetchRoots(peer: PeerConfig, good: readonly Buffer[] | undefined): Promise<Buffer[]> {
     const timeoutMs = this.timeoutMs();
-    const deadline = Date.now() + timeoutMs;
     const limits = { timeoutMs, deadlineMs: timeoutMs, maxBytes: this.federation.maxBytes };
-    // The first contact is two requests (the pinned root, then /roots) under the one deadline.
-    const rootPem = good ? good.map((der) => toPem(der)).join('') : await fetchRoot(peer.url, peer.fingerprint, limits);
-    if (this.stopped) throw new Error('stopped');
-    const client = new CaClient({ caUrl: peer.url, rootPem, ...limits, deadlineMs: Math.max(1, deadline - Date.now()) });
-    this.clients.add(client);
-    try {
+    let client: CaClient | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the peer did not answer within federation.timeout (${this.federation.timeout})`)), timeoutMs);
+    });
+    const fetch = async (): Promise<Buffer[]> => {
+      const rootPem = good ? good.map((der) => toPem(der)).join('') : await fetchRoot(peer.url, peer.fingerprint, limits);
+      if (this.stopped) throw new Error('stopped');
+      client = new CaClient({ caUrl: peer.url, rootPem, ...limits });
+      this.clients.add(client);
       return this.checkedRoots(await client.roots(), peer);
+    };
+    try {
+      return await Promise.race([fetch(), late]);
     } finally {
-      this.clients.delete(client);
-      client.close();
+      clearTimeout(timer);
+      if (client) {
+        this.clients.delete(client);
+        client.close();
+      }
     }
   }
 
