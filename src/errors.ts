@@ -46,3 +46,13 @@ export class PayloadTooLarge extends AuthorityError {
     super(413, message);
   }
 }
+
+/** 429: a rate limit (`rateLimit` in ca.json) is exhausted; the client may retry after `retryAfterSeconds`. */
+export class TooManyRequests extends AuthorityError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, message);
+  }
+}

@@ -54,6 +54,23 @@ export interface FederationConfig {
   readonly timeout: string;
 }
 
+/** One family of token buckets: each key (a client address, a provisioner) may make `requests` per `per`, `burst` at once. */
+export interface BucketConfig {
+  readonly requests: number;
+  /** Go duration the `requests` are spread over ("1m"). */
+  readonly per: string;
+  /** The bucket's size: requests allowed back to back after a quiet spell; default `requests`. */
+  readonly burst: number;
+}
+
+/** `rateLimit` (fedca's own; off when absent): 429 with Retry-After past a bucket, across the workers of one `fedca start`. */
+export interface RateLimitConfig {
+  /** Every request but `/health`, by the client's IP address. */
+  readonly perAddress?: BucketConfig;
+  /** Signs and token revocations, by the provisioner of the (valid) token. */
+  readonly perProvisioner?: BucketConfig;
+}
+
 export interface CaConfig {
   /** Root certificate files (ca.json allows one path or a list). */
   readonly root: readonly string[];
@@ -70,4 +87,6 @@ export interface CaConfig {
     readonly provisioners: readonly ProvisionerConfig[];
   };
   readonly crl: { readonly enabled: boolean; readonly cacheDuration?: string };
+  /** Rate limits; undefined (the default) limits nothing. */
+  readonly rateLimit?: RateLimitConfig;
 }

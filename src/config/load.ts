@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
-import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
+import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
@@ -145,6 +145,28 @@ function federation(v: Json): FederationConfig {
   };
 }
 
+const MAX_BUCKET = 1_000_000;
+
+/** `{[key]: value}`, or nothing when the value is absent (so configs compare equal with or without the key). */
+const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [k in K]: V }));
+
+function bucket(v: Json, path: string): BucketConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) fail(path, 'must be an object such as {"requests": 60, "per": "1m"}');
+  const requests = wholeNumber(v.requests, `${path}.requests`, MAX_BUCKET);
+  if (requests === undefined) fail(`${path}.requests`, 'is required');
+  const per = duration(v.per, `${path}.per`);
+  if (per === undefined) fail(`${path}.per`, 'is required');
+  return { requests, per, burst: wholeNumber(v.burst, `${path}.burst`, MAX_BUCKET) ?? requests };
+}
+
+function rateLimit(v: Json): RateLimitConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) fail('rateLimit', 'must be an object such as {"perAddress": {"requests": 60, "per": "1m"}}');
+  for (const key of Object.keys(v)) if (key !== 'perAddress' && key !== 'perProvisioner') fail(`rateLimit.${key}`, 'is not a rate limit (perAddress, perProvisioner)');
+  return { perAddress: bucket(v.perAddress, 'rateLimit.perAddress'), perProvisioner: bucket(v.perProvisioner, 'rateLimit.perProvisioner') };
+}
+
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */
 export function validateConfig(raw: Json): CaConfig {
   if (!isObject(raw)) fail('ca.json', 'must be a JSON object');
@@ -182,6 +204,7 @@ export function validateConfig(raw: Json): CaConfig {
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },
     crl: { enabled: bool(crl.enabled, 'crl.enabled') ?? true, cacheDuration: duration(crl.cacheDuration, 'crl.cacheDuration') },
+    ...optional('rateLimit', rateLimit(raw.rateLimit)),
   };
 }
 

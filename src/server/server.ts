@@ -4,10 +4,11 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain } from '../authority/authority.js';
 import { createApi } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
-import type { FederationConfig } from '../config/caConfig.js';
+import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
 import { NO_FEDERATION } from '../config/load.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
+import { LocalRateLimiter, type RateLimiter } from './rateLimiter.js';
 
 export interface ServerOptions {
   /** "HOST:PORT" to listen on (port 0 picks a free one). */
@@ -25,6 +26,10 @@ export interface ServerOptions {
   readonly federation?: FederationConfig;
   /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
+  /** Rate limits (config `rateLimit`); none when absent. */
+  readonly rateLimit?: RateLimitConfig;
+  /** Where the buckets are (a worker asks its primary's); default: this process's memory. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /**
@@ -105,7 +110,11 @@ export class CaServer {
       onSync: this.options.onPeerSync ?? logPeerSync,
     });
     this.peers.start();
-    const app = createApi(this.authority, { log: this.options.log });
+    const limits = this.options.rateLimit;
+    const limiter = limits && (this.options.rateLimiter ?? new LocalRateLimiter(limits));
+    if (limiter && limits?.perProvisioner) this.authority.setProvisionerLimit((name) => limiter.take('provisioner', name));
+    const admitAddress = limiter && limits?.perAddress ? (address: string) => limiter.take('address', address) : undefined;
+    const app = createApi(this.authority, { log: this.options.log, admitAddress });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);

@@ -11,6 +11,7 @@ import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/issuer.js';
 import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
+import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
@@ -62,6 +63,9 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),
     home,
     federation: config.federation,
+    rateLimit: config.rateLimit,
+    // Workers share the primary's buckets, so a limit holds whichever worker serves a request.
+    rateLimiter: config.rateLimit && isWorkerProcess() ? new PrimaryRateLimiter() : undefined,
   });
   const port = await server.start();
   onStopSignals(() => server.stop());
@@ -133,6 +137,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   const authority = await loadAuthority(home, config, password);
   await authority.store.close();
+  if (config.rateLimit) serveRateLimits(config.rateLimit);
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
   onStopSignals(() => pool.stop());
