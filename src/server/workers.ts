@@ -37,6 +37,10 @@ export class WorkerPool {
 
   /** Forks the workers; resolves the shared port once all of them serve. Rejects if one dies first. */
   start(): Promise<number> {
+    // Workers accept from the shared socket themselves. Under node's default round-robin the
+    // primary accepts and hands each connection over; one handed to a worker that is killed
+    // before it took it stays open in the primary, and its client hangs until its own timeout.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     return new Promise((resolve, reject) => {
       let ready = 0;
       let started = false;
