@@ -178,7 +178,8 @@ export class FederationPeers {
   }
 
   private storeFailed(err: Error): void {
-    if (err.message === this.storeError) return;
+    // After stop() the store is closed under syncs still unwinding: nothing to report.
+    if (this.stopped || err.message === this.storeError) return;
     this.storeError = err.message;
     console.error(JSON.stringify({ level: 'error', msg: 'federation peers: the store cannot be read; keeping the roots held', pid: process.pid, error: err.message }));
   }
