@@ -23,11 +23,6 @@ export interface ApiOptions {
 
 const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
 
-/** 429 with Retry-After (whole seconds, at least 1) for a client over its rate limit. */
-const tooManyFrom = (address: string, waitMs: number): TooManyRequests => {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new TooManyRequests(`too many requests from ${address}; retry in ${seconds} s`, seconds);
-};
 
 /**
  * The HTTP API of api.md as a node request listener: every route at `/X` and
@@ -48,7 +43,7 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
     if (!admit || HEALTH_PATHS.has((req.url ?? '').split('?')[0])) return route(req, res);
     const address = req.socket.remoteAddress ?? '';
     admit(address).then(
-      (waitMs) => (waitMs === 0 ? route(req, res) : writeErrorFor(res, tooManyFrom(address, waitMs))),
+      (waitMs) => (waitMs === 0 ? route(req, res) : writeErrorFor(res, new TooManyRequests(`from ${address}`, waitMs))),
       (err: unknown) => writeErrorFor(res, err),
     );
   };

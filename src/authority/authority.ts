@@ -203,9 +203,7 @@ export class Authority {
   /** TooManyRequests when the provisioner is over its rate limit; counted only once its token is valid, before the token is burned. */
   private async admit(provisioner: Provisioner): Promise<void> {
     const waitMs = this.admitProvisioner ? await this.admitProvisioner(provisioner.name) : 0;
-    if (waitMs === 0) return;
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new TooManyRequests(`too many requests for provisioner "${provisioner.name}"; retry in ${seconds} s`, seconds);
+    if (waitMs > 0) throw new TooManyRequests(`for provisioner "${provisioner.name}"`, waitMs);
   }
 
   /** Where issued certificates point for the CRL and OCSP, once the server knows its port (encoded once, not per sign). */

@@ -4,8 +4,8 @@ import type { CaConfig } from '../config/caConfig.js';
 import { HomeLayout, inHome } from '../config/home.js';
 import { ConfigError } from '../config/load.js';
 
-/** The folders of a home, parents first: each is made 0700, whatever the umask. */
-export const HOME_DIRS: readonly string[] = ['config', 'pki', 'pki/secrets', HomeLayout.federatedDir, 'db'];
+/** The folders init makes, parents first: each 0700, whatever the umask (the store makes its own, likewise). */
+export const HOME_DIRS: readonly string[] = ['config', 'pki', 'pki/secrets', HomeLayout.federatedDir];
 
 const PRIVATE_DIR = 0o700;
 /** Group or others may write: what `fedca start` refuses on the home's folders and secrets. */

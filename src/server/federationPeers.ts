@@ -250,7 +250,7 @@ export class FederationPeers {
         roots: record.roots,
         changed,
         error: record.error || undefined,
-        stateChanged: (before?.error ?? '') !== record.error || (before === undefined && record.error !== ''),
+        stateChanged: (before?.error ?? '') !== record.error,
       };
       this.options.onSync(outcome);
       return outcome;

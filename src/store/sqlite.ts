@@ -72,7 +72,7 @@ function migrate(db: Database.Database): void {
  * the database file's mode. An existing file keeps the mode its owner chose.
  */
 function createPrivately(file: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (mkdirSync(dirname(file), { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dirname(file), 0o700);
   let fd: number;
   try {
     fd = openSync(file, 'wx', 0o600);
