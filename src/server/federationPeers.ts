@@ -1,15 +1,14 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Authority } from '../authority/authority.js';
 import type { FederationConfig, PeerConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
 import { readPeerRoots } from '../home/peerRoots.js';
-import { fingerprint } from '../pki/issuer.js';
-import { pemDers, toPem } from '../pki/pem.js';
-import { isRoot } from '../pki/root.js';
+import { toPem } from '../pki/pem.js';
 import { fetchRoot } from '../sdk/bootstrap.js';
 import { CaClient } from '../sdk/caClient.js';
 import type { PeerRootsRecord, Store } from '../store/store.js';
+import { PeerAnswers } from './peerAnswers.js';
 
 /** What one sync of one peer came to. */
 export interface PeerSyncOutcome {
@@ -42,16 +41,8 @@ const HOUR_MS = 3_600_000;
 const POLL_MAX_MS = 5_000;
 /** A sync lease outlives the fetch deadline by this much, for the store writes around it. */
 const LEASE_MARGIN_MS = 5_000;
-/** Root checks remembered (by fingerprint) before the memory is cleared. */
-const CHECKED_MAX = 1_000;
 
 const sameRoots = (a: readonly Buffer[], b: readonly Buffer[]): boolean => a.length === b.length && a.every((der, i) => der.equals(b[i]));
-
-/** A root's validity, remembered so that a root is parsed and verified once, not at every sync. */
-interface CheckedRoot {
-  readonly notBefore: number;
-  readonly notAfter: number;
-}
 
 /**
  * Keeps the roots of peer CAs (config `federation.peers`) in the authority's
@@ -79,7 +70,7 @@ export class FederationPeers {
   private published: readonly Buffer[] = [];
   /** This process's syncs under way, by peer URL. */
   private readonly inFlight = new Map<string, Promise<PeerSyncOutcome>>();
-  private readonly checked = new Map<string, CheckedRoot>();
+  private readonly answers = new PeerAnswers();
   private readonly clients = new Set<CaClient>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -286,7 +277,7 @@ export class FederationPeers {
       if (this.stopped) throw new Error('stopped');
       client = new CaClient({ caUrl: peer.url, rootPem, ...limits });
       this.clients.add(client);
-      return this.checkedRoots(await client.roots(), peer);
+      return this.answers.check(await client.roots(), peer.fingerprint, peer.maxRoots ?? this.federation.maxRoots);
     };
     try {
       return await Promise.race([fetch(), late]);
@@ -297,39 +288,6 @@ export class FederationPeers {
         client.close();
       }
     }
-  }
-
-  /** The roots of a peer's answer, if it may replace the roots held; Error saying why not otherwise. */
-  private checkedRoots(pems: readonly string[], peer: PeerConfig): Buffer[] {
-    const max = peer.maxRoots ?? this.federation.maxRoots;
-    if (pems.length > max) throw new Error(`the peer lists ${pems.length} roots, more than maxRoots (${max})`);
-    const ders = pems.flatMap((pem) => pemDers(pem));
-    if (ders.length === 0) throw new Error('the peer lists no roots');
-    if (ders.length > max) throw new Error(`the peer lists ${ders.length} roots, more than maxRoots (${max})`);
-    const fingerprints = ders.map(fingerprint);
-    // The pin names the peer's own root: an answer without it is not the peer's (or rotated too early).
-    if (!fingerprints.includes(peer.fingerprint)) {
-      throw new Error(`the peer's /roots no longer lists the pinned root ${peer.fingerprint} (to rotate, list the new root beside it, then re-pin)`);
-    }
-    const now = Date.now();
-    ders.forEach((der, i) => {
-      const validity = this.checkRoot(der, fingerprints[i]);
-      if (now < validity.notBefore) throw new Error(`the peer lists a root that is not valid yet (sha256 ${fingerprints[i]})`);
-      if (now > validity.notAfter) throw new Error(`the peer lists an expired root (sha256 ${fingerprints[i]})`);
-    });
-    return ders;
-  }
-
-  /** Parses and verifies a root not seen before (remembering its validity); Error when it is not a root. */
-  private checkRoot(der: Buffer, sha: string): CheckedRoot {
-    const known = this.checked.get(sha);
-    if (known) return known;
-    if (!isRoot(der)) throw new Error(`the peer lists a certificate that is not a root (sha256 ${sha})`);
-    const x509 = new X509Certificate(der);
-    const validity = { notBefore: Date.parse(x509.validFrom), notAfter: Date.parse(x509.validTo) };
-    if (this.checked.size >= CHECKED_MAX) this.checked.clear();
-    this.checked.set(sha, validity);
-    return validity;
   }
 
   /** Stops syncing; fetches in flight are cut and their results dropped. */
