@@ -48,9 +48,9 @@ const sameRoots = (a: readonly Buffer[], b: readonly Buffer[]): boolean => a.len
  * Keeps the roots of peer CAs (config `federation.peers`) in the authority's
  * federation. The first fetch of a peer is pinned: its root must have the
  * configured fingerprint and the TLS chain the peer presents must lead to it
- * (`CaClient.bootstrap`). Later fetches of `/roots` trust only the roots already
+ * (`fetchRoot`). Later fetches of `/roots` trust only the roots already
  * held for that peer. Every answer must still list the pinned root, hold at most
- * `maxRoots` roots, each valid now; otherwise it is refused and the last good
+ * `maxRoots` roots, each valid now (`PeerAnswers`); otherwise it is refused and the last good
  * roots are kept (rotation is an overlap: the new root appears beside the pinned
  * one, then the operator re-pins).
  *
@@ -58,7 +58,7 @@ const sameRoots = (a: readonly Buffer[], b: readonly Buffer[]): boolean => a.len
  * the same roots; a lease per peer in the store lets one of them fetch while the
  * others read the result. Each peer syncs on its own (a stuck peer delays no
  * other), each fetch ends by `federation.timeout`, and a failing peer is retried
- * later and later (doubling, up to an hour past `refresh`).
+ * later and later (from `refresh`, doubling, up to an hour or `refresh` when longer).
  */
 export class FederationPeers {
   private federation: FederationConfig;
