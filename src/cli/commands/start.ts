@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Authority } from '../../authority/authority.js';
 import type { CaConfig } from '../../config/caConfig.js';
+import { checkHomeModes } from '../../home/homeModes.js';
 import { homeHasCa } from '../../home/initHome.js';
 import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
@@ -10,6 +11,7 @@ import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/issuer.js';
 import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
+import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
@@ -61,6 +63,9 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),
     home,
     federation: config.federation,
+    rateLimit: config.rateLimit,
+    // Workers share the primary's buckets, so a limit holds whichever worker serves a request.
+    rateLimiter: config.rateLimit && isWorkerProcess() ? new PrimaryRateLimiter() : undefined,
   });
   const port = await server.start();
   onStopSignals(() => server.stop());
@@ -122,6 +127,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   if (flags.init && !homeHasCa(home)) await initFromEnvironment(home);
   const config = loadConfig(home);
+  checkHomeModes(home, config);
   const password = startPassword(home, flags);
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
@@ -131,6 +137,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   const authority = await loadAuthority(home, config, password);
   await authority.store.close();
+  if (config.rateLimit) serveRateLimits(config.rateLimit);
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
   onStopSignals(() => pool.stop());
