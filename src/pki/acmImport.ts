@@ -99,7 +99,7 @@ const RULES: readonly Rule[] = [
     check: (f) => {
       const chain = [leafOf(f), ...pemBlocks(f.chain).map((b) => new X509Certificate(b.der))];
       for (let i = 1; i < chain.length; i++) {
-        if (!chain[i - 1].checkIssued(chain[i]) || !chain[i - 1].verify(chain[i].publicKey)) return `chain certificate ${i} (${chain[i].subject}) did not issue ${i === 1 ? 'the certificate' : `chain certificate ${i - 1}`}`;
+        if (!chain[i - 1].checkIssued(chain[i]) || !chain[i - 1].verify(chain[i].publicKey)) return `chain certificate ${i} (${chain[i].subject.replace(/\n/g, ', ')}) did not issue ${i === 1 ? 'the certificate' : `chain certificate ${i - 1}`}`;
       }
       return undefined;
     },
