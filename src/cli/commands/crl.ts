@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { AWS_CRL_MAX_ENTRIES } from '../../pki/awsClientVpn.js';
 import { toPem } from '../../pki/pem.js';
 import type { ParsedCrl } from '../../pki/readCrl.js';
@@ -17,7 +17,7 @@ const CONSUMERS: Readonly<Record<string, (crl: ParsedCrl) => string | undefined>
 
 /** The `--for` option's value, checked. */
 function consumer(name: string): string {
-  if (!(name in CONSUMERS)) throw new CliError(`--for must be one of: ${Object.keys(CONSUMERS).join(', ')}`);
+  if (!(name in CONSUMERS)) throw new InvalidArgumentError(`must be one of: ${Object.keys(CONSUMERS).join(', ')}`);
   return name;
 }
 
