@@ -10,7 +10,8 @@ import type { Claims } from '../provisioners/claims.js';
 import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import { applySignOptions, extensionModifier, type SignOption } from '../provisioners/signOptions.js';
-import type { Store, UsedToken } from '../store/store.js';
+import { descendants } from '../store/lineage.js';
+import type { IssuedCertificate, Revocation, Store, UsedToken } from '../store/store.js';
 import { CrlPublisher } from './crlPublisher.js';
 import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
@@ -44,6 +45,8 @@ export interface RevokeRequest {
   readonly ott?: string;
   /** … or the client certificate of the certificate being revoked (mTLS). */
   readonly clientCertificate?: Buffer;
+  /** Also revoke every certificate descended from it by renewal or rekey (needs a revoke token). */
+  readonly lineage?: boolean;
 }
 
 /** What a sign request carries besides the CSR and token. */
@@ -223,9 +226,11 @@ export class Authority {
   /**
    * Revokes a certificate of this CA (passive: recorded, refused at renewal, listed
    * on the CRL). Authorised by a revoke token naming the serial, or by the
-   * certificate itself over mTLS.
+   * certificate itself over mTLS. With `lineage` (a revoke token only), every
+   * certificate descended from it is revoked too, in one transaction. Resolves the
+   * serials it revoked.
    */
-  async revoke(request: RevokeRequest, now = new Date()): Promise<void> {
+  async revoke(request: RevokeRequest, now = new Date()): Promise<readonly string[]> {
     if (!/^\d+$/.test(request.serial)) throw new BadRequest('serial must be a decimal number');
     const serial = BigInt(request.serial).toString(10);
     if (!isCrlReason(request.reasonCode)) {
@@ -241,6 +246,8 @@ export class Authority {
       token = { id: grant.tokenId, expiresAt: grant.tokenExpiresAt };
       provisioner = p.name;
     } else if (request.clientCertificate) {
+      // An old key could otherwise revoke the certificates that replaced it after a compromise.
+      if (request.lineage) throw new Forbidden('revoking a lineage needs a revoke token, not a client certificate');
       const cert = verifyOwnCertificate(request.clientCertificate, this.intermediate);
       if (cert.serial.toString(10) !== serial) throw new Forbidden('a certificate can only revoke itself');
     } else {
@@ -248,9 +255,18 @@ export class Authority {
     }
     const issued = await this.store.certificate(serial);
     if (!issued) throw new NotFound(`no certificate with serial ${serial} was issued by this CA`);
-    const outcome = await this.store.revoke({ serial, reasonCode: request.reasonCode, reason: request.reason, revokedAt: now, notAfter: issued.notAfter, provisioner }, token);
+    const revocation = (c: IssuedCertificate): Revocation => ({ serial: c.serial, reasonCode: request.reasonCode, reason: request.reason, revokedAt: now, notAfter: c.notAfter, provisioner });
+    if (request.lineage) {
+      const line = [issued, ...(await descendants(this.store, serial))];
+      const revoked = await this.store.revokeAll(line.map(revocation), token);
+      if (revoked === 'token-used') throw new Unauthorized('token already used');
+      if (revoked.length === 0) throw new BadRequest(`certificate with serial ${serial} and every certificate descended from it are already revoked`);
+      return revoked;
+    }
+    const outcome = await this.store.revoke(revocation(issued), token);
     if (outcome === 'already-revoked') throw new BadRequest(`certificate with serial ${serial} is already revoked`);
     if (outcome === 'token-used') throw new Unauthorized('token already used');
+    return [serial];
   }
 
   /** The CRL (DER); NotFound when the CA publishes none (crl.enabled false). */

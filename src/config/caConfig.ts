@@ -7,6 +7,8 @@ export interface ClaimsConfig {
   readonly defaultTLSCertDuration?: string;
   readonly disableRenewal?: boolean;
   readonly allowRenewalAfterExpiry?: boolean;
+  /** Revoke a certificate (reason superseded) when its renewal or rekey is issued (fedca's own; default false). */
+  readonly revokeOnRenew?: boolean;
 }
 
 /** A public JWK as ca.json stores it (the provisioner's verification key). */

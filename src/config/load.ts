@@ -51,6 +51,7 @@ function claims(v: Json, path: string): ClaimsConfig | undefined {
     defaultTLSCertDuration: duration(v.defaultTLSCertDuration, `${path}.defaultTLSCertDuration`),
     disableRenewal: bool(v.disableRenewal, `${path}.disableRenewal`),
     allowRenewalAfterExpiry: bool(v.allowRenewalAfterExpiry, `${path}.allowRenewalAfterExpiry`),
+    revokeOnRenew: bool(v.revokeOnRenew, `${path}.revokeOnRenew`),
   };
   const ms = (s?: string): number | undefined => (s === undefined ? undefined : parseDuration(s));
   const [min, max, def] = [ms(out.minTLSCertDuration), ms(out.maxTLSCertDuration), ms(out.defaultTLSCertDuration)];

@@ -8,15 +8,18 @@ export interface Claims {
   readonly defaultTLSCertDurationMs: number;
   readonly disableRenewal: boolean;
   readonly allowRenewalAfterExpiry: boolean;
+  /** Revoke the predecessor (reason superseded) when a renewal or rekey is issued. */
+  readonly revokeOnRenew: boolean;
 }
 
-/** step-ca's defaults: 5 m, 24 h, 24 h; renewal on, not after expiry. */
+/** step-ca's defaults: 5 m, 24 h, 24 h; renewal on, not after expiry; predecessors not revoked. */
 export const DEFAULT_CLAIMS: Claims = {
   minTLSCertDurationMs: 5 * 60_000,
   maxTLSCertDurationMs: 24 * 3_600_000,
   defaultTLSCertDurationMs: 24 * 3_600_000,
   disableRenewal: false,
   allowRenewalAfterExpiry: false,
+  revokeOnRenew: false,
 };
 
 const ms = (text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(text));
@@ -30,5 +33,6 @@ export function mergeClaims(global: ClaimsConfig | undefined, own: ClaimsConfig 
     defaultTLSCertDurationMs: ms(pick('defaultTLSCertDuration')) ?? DEFAULT_CLAIMS.defaultTLSCertDurationMs,
     disableRenewal: pick('disableRenewal') ?? DEFAULT_CLAIMS.disableRenewal,
     allowRenewalAfterExpiry: pick('allowRenewalAfterExpiry') ?? DEFAULT_CLAIMS.allowRenewalAfterExpiry,
+    revokeOnRenew: pick('revokeOnRenew') ?? DEFAULT_CLAIMS.revokeOnRenew,
   };
 }

@@ -41,4 +41,12 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       INSERT INTO crl_state (id, crl_number, der, this_update, built_from_seq, revocation_seq) VALUES (1, 0, NULL, 0, -1, 0);
     `,
   },
+  {
+    // Lineage: the serial each renewal or rekey replaced, indexed to find a certificate's successors.
+    version: 2,
+    sql: `
+      ALTER TABLE issued_certificates ADD COLUMN replaces TEXT;
+      CREATE INDEX issued_certificates_replaces ON issued_certificates (replaces);
+    `,
+  },
 ];
