@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertOneLine, CLI, fedca } from './helpers/cli.js';
-import { cleanEnv } from './helpers/exec.js';
+import { assertOneLine, fedca } from './helpers/cli.js';
+import { startCliDaemon, type CliDaemon } from './helpers/cliDaemon.js';
 import { startFakeManagement, type FakeManagement } from './helpers/fakeManagement.js';
 import { issueCertificate, revokeCertificate, type IssuedCertificate } from './helpers/issued.js';
 import { clientLines, HANDSHAKE_MS, INITIALIZED, requireOpenvpn, startOpenvpnClient, startOpenvpnServer, stopAllOpenvpn, type OpenvpnServer } from './helpers/openvpn.js';
@@ -12,49 +11,12 @@ import { closedPort } from './helpers/ports.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcpProxy.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 import { provisionerKey, type ProvisionerKey } from './helpers/tokens.js';
-import { eventually } from './helpers/wait.js';
 
 /** How often the agent rechecks established clients in these tests. */
 const RECHECK_MS = 1_000;
 
-type Record_ = Readonly<Record<string, unknown>> & { readonly event: string };
-
 /** A running `fedca openvpn-agent` and the JSON records it printed. */
-interface AgentProcess {
-  readonly records: Record_[];
-  /** Resolves the first record from index `from` on that matches (polling, as `eventually` does). */
-  waitFor(match: (r: Record_) => boolean, from?: number): Promise<Record_>;
-  /** SIGTERM; resolves the exit code once the agent is gone. */
-  stop(): Promise<number | null>;
-}
-
-function startAgent(args: readonly string[]): AgentProcess {
-  const child = spawn(process.execPath, [CLI, 'openvpn-agent', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const records: Record_[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => {
-    const lines = (partial + b.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) records.push(JSON.parse(line) as Record_);
-  });
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    records,
-    async waitFor(match, from = 0) {
-      try {
-        return await eventually(() => records.slice(from).find(match));
-      } catch {
-        throw new Error(`no such agent record; records:\n${records.map((r) => JSON.stringify(r)).join('\n')}\nstderr: ${stderr}`);
-      }
-    },
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return closed;
-    },
-  };
-}
+const startAgent = (args: readonly string[]): CliDaemon => startCliDaemon(['openvpn-agent', ...args]);
 
 describe('fedca openvpn-agent: errors and signals', () => {
   let dir: string;
@@ -112,7 +74,7 @@ describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)',
   let proxy: TcpProxy;
   let server: OpenvpnServer;
   let serverLines: string[];
-  let agent: AgentProcess;
+  let agent: CliDaemon;
 
   /** Issues a client certificate and writes it and its key into the working directory. */
   async function clientFiles(cn: string): Promise<IssuedCertificate & { cert: string; key: string }> {

@@ -12,6 +12,7 @@ import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.j
 import { applySignOptions, extensionModifier, type SignOption } from '../provisioners/signOptions.js';
 import { descendants } from '../store/lineage.js';
 import type { IssuedCertificate, Revocation, Store, UsedToken } from '../store/store.js';
+import { CrlChanges } from './crlChanges.js';
 import { CrlPublisher } from './crlPublisher.js';
 import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
@@ -93,6 +94,8 @@ export class Authority {
   /** The CRL distribution point and OCSP access extensions every new certificate carries. */
   private locationExtensions: readonly SignOption[] = [];
   private readonly ocspResponder: OcspResponder;
+  /** Watchers of the CRL (GET /crl/changes); the server closes it when it stops. */
+  readonly crlChanges: CrlChanges;
 
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
@@ -101,6 +104,7 @@ export class Authority {
     this.renewal = new Renewal({ store: parts.store, intermediate: parts.intermediate, provisioners: parts.provisioners, defaultClaims: parts.defaultClaims, dnsNames: parts.dnsNames });
     this.dnsNames = parts.dnsNames;
     this.ocspResponder = new OcspResponder(parts.store, parts.intermediate);
+    this.crlChanges = new CrlChanges(parts.store);
     if (parts.crl.enabled) this.crlPublisher = new CrlPublisher(parts.store, parts.intermediate, parts.crl.validityMs);
     this.provisionerList = [...parts.provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.provisionersByKid = new Map(parts.provisioners.filter((p) => p.kid).map((p) => [p.kid as string, p]));
@@ -261,11 +265,13 @@ export class Authority {
       const revoked = await this.store.revokeAll(line.map(revocation), token);
       if (revoked === 'token-used') throw new Unauthorized('token already used');
       if (revoked.length === 0) throw new BadRequest(`certificate with serial ${serial} and every certificate descended from it are already revoked`);
+      this.crlChanges.notify();
       return revoked;
     }
     const outcome = await this.store.revoke(revocation(issued), token);
     if (outcome === 'already-revoked') throw new BadRequest(`certificate with serial ${serial} is already revoked`);
     if (outcome === 'token-used') throw new Unauthorized('token already used');
+    this.crlChanges.notify();
     return [serial];
   }
 
@@ -273,6 +279,16 @@ export class Authority {
   async crl(now = new Date()): Promise<Buffer> {
     if (!this.crlPublisher) throw new NotFound('this CA publishes no CRL (crl.enabled is false)');
     return this.crlPublisher.current(now);
+  }
+
+  /**
+   * Waits (at most `waitMs`) for the CRL's revocations to differ from revision
+   * `since`; resolves the revision then (or the current one; undefined `since`
+   * answers at once). NotFound when the CA publishes no CRL.
+   */
+  async crlRevision(since: bigint | undefined, waitMs: number, cancelled: (stop: () => void) => void): Promise<bigint> {
+    if (!this.crlPublisher) throw new NotFound('this CA publishes no CRL (crl.enabled is false)');
+    return since === undefined ? this.crlChanges.revision() : this.crlChanges.next(since, waitMs, cancelled);
   }
 
   /** Forgets used-token ids whose tokens have expired anyway; resolves how many. */

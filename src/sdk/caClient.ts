@@ -220,6 +220,17 @@ export class CaClient {
     return field(body, 'revoked', isStringArray, 'POST /revoke');
   }
 
+  /**
+   * `GET /crl/changes`: the revision of the CA's revocations; with `since`, a long
+   * poll that answers once it differs from `since`, or after `waitS` seconds with
+   * it unchanged. Throws what a request throws (CaError 404: the CA has no CRL).
+   */
+  async crlRevision(since?: string, waitS = 30): Promise<string> {
+    const path = since === undefined ? '/crl/changes' : `/crl/changes?since=${encodeURIComponent(since)}&wait=${waitS}`;
+    const body = await requestJson(caEndpoint(this.caUrl, path), { agent: this.agent, method: 'GET', timeoutMs: (waitS + 15) * 1000 });
+    return field(body, 'revision', isString, 'GET /crl/changes');
+  }
+
   /** `GET /crl`: the CA's CRL, DER. Throws CaConnectionError when the answer is not one. */
   crl(options?: { readonly pem?: false }): Promise<Buffer>;
   /** `GET /crl?pem=true`: the CA's CRL, PEM. Throws CaConnectionError when the answer is not one. */

@@ -148,6 +148,8 @@ export class CaServer {
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();
+    // Long polls of CRL watchers answer now rather than hold the drain.
+    this.authority.crlChanges.close();
     const server = this.server;
     if (server) {
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
