@@ -199,11 +199,17 @@ export class Authority {
     return { certificate: der, chain: [der, this.intermediate.certificate.der] };
   }
 
-  /** Where issued certificates point for the CRL and OCSP, once the server knows its port (encoded once, not per sign). */
-  setPublicUrl(baseUrl: string): void {
+  /**
+   * Where issued certificates point for the CRL and OCSP, once the server knows its
+   * port (encoded once, not per sign): `baseUrl` (https), or `insecureUrl` (the
+   * plain-HTTP listener, `insecureAddress`) when there is one, which also gets an
+   * AIA caIssuers URL for the intermediate.
+   */
+  setPublicUrl(baseUrl: string, insecureUrl?: string): void {
     const options: SignOption[] = [];
-    if (this.crlPublisher) options.push(extensionModifier(crlDistributionPoint(`${baseUrl}/1.0/crl`)));
-    options.push(extensionModifier(ocspAccess(`${baseUrl}/1.0/ocsp`)));
+    const base = insecureUrl ?? baseUrl;
+    if (this.crlPublisher) options.push(extensionModifier(crlDistributionPoint(`${base}/1.0/crl`)));
+    options.push(extensionModifier(ocspAccess(`${base}/1.0/ocsp`, insecureUrl && `${insecureUrl}/1.0/intermediates.pem`)));
     this.locationExtensions = options;
   }
 

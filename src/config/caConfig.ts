@@ -57,6 +57,8 @@ export interface CaConfig {
   readonly crt: string;
   readonly key: string;
   readonly address: string;
+  /** A plain-HTTP listener serving only the CRL, OCSP, roots.pem and intermediates.pem (step-ca's key); issued certificates then point there. */
+  readonly insecureAddress?: string;
   readonly dnsNames: readonly string[];
   readonly db: DbConfig;
   readonly authority: {

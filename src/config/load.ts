@@ -122,18 +122,24 @@ function federation(v: Json): FederationConfig {
   return { peers, refresh: duration(v.refresh, 'federation.refresh') ?? DEFAULT_FEDERATION_REFRESH };
 }
 
+/** An address to listen on, in the grammar the server listens with (so one that passes here can be bound). */
+function listenAddress(address: string, path: string): string {
+  try {
+    parseAddress(address);
+  } catch {
+    fail(path, `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${address}"`);
+  }
+  return address;
+}
+
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */
 export function validateConfig(raw: Json): CaConfig {
   if (!isObject(raw)) fail('ca.json', 'must be a JSON object');
   const root = strList(raw.root, 'root', true);
   if (root.length === 0) fail('root', 'is required');
-  const address = str(raw, 'address', 'address');
-  try {
-    parseAddress(address);
-  } catch {
-    // The same grammar the server listens with, so an address that passes here can be bound.
-    fail('address', `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${address}"`);
-  }
+  const address = listenAddress(str(raw, 'address', 'address'), 'address');
+  const insecureAddress = raw.insecureAddress === undefined || raw.insecureAddress === '' ? undefined : listenAddress(str(raw, 'insecureAddress', 'insecureAddress'), 'insecureAddress');
+  if (insecureAddress !== undefined && insecureAddress === address && parseAddress(address).port !== 0) fail('insecureAddress', 'must differ from address');
   const dnsNames = strList(raw.dnsNames, 'dnsNames');
   if (dnsNames.length === 0) fail('dnsNames', 'must list at least one name');
   const authority = raw.authority ?? {};
@@ -155,6 +161,7 @@ export function validateConfig(raw: Json): CaConfig {
     crt: str(raw, 'crt', 'crt'),
     key: str(raw, 'key', 'key'),
     address,
+    ...(insecureAddress === undefined ? {} : { insecureAddress }),
     dnsNames,
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },
