@@ -80,6 +80,8 @@ describe('SDK server: live connections re-checked when trust changes or a client
   it('a client whose root is withdrawn from the federation is disconnected at the next recheck, and its next connection refused', async () => {
     const { port, closed } = await serve(await identity(cloud, cloudClient, 'server.cloud'));
     const agent = keepAlive(await identity(kubernetes, kubernetesClient, 'client.kubernetes'));
+    const cloudAgent = keepAlive(await identity(cloud, cloudClient, 'client.cloud'));
+    const cloudFirst = await get(port, cloudAgent);
     const first = await get(port, agent);
     assert.equal(first.status, 200);
     assert.equal((await get(port, agent)).socket, first.socket, 'a keep-alive connection');
@@ -90,6 +92,11 @@ describe('SDK server: live connections re-checked when trust changes or a client
     await until(() => socketClosed, 'the server to close the live connection');
     assert.match(closed.join('\n'), /CN=client\.kubernetes no longer chains to a trusted root/);
     await assert.rejects(get(port, agent), 'a new handshake is refused');
+    // A client the new trust still anchors keeps its connection.
+    assert.equal(closed.length, 1, closed.join('\n'));
+    const cloudAgain = await get(port, cloudAgent);
+    assert.equal(cloudAgain.status, 200);
+    assert.equal(cloudAgain.socket, cloudFirst.socket, 'the Cloud client kept its connection');
   });
 
   it('with OCSP on: a revoked client is disconnected at the next recheck, and refused before its next request', async () => {

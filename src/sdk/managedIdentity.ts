@@ -318,15 +318,15 @@ export class ManagedIdentity {
     const bundles = await ManagedIdentity.fetchBundles(this.options.client);
     if (this.stopped || sameBundles(bundles, this.bundles)) return new Map();
     this.bundles = bundles;
-    return this.applyTrust();
+    return this.applyTrust(true);
   }
 
   /**
    * Puts the current certificate and bundles into every server (new handshakes
-   * use them; resumed sessions of the old trust are refused) and closes the live
-   * connections of clients the trust no longer anchors.
+   * use them; resumed sessions of the old trust are refused) and, when the trust
+   * changed, closes the live connections of clients it no longer anchors.
    */
-  private async applyTrust(): Promise<Map<Server, string[]>> {
+  private async applyTrust(trustChanged: boolean): Promise<Map<Server, string[]>> {
     this.clientContexts = new Map();
     this.parsedRoots = new Map();
     const closed = new Map<Server, string[]>();
@@ -335,7 +335,7 @@ export class ManagedIdentity {
       server.setSecureContext(this.contextOptions(trust));
       // A resumed session skips certificate checks: sessions of the old trust must not resume.
       server.setTicketKeys(randomBytes(48));
-      if (options.requireClientCertificate === false) continue;
+      if (!trustChanged || options.requireClientCertificate === false) continue;
       const reasons = await live.recheck(trustVerdict(this.trustedRoots(trust)));
       for (const reason of reasons) options.onDisconnect?.(reason);
       closed.set(server, reasons);
@@ -380,9 +380,10 @@ export class ManagedIdentity {
       this.report(new Error(`the certificate was renewed but the CA's federation could not be refreshed: ${(err as Error).message}`));
     }
     if (this.stopped) return;
+    const trustChanged = !sameBundles(bundles, this.bundles);
     this.credentials = credentials;
     this.bundles = bundles;
-    await this.applyTrust();
+    await this.applyTrust(trustChanged);
     this.schedule(this.renewsAt.getTime() - Date.now());
     this.options.onRenewed?.(this);
   }

@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { pemDers } from '../pki/pem.js';
 import { crlSignedBy, parseCrl, type ParsedCrl } from '../pki/readCrl.js';
 import type { CaClient } from './caClient.js';
 import { CrlVerificationError } from './errors.js';
@@ -36,9 +35,6 @@ export function verifyCrl(der: Buffer, signers: readonly Buffer[]): ParsedCrl {
  * CrlVerificationError for a CRL the CA's keys did not sign, and what the
  * client throws when the CA cannot be asked.
  */
-export async function fetchVerifiedCrl(client: CaClient, signers?: readonly Buffer[]): Promise<ParsedCrl> {
-  return verifyCrl(await client.crl(), signers ?? (await crlSigners(client)));
+export async function fetchVerifiedCrl(client: CaClient): Promise<ParsedCrl> {
+  return verifyCrl(await client.crl(), await crlSigners(client));
 }
-
-/** The DER CRLs of a PEM text ("X509 CRL" blocks). */
-export const crlDers = (pem: string): Buffer[] => pemDers(pem, 'X509 CRL');
