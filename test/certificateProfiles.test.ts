@@ -6,6 +6,9 @@ import { createApi } from '../src/api/app.js';
 import { loadAuthority } from '../src/home/load.js';
 import { loadConfig } from '../src/config/load.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
+import { allowedProfiles, profileOptions } from '../src/provisioners/certificateProfiles.js';
+import { applySignOptions } from '../src/provisioners/signOptions.js';
+import { readCsr } from '../src/authority/csrInput.js';
 import { opensslCsr, type TestKeyType } from './helpers/csr.js';
 import { https } from './helpers/https.js';
 import { rowCount } from './helpers/storeCount.js';
@@ -52,7 +55,7 @@ describe('certificate profiles (token claim "profile")', () => {
     ['openvpn-server', 'P-256', { keyUsage: digitalSignature | keyEncipherment, extKeyUsage: [SERVER_AUTH] }],
     ['openvpn-client', 'RSA2048', { keyUsage: digitalSignature, extKeyUsage: [CLIENT_AUTH] }],
     ['aws-client-vpn-server', 'RSA2048', { keyUsage: digitalSignature | keyEncipherment, extKeyUsage: [SERVER_AUTH] }],
-    ['aws-client-vpn-client', 'P-256', { keyUsage: digitalSignature, extKeyUsage: [CLIENT_AUTH] }],
+    ['aws-client-vpn-client', 'RSA2048', { keyUsage: digitalSignature, extKeyUsage: [CLIENT_AUTH] }],
     ['default', 'P-256', { keyUsage: digitalSignature, extKeyUsage: [SERVER_AUTH, CLIENT_AUTH] }],
   ];
   for (const [profile, key, expected] of cases) {
@@ -125,14 +128,43 @@ describe('certificate profiles (token claim "profile")', () => {
       assert.equal(rowCount(ca, 'issued_certificates'), issued);
     });
 
-    it('aws-client-vpn-server with a key other than RSA 2048 or EC P-256 (403)', async () => {
-      const res = await sign('vpn.example.com', { profile: 'aws-client-vpn-server' }, 'P-384');
-      assert.equal(res.status, 403, res.text);
-      assert.match(res.body.message as string, /needs an RSA 2048 or EC P-256 key, not EC P-384/);
+    for (const profile of ['aws-client-vpn-server', 'aws-client-vpn-client']) {
+      for (const [key, description] of [['P-256', 'EC P-256'], ['P-384', 'EC P-384'], ['RSA4096', 'RSA 4096'], ['Ed25519', 'Ed25519']] as const) {
+        it(`${profile} with an ${description} key (403, quoting AWS's limit), storing nothing`, async () => {
+          const issued = rowCount(ca, 'issued_certificates');
+          const res = await sign('vpn.example.com', { profile, sans: ['vpn.example.com'] }, key);
+          assert.equal(res.status, 403, res.text);
+          assert.equal(
+            res.body.message,
+            `the ${profile} profile needs an RSA 2048 key, not ${description}: AWS Client VPN says "A Client VPN endpoint supports 1024-bit and 2048-bit RSA key sizes only"`,
+          );
+          assert.equal(rowCount(ca, 'issued_certificates'), issued);
+        });
+      }
+      it(`${profile} with an RSA 1024 key: refused as too weak, quoting AWS's limit (403)`, async () => {
+        const res = await sign('vpn.example.com', { profile, sans: ['vpn.example.com'] }, 'RSA1024');
+        assert.equal(res.status, 403, res.text);
+        assert.match(res.body.message as string, new RegExp(`^the ${profile} profile refuses RSA 1024 as too weak: AWS Client VPN says "A Client VPN endpoint supports 1024-bit and 2048-bit RSA key sizes only", so fedca issues RSA 2048$`));
+      });
+    }
+
+    for (const profile of ['aws-client-vpn-server', 'aws-client-vpn-client']) {
+      it(`${profile}: a certificate without a CN is refused (AWS wants the CN attribute)`, () => {
+        // JWK tokens always carry a subject; the rule holds for any provisioner that might not.
+        const { csr, publicKey } = readCsr(opensslCsr('RSA2048', '', ['DNS:vpn.example.com']).csrPem);
+        const options = profileOptions(profile, allowedProfiles(undefined), 'admin');
+        assert.throws(() => applySignOptions(options, { csr, publicKey, now: new Date() }), { status: 403, message: `the ${profile} profile needs a common name (CN) in the subject` });
+      });
+    }
+
+    it('aws-client-vpn-client: the CN is in the subject', async () => {
+      const res = await sign('alice@example.com', { profile: 'aws-client-vpn-client', sans: ['alice@example.com'] }, 'RSA2048');
+      assert.equal(res.status, 201, res.text);
+      assert.equal(leafOf(res).subject, 'CN=alice@example.com');
     });
 
     it('aws-client-vpn-server without a DNS name among the SANs (403)', async () => {
-      const res = await sign('10.0.0.1', { profile: 'aws-client-vpn-server' });
+      const res = await sign('10.0.0.1', { profile: 'aws-client-vpn-server' }, 'RSA2048');
       assert.equal(res.status, 403, res.text);
       assert.match(res.body.message as string, /needs a DNS name among the SANs/);
     });

@@ -91,11 +91,31 @@ describe('fedca export: openvpn-server, openvpn-client, acm', () => {
       assert.equal(verified.status, 0, verified.stderr + verified.stdout);
     });
 
-    it('a key the AWS server profile does not take: one line on stderr, nothing written', async () => {
+    it('a key the AWS server profile does not take: one line on stderr quoting AWS, nothing written', async () => {
       const out = join(dir, 'acm');
       const run = await fedca(['export', 'acm', 'vpn.example.com', '--out', out, '--kty', 'EC', '--curve', 'P-384', ...caFlags()]);
-      assertOneLineError(run, /the CA answered 403: .*needs an RSA 2048 or EC P-256 key, not EC P-384/);
+      assertOneLineError(run, /the CA answered 403: the aws-client-vpn-server profile needs an RSA 2048 key, not EC P-384: AWS Client VPN says "A Client VPN endpoint supports 1024-bit and 2048-bit RSA key sizes only"/);
       assert.ok(!existsSync(out));
+    });
+
+    it('without --kty: an RSA 2048 key, and a warning that this CA\'s own keys are EC', async () => {
+      const out = join(dir, 'acm');
+      const run = await fedca(['export', 'acm', 'vpn.example.com', '--out', out, ...caFlags()]);
+      assertSucceeded(run);
+      assert.match(await certificateText(join(out, 'certificate.pem')), /Public-Key: \(2048 bit\)\n\s*Modulus:/);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, /^fedca: warning: the CA's keys are not RSA \(.*has an EC key.*\): AWS's documentation names only RSA keys for Client VPN and is silent about the CA's own key type/);
+    });
+
+    it('a CA with RSA keys: no warning', async () => {
+      const rsaCa = await startTestCa({ kty: 'RSA' });
+      try {
+        const run = await fedca(['export', 'acm', 'vpn.example.com', '--out', join(dir, 'acm'), '--ca-url', rsaCa.url, '--root', rsaCa.rootFile, '--password-file', rsaCa.passwordFile]);
+        assertSucceeded(run);
+        assert.equal(run.stderr, '');
+      } finally {
+        await rsaCa.stop();
+      }
     });
   });
 

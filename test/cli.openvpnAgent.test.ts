@@ -1,60 +1,25 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { assertOneLine, CLI, fedca } from './helpers/cli.js';
-import { cleanEnv } from './helpers/exec.js';
+import { assertOneLine, fedca } from './helpers/cli.js';
+import { startCliDaemon, type CliDaemon } from './helpers/cliDaemon.js';
 import { startFakeManagement, type FakeManagement } from './helpers/fakeManagement.js';
+import { https } from './helpers/https.js';
 import { issueCertificate, revokeCertificate, type IssuedCertificate } from './helpers/issued.js';
 import { clientLines, HANDSHAKE_MS, INITIALIZED, requireOpenvpn, startOpenvpnClient, startOpenvpnServer, stopAllOpenvpn, type OpenvpnServer } from './helpers/openvpn.js';
 import { miniPki } from './helpers/miniPki.js';
 import { closedPort } from './helpers/ports.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcpProxy.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
-import { provisionerKey, type ProvisionerKey } from './helpers/tokens.js';
-import { eventually } from './helpers/wait.js';
+import { provisionerKey, signToken, type ProvisionerKey } from './helpers/tokens.js';
+import { until } from './helpers/wait.js';
 
 /** How often the agent rechecks established clients in these tests. */
 const RECHECK_MS = 1_000;
 
-type Record_ = Readonly<Record<string, unknown>> & { readonly event: string };
-
 /** A running `fedca openvpn-agent` and the JSON records it printed. */
-interface AgentProcess {
-  readonly records: Record_[];
-  /** Resolves the first record from index `from` on that matches (polling, as `eventually` does). */
-  waitFor(match: (r: Record_) => boolean, from?: number): Promise<Record_>;
-  /** SIGTERM; resolves the exit code once the agent is gone. */
-  stop(): Promise<number | null>;
-}
-
-function startAgent(args: readonly string[]): AgentProcess {
-  const child = spawn(process.execPath, [CLI, 'openvpn-agent', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const records: Record_[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => {
-    const lines = (partial + b.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) records.push(JSON.parse(line) as Record_);
-  });
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    records,
-    async waitFor(match, from = 0) {
-      try {
-        return await eventually(() => records.slice(from).find(match));
-      } catch {
-        throw new Error(`no such agent record; records:\n${records.map((r) => JSON.stringify(r)).join('\n')}\nstderr: ${stderr}`);
-      }
-    },
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return closed;
-    },
-  };
-}
+const startAgent = (args: readonly string[]): CliDaemon => startCliDaemon(['openvpn-agent', ...args]);
 
 describe('fedca openvpn-agent: errors and signals', () => {
   let dir: string;
@@ -94,6 +59,10 @@ describe('fedca openvpn-agent: errors and signals', () => {
     const none = await fedca(['openvpn-agent', ...caFlags(), '--management', (await fake('right')).address]);
     assertOneLine(none.stderr);
     assert.match(none.stderr, /asks for a password, and none was given/);
+    const exposed = await fedca(['openvpn-agent', ...caFlags(), '--management', '127.0.0.1:1', '--share', '0.0.0.0:7505']);
+    assert.notEqual(exposed.status, 0);
+    assertOneLine(exposed.stderr);
+    assert.match(exposed.stderr, /--share listens on a unix socket or a loopback address only, not 0\.0\.0\.0:7505/);
   });
 
   it('logs in with the first line of the password file, and stops on SIGTERM with exit code 0', async () => {
@@ -104,6 +73,30 @@ describe('fedca openvpn-agent: errors and signals', () => {
   });
 });
 
+/** A management tool connected to the agent's --share socket: its greeting, and one command at a time. */
+async function sharedTool(path: string): Promise<{ greeting: string; ask(command: string, end: RegExp): Promise<string>; close(): void }> {
+  const socket = createConnection({ path });
+  socket.setEncoding('utf8');
+  let buffer = '';
+  socket.on('data', (t: string) => (buffer += t));
+  const take = async (end: RegExp): Promise<string> => {
+    await until(() => end.test(buffer), `a reply ending in ${end}`);
+    const match = end.exec(buffer) as RegExpExecArray;
+    const reply = buffer.slice(0, match.index + match[0].length);
+    buffer = buffer.slice(match.index + match[0].length).replace(/^\r?\n/, '');
+    return reply.replace(/\r/g, '');
+  };
+  const greeting = await take(/^>INFO:.*$/m);
+  return {
+    greeting,
+    ask: async (command, end) => {
+      socket.write(`${command}\n`);
+      return take(end);
+    },
+    close: () => socket.destroy(),
+  };
+}
+
 describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)', function () {
   this.timeout(60_000);
   let ca: TestCa;
@@ -112,7 +105,7 @@ describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)',
   let proxy: TcpProxy;
   let server: OpenvpnServer;
   let serverLines: string[];
-  let agent: AgentProcess;
+  let agent: CliDaemon;
 
   /** Issues a client certificate and writes it and its key into the working directory. */
   async function clientFiles(cn: string): Promise<IssuedCertificate & { cert: string; key: string }> {
@@ -154,6 +147,7 @@ describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)',
       '--management', `127.0.0.1:${managementPort}`,
       '--management-password-file', join(dir, 'management.pw'),
       '--recheck', `${RECHECK_MS}ms`,
+      '--share', `unix:${join(dir, 'shared.sock')}`,
     ]);
     await agent.waitFor((r) => r.event === 'management-connected');
   });
@@ -172,6 +166,49 @@ describe('fedca openvpn-agent with real OpenVPN 2.6 (--management-client-auth)',
     await client.waitFor(INITIALIZED);
     const record = await decision('alice');
     assert.deepEqual([record.serial, record.verdict, record.action], [alice.serial, 'good', 'client-auth-nt']);
+    await client.stop();
+  });
+
+  it('--share: a second management client runs status through the agent while the agent admits clients, and cannot admit or deny one itself', async () => {
+    const dave = await clientFiles('dave');
+    const client = connect(dave);
+    await client.waitFor(INITIALIZED);
+    const tool = await sharedTool(join(dir, 'shared.sock'));
+    try {
+      assert.match(tool.greeting, /^>INFO:OpenVPN Management Interface Version 5 -- shared by fedca openvpn-agent/);
+      const status = await tool.ask('status 2', /^END$/m);
+      assert.match(status, /^HEADER,CLIENT_LIST,/m);
+      assert.match(status, /^CLIENT_LIST,dave,/m);
+      assert.match(await tool.ask('pid', /^(SUCCESS|ERROR):.*$/m), /^SUCCESS: pid=\d+/);
+      for (const command of ['client-auth-nt 99 1', 'client-deny 99 1 "no"', 'CLIENT-AUTH 99 1']) {
+        assert.match(await tool.ask(command, /^ERROR:.*$/m), /^ERROR: (client-auth-nt|client-deny|client-auth) is reserved to fedca openvpn-agent: clients are admitted or denied by the CA's answer$/);
+      }
+      assert.match(await tool.ask('bogus-command', /^ERROR:.*$/m), /^ERROR: unknown command/);
+      // The agent kept deciding meanwhile.
+      const erin = await clientFiles('erin');
+      const second = connect(erin);
+      await second.waitFor(INITIALIZED);
+      assert.equal((await decision('erin')).action, 'client-auth-nt');
+      await second.stop();
+    } finally {
+      tool.close();
+      await client.stop();
+    }
+  });
+
+  it('treats a revoked lineage like any revocation: the renewed certificate of a line revoked at its first serial is denied', async () => {
+    const frank = await clientFiles('frank');
+    const renewed = await https(ca, '/1.0/renew', { method: 'POST', cert: frank.certPem, key: frank.keyPem });
+    assert.equal(renewed.status, 201, renewed.body.toString());
+    writeFileSync(join(dir, 'frank-renewed.crt'), renewed.json<{ crt: string }>().crt);
+    const ott = await signToken(ca, p, frank.serial, { aud: `${ca.url}/1.0/revoke`, sans: undefined });
+    const revoked = await https(ca, '/1.0/revoke', { body: { serial: frank.serial, ott, reasonCode: 3, lineage: true } });
+    assert.equal(revoked.status, 200, revoked.body.toString());
+    assert.equal(revoked.json<{ revoked: string[] }>().revoked.length, 2);
+    const from = agent.records.length;
+    const client = connect({ cert: 'frank-renewed.crt', key: frank.key });
+    await client.waitFor(/AUTH_FAILED,certificate revoked/);
+    assert.equal((await decision('frank', from)).verdict, 'revoked');
     await client.stop();
   });
 

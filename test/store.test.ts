@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { ancestors, descendants } from '../src/store/lineage.js';
 import type { IssuedCertificate } from '../src/store/store.js';
 import { tempDir } from './helpers/testCa.js';
 
@@ -147,6 +148,41 @@ describe('SQLite store', () => {
     await b.releaseLease('sync', 'B');
     assert.equal(await a.claimLease('sync', 'A', t(220), t(300)), true, 'released: free at once');
     assert.equal(await b.claimLease('other', 'B', t(220), t(300)), true, 'leases are per name');
+  });
+
+  const cert = (serial: string, replaces?: string): IssuedCertificate => ({
+    serial,
+    der: Buffer.from(serial),
+    commonName: 'line',
+    notBefore: new Date(),
+    notAfter: new Date(Date.now() + HOUR),
+    provisioner: 'p',
+    ...(replaces ? { replaces } : {}),
+  });
+
+  it('records the serial a renewal replaced; successors, descendants and ancestors follow the line both ways', async () => {
+    const store = openAt();
+    // 1 → 2 → 3, and 2 → 4 (two renewals of one certificate), 9 alone.
+    for (const c of [cert('1'), cert('2', '1'), cert('3', '2'), cert('4', '2'), cert('9')]) await store.storeCertificate(c);
+    assert.equal((await store.certificate('3'))?.replaces, '2');
+    assert.equal((await store.certificate('1'))?.replaces, undefined);
+    assert.deepEqual((await store.successors('2')).map((c) => c.serial).sort(), ['3', '4']);
+    assert.deepEqual(await store.successors('9'), []);
+    assert.deepEqual((await descendants(store, '1')).map((c) => c.serial).sort(), ['2', '3', '4']);
+    assert.deepEqual((await ancestors(store, (await store.certificate('3')) as IssuedCertificate)).map((c) => c.serial), ['1', '2']);
+  });
+
+  it('revokeAll revokes a list in one transaction: new ones only, the token burned once, nothing written for a used token', async () => {
+    const store = openAt();
+    const revocation = (serial: string) => ({ serial, reasonCode: 1, reason: '', revokedAt: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' });
+    const token = { id: 'lineage-token', expiresAt: new Date(Date.now() + HOUR) };
+    assert.equal(await store.revoke(revocation('2')), 'revoked');
+    const before = (await store.crlState()).revocationSeq;
+    assert.deepEqual(await store.revokeAll(['1', '2', '3'].map(revocation), token), ['1', '3']);
+    assert.ok((await store.crlState()).revocationSeq > before, 'the stored CRL goes stale');
+    assert.equal(await store.revokeAll([revocation('5')], token), 'token-used');
+    assert.equal(await store.revocation('5'), undefined);
+    assert.deepEqual(await store.revokeAll(['1', '3'].map(revocation)), []);
   });
 
   it('openStore resolves a relative sqlite path against the home', async () => {

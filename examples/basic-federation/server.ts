@@ -74,7 +74,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     onError: (err) => log(`Renewal failed (will retry): ${err.message}`),
   });
   announce(identity);
-  const server = identity.createServer({ trust: 'federation', requireClientCertificate: true }, (req, res) => {
+  // Every 5 s the server fetches the federation again and closes live connections of clients it no longer anchors.
+  const server = identity.createServer({ trust: 'federation', requireClientCertificate: true, recheckIntervalMs: 5_000, onDisconnect: (reason) => log(`Closed a live connection: ${reason}`) }, (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(greeting(req.socket as TLSSocket, identity));
   });

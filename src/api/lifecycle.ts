@@ -34,14 +34,17 @@ export function lifecycleRoutes(authority: Authority): Router {
   r.post(both('/revoke'), async (req, res) => {
     const body = bodyObject(req.body);
     if (body.passive === false) throw new BadRequest('only passive revocation is supported ("passive": true)');
-    await authority.revoke({
+    const lineage = body.lineage ?? false;
+    if (typeof lineage !== 'boolean') throw new BadRequest('"lineage" must be true or false');
+    const revoked = await authority.revoke({
       serial: serial(body),
       reasonCode: reasonCode(body),
       reason: optionalString(body, 'reason') ?? '',
       ott: optionalString(body, 'ott'),
       clientCertificate: clientCertificate(req),
+      lineage,
     });
-    res.json({ status: 'ok' });
+    res.json(lineage ? { status: 'ok', revoked } : { status: 'ok' });
   });
   return r;
 }

@@ -10,7 +10,9 @@ import type { Claims } from '../provisioners/claims.js';
 import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
 import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import { applySignOptions, extensionModifier, type SignOption } from '../provisioners/signOptions.js';
-import type { Store, UsedToken } from '../store/store.js';
+import { descendants } from '../store/lineage.js';
+import type { IssuedCertificate, Revocation, Store, UsedToken } from '../store/store.js';
+import { CrlChanges } from './crlChanges.js';
 import { CrlPublisher } from './crlPublisher.js';
 import { readCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
@@ -44,6 +46,8 @@ export interface RevokeRequest {
   readonly ott?: string;
   /** … or the client certificate of the certificate being revoked (mTLS). */
   readonly clientCertificate?: Buffer;
+  /** Also revoke every certificate descended from it by renewal or rekey (needs a revoke token). */
+  readonly lineage?: boolean;
 }
 
 /** What a sign request carries besides the CSR and token. */
@@ -92,6 +96,8 @@ export class Authority {
   private readonly ocspResponder: OcspResponder;
   /** Rate limit by provisioner: resolves 0 to go ahead, else the milliseconds to wait. */
   private admitProvisioner?: (name: string) => Promise<number>;
+  /** Watchers of the CRL (GET /crl/changes); the server closes it when it stops. */
+  readonly crlChanges: CrlChanges;
 
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
@@ -100,6 +106,7 @@ export class Authority {
     this.renewal = new Renewal({ store: parts.store, intermediate: parts.intermediate, provisioners: parts.provisioners, defaultClaims: parts.defaultClaims, dnsNames: parts.dnsNames });
     this.dnsNames = parts.dnsNames;
     this.ocspResponder = new OcspResponder(parts.store, parts.intermediate);
+    this.crlChanges = new CrlChanges(parts.store);
     if (parts.crl.enabled) this.crlPublisher = new CrlPublisher(parts.store, parts.intermediate, parts.crl.validityMs);
     this.provisionerList = [...parts.provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.provisionersByKid = new Map(parts.provisioners.filter((p) => p.kid).map((p) => [p.kid as string, p]));
@@ -208,11 +215,17 @@ export class Authority {
     if (waitMs > 0) throw new TooManyRequests(`for provisioner "${provisioner.name}"`, waitMs);
   }
 
-  /** Where issued certificates point for the CRL and OCSP, once the server knows its port (encoded once, not per sign). */
-  setPublicUrl(baseUrl: string): void {
+  /**
+   * Where issued certificates point for the CRL and OCSP, once the server knows its
+   * port (encoded once, not per sign): `baseUrl` (https), or `insecureUrl` (the
+   * plain-HTTP listener, `insecureAddress`) when there is one, which also gets an
+   * AIA caIssuers URL for the intermediate.
+   */
+  setPublicUrl(baseUrl: string, insecureUrl?: string): void {
     const options: SignOption[] = [];
-    if (this.crlPublisher) options.push(extensionModifier(crlDistributionPoint(`${baseUrl}/1.0/crl`)));
-    options.push(extensionModifier(ocspAccess(`${baseUrl}/1.0/ocsp`)));
+    const base = insecureUrl ?? baseUrl;
+    if (this.crlPublisher) options.push(extensionModifier(crlDistributionPoint(`${base}/1.0/crl`)));
+    options.push(extensionModifier(ocspAccess(`${base}/1.0/ocsp`, insecureUrl && `${insecureUrl}/1.0/intermediates.pem`)));
     this.locationExtensions = options;
   }
 
@@ -239,9 +252,11 @@ export class Authority {
   /**
    * Revokes a certificate of this CA (passive: recorded, refused at renewal, listed
    * on the CRL). Authorised by a revoke token naming the serial, or by the
-   * certificate itself over mTLS.
+   * certificate itself over mTLS. With `lineage` (a revoke token only), every
+   * certificate descended from it is revoked too, in one transaction. Resolves the
+   * serials it revoked.
    */
-  async revoke(request: RevokeRequest, now = new Date()): Promise<void> {
+  async revoke(request: RevokeRequest, now = new Date()): Promise<readonly string[]> {
     // A serial has at most 20 octets (49 digits): a longer one is refused before BigInt reads it (quadratic in its length).
     if (!/^\d{1,64}$/.test(request.serial)) throw new BadRequest('serial must be a decimal number of at most 64 digits');
     const serial = BigInt(request.serial).toString(10);
@@ -259,6 +274,8 @@ export class Authority {
       token = { id: grant.tokenId, expiresAt: grant.tokenExpiresAt };
       provisioner = p.name;
     } else if (request.clientCertificate) {
+      // An old key could otherwise revoke the certificates that replaced it after a compromise.
+      if (request.lineage) throw new Forbidden('revoking a lineage needs a revoke token, not a client certificate');
       const cert = verifyOwnCertificate(request.clientCertificate, this.intermediate);
       if (cert.serial.toString(10) !== serial) throw new Forbidden('a certificate can only revoke itself');
     } else {
@@ -266,15 +283,36 @@ export class Authority {
     }
     const issued = await this.store.certificate(serial);
     if (!issued) throw new NotFound(`no certificate with serial ${serial} was issued by this CA`);
-    const outcome = await this.store.revoke({ serial, reasonCode: request.reasonCode, reason: request.reason, revokedAt: now, notAfter: issued.notAfter, provisioner }, token);
+    const revocation = (c: IssuedCertificate): Revocation => ({ serial: c.serial, reasonCode: request.reasonCode, reason: request.reason, revokedAt: now, notAfter: c.notAfter, provisioner });
+    if (request.lineage) {
+      const line = [issued, ...(await descendants(this.store, serial))];
+      const revoked = await this.store.revokeAll(line.map(revocation), token);
+      if (revoked === 'token-used') throw new Unauthorized('token already used');
+      if (revoked.length === 0) throw new BadRequest(`certificate with serial ${serial} and every certificate descended from it are already revoked`);
+      this.crlChanges.notify();
+      return revoked;
+    }
+    const outcome = await this.store.revoke(revocation(issued), token);
     if (outcome === 'already-revoked') throw new BadRequest(`certificate with serial ${serial} is already revoked`);
     if (outcome === 'token-used') throw new Unauthorized('token already used');
+    this.crlChanges.notify();
+    return [serial];
   }
 
   /** The CRL (DER); NotFound when the CA publishes none (crl.enabled false). */
   async crl(now = new Date()): Promise<Buffer> {
     if (!this.crlPublisher) throw new NotFound('this CA publishes no CRL (crl.enabled is false)');
     return this.crlPublisher.current(now);
+  }
+
+  /**
+   * Waits (at most `waitMs`) for the CRL's revocations to differ from revision
+   * `since`; resolves the revision then (or the current one; undefined `since`
+   * answers at once). NotFound when the CA publishes no CRL.
+   */
+  async crlRevision(since: bigint | undefined, waitMs: number, cancelled: (stop: () => void) => void): Promise<bigint> {
+    if (!this.crlPublisher) throw new NotFound('this CA publishes no CRL (crl.enabled is false)');
+    return since === undefined ? this.crlChanges.revision() : this.crlChanges.next(since, waitMs, cancelled);
   }
 
   /** Forgets used-token ids whose tokens have expired anyway; resolves how many. */

@@ -1,5 +1,6 @@
 import { Forbidden, Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
+import { CRL_REASON_SUPERSEDED } from '../pki/crlReason.js';
 import { readProvisionerExtension } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { commonNameOf } from '../pki/name.js';
@@ -49,24 +50,33 @@ export class Renewal {
     return { name: provisioner.name, claims: provisioner.claims };
   }
 
-  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled; resolves the provisioner's name. */
-  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<string> {
+  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled; resolves the provisioner's name and claims. */
+  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<{ name: string; claims: Claims }> {
     if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
-    const { name, claims } = this.provisionerOf(cert);
-    if (claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
-    if (now > cert.notAfter && !claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
-    return name;
+    const provisioner = this.provisionerOf(cert);
+    if (provisioner.claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
+    if (now > cert.notAfter && !provisioner.claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
+    return provisioner;
   }
 
-  /** Issues the successor of `old` for `publicKey`, stored before it is returned (with `token` burned in the same step). */
-  private async reissue(old: ParsedCertificate, publicKey: Buffer, provisioner: string, now: Date, token?: UsedToken): Promise<SignResult> {
+  /**
+   * Issues the successor of `old` for `publicKey`, stored (as replacing `old`)
+   * before it is returned, with `token` burned in the same step; with the
+   * `revokeOnRenew` claim, `old` is then revoked as superseded.
+   */
+  private async reissue(old: ParsedCertificate, publicKey: Buffer, provisioner: { name: string; claims: Claims }, now: Date, token?: UsedToken): Promise<SignResult> {
     const serial = randomSerial();
     const { der, notBefore, notAfter } = reissueCertificate(old, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
-    const record = { serial: serialDecimal(serial), der, commonName: commonNameOf(old.subject), notBefore, notAfter, provisioner };
+    const replaces = old.serial.toString(10);
+    const record = { serial: serialDecimal(serial), der, commonName: commonNameOf(old.subject), notBefore, notAfter, provisioner: provisioner.name, replaces };
     if (token) {
       if (!(await this.parts.store.recordIssuance(token, record))) throw new Unauthorized('token already used');
     } else {
       await this.parts.store.storeCertificate(record);
+    }
+    if (provisioner.claims.revokeOnRenew) {
+      // 'already-revoked' is a concurrent renewal of the same certificate that revoked it first.
+      await this.parts.store.revoke({ serial: replaces, reasonCode: CRL_REASON_SUPERSEDED, reason: `superseded by ${record.serial}`, revokedAt: now, notAfter: old.notAfter, provisioner: provisioner.name });
     }
     return { certificate: der, chain: [der, this.parts.intermediate.certificate.der] };
   }
@@ -75,15 +85,13 @@ export class Renewal {
   async renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('renewal needs a client certificate (mTLS) or a renew token');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
-    const provisioner = await this.checkRenewable(cert, now);
-    return this.reissue(cert, cert.publicKey, provisioner, now);
+    return this.reissue(cert, cert.publicKey, await this.checkRenewable(cert, now), now);
   }
 
   /** Renews the certificate a renew token (Authorization: Bearer) carries and proves possession of. */
   async renewWithToken(token: string, now = new Date()): Promise<SignResult> {
     const grant = verifyRenewToken(token, this.parts.intermediate, this.parts.dnsNames, now);
-    const provisioner = await this.checkRenewable(grant.certificate, now);
-    return this.reissue(grant.certificate, grant.certificate.publicKey, provisioner, now, grant.token);
+    return this.reissue(grant.certificate, grant.certificate.publicKey, await this.checkRenewable(grant.certificate, now), now, grant.token);
   }
 
   /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */

@@ -9,7 +9,7 @@ import type { SignResponse } from '../sdk/wire.js';
 import { addCaOptions, type CaFlags } from './caConnection.js';
 import { CliError } from './fail.js';
 import { pemLine } from './issued.js';
-import { addKeyOptions, keySpec, type KeyFlags } from './keyFlags.js';
+import { addKeyOptions, defaultKeyFor, keySpec, type KeyFlags } from './keyFlags.js';
 import { collect, timeOrDuration } from './options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
 
@@ -62,6 +62,16 @@ function tokenSans(token: string, subject: string): string[] {
   return [subject];
 }
 
+/** The profile a token given with --token names (undefined when none, or not a JWT: tokenSans says so). */
+function tokenProfile(token: string): string | undefined {
+  try {
+    const { profile } = decodeJwt(token);
+    return typeof profile === 'string' ? profile : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Checks the flags of an issuance and reads the provisioner password, before
  * anything is generated or sent. `profile` is the command's own default profile.
@@ -70,8 +80,8 @@ function tokenSans(token: string, subject: string): string[] {
 export function planIssue(subject: string, flags: IssueFlags, profile?: string): IssuePlan {
   if (flags.token && flags.provisioner) throw new CliError('pass either --token or --provisioner, not both');
   if (flags.token && flags.profile) throw new CliError('--profile does not apply with --token: the token names the profile (fedca token --profile)');
-  const spec = keySpec(flags, { kty: 'EC' });
   const token = flags.token;
+  const spec = keySpec(flags, defaultKeyFor(flags.profile ?? (token ? tokenProfile(token) : profile)));
   const password = token === undefined ? provisionerPassword(flags) : '';
   const sans = flags.san?.length ? flags.san : token ? tokenSans(token, subject) : [subject];
   return { subject, sans, spec, token, password, profile: flags.profile ?? profile };

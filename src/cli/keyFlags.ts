@@ -15,10 +15,13 @@ export interface KeyFlags {
 export function addKeyOptions(command: Command, keepsCurrent = false): Command {
   const current = keepsCurrent ? "the current key's, else " : '';
   return command
-    .option('--kty <type>', `key type: EC, RSA or OKP (Ed25519) (default: ${keepsCurrent ? "the current key's type" : 'EC'}; --curve implies EC, --size RSA)`, keyType)
+    .option('--kty <type>', `key type: EC, RSA or OKP (Ed25519) (default: ${keepsCurrent ? "the current key's type" : 'EC, RSA 2048 for the aws-client-vpn profiles'}; --curve implies EC, --size RSA)`, keyType)
     .option('--curve <curve>', `EC curve: P-256, P-384 or P-521 (default: ${current}P-256)`, ecCurve)
     .option('--size <bits>', `RSA key size in bits, 2048-8192 (default: ${current}2048)`, positiveInteger);
 }
+
+/** The key generated for a profile unless the flags say otherwise: AWS Client VPN takes RSA only (see pki/awsClientVpn.ts). */
+export const defaultKeyFor = (profile: string | undefined): KeySpec => (profile?.startsWith('aws-client-vpn-') ? { kty: 'RSA', size: 2048 } : { kty: 'EC' });
 
 const CURVES: Readonly<Record<string, KeySpec['curve']>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 

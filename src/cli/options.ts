@@ -77,3 +77,12 @@ export function crlReasonCode(value: string): number {
   if (!/^\d+$/.test(value) || n > 10) throw new InvalidArgumentError('must be an RFC 5280 reason code, 0-10');
   return n;
 }
+
+/** What `--format` takes. */
+export type OutputFormat = 'text' | 'json';
+
+/** Parses `--format`: text or json. */
+export function outputFormat(value: string): OutputFormat {
+  if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
+  return value;
+}

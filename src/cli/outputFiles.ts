@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError, errorCode } from './fail.js';
 
@@ -76,5 +76,25 @@ export function replaceFiles(replacements: readonly Replacement[]): void {
     });
   } finally {
     for (const t of temporaries) rmSync(t, { force: true });
+  }
+}
+
+/**
+ * Rewrites a file's contents in place (created, with `mode`, when missing): the
+ * inode stays, so a bind mount of the single file into a container sees the new
+ * contents, which a rename would hide. Not atomic: the new bytes are written over
+ * the old, then the file is cut to their length and flushed. Throws CliError.
+ */
+export function rewriteInPlace(file: string, content: Buffer, mode: number): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, existsSync(file) ? 'r+' : 'wx', mode);
+    writeSync(fd, content, 0, content.length, 0);
+    ftruncateSync(fd, content.length);
+    fsyncSync(fd);
+  } catch (err) {
+    throw new CliError(`cannot rewrite ${file} (${errorCode(err)})`, 1);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

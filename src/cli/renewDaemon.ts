@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
 import type { ClientCertificate } from '../sdk/clientCertificate.js';
 import type { SignResponse } from '../sdk/wire.js';
+import { sleepUntil, unlessAborted } from './abortableWait.js';
 import { runExecHook } from './execHook.js';
 import { chainPem, serialText } from './issued.js';
 import { replaceFiles } from './outputFiles.js';
@@ -25,27 +25,6 @@ export interface RenewDaemonOptions {
   readonly exec?: string;
   /** Writes one log line. */
   readonly log: (line: string) => void;
-}
-
-/** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Waits until `when`; false when `signal` aborted the wait. */
-async function sleepUntil(when: Date, signal: AbortSignal): Promise<boolean> {
-  for (let ms = when.getTime() - Date.now(); ms > 0; ms = when.getTime() - Date.now()) {
-    try {
-      await sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal });
-    } catch {
-      return false;
-    }
-  }
-  return !signal.aborted;
-}
-
-/** `work`'s result, or undefined as soon as `signal` aborts (the work is then abandoned). */
-function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  const aborted = new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
-  return Promise.race([work, aborted]);
 }
 
 const describeLeaf = (leaf: X509Certificate): string => `serial ${serialText(leaf)}, not after ${new Date(leaf.validTo).toISOString()}`;

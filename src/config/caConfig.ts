@@ -9,6 +9,8 @@ export interface ClaimsConfig {
   readonly maxTokenLifetime?: string;
   readonly disableRenewal?: boolean;
   readonly allowRenewalAfterExpiry?: boolean;
+  /** Revoke a certificate (reason superseded) when its renewal or rekey is issued (fedca's own; default false). */
+  readonly revokeOnRenew?: boolean;
 }
 
 /** A public JWK as ca.json stores it (the provisioner's verification key). */
@@ -82,6 +84,8 @@ export interface CaConfig {
   readonly crt: string;
   readonly key: string;
   readonly address: string;
+  /** A plain-HTTP listener serving only the CRL, OCSP, roots.pem and intermediates.pem (step-ca's key); issued certificates then point there. */
+  readonly insecureAddress?: string;
   readonly dnsNames: readonly string[];
   readonly db: DbConfig;
   readonly authority: {

@@ -63,6 +63,7 @@ function claims(v: Json, path: string): ClaimsConfig | undefined {
     maxTokenLifetime: duration(v.maxTokenLifetime, `${path}.maxTokenLifetime`),
     disableRenewal: bool(v.disableRenewal, `${path}.disableRenewal`),
     allowRenewalAfterExpiry: bool(v.allowRenewalAfterExpiry, `${path}.allowRenewalAfterExpiry`),
+    revokeOnRenew: bool(v.revokeOnRenew, `${path}.revokeOnRenew`),
   };
   const ms = (s?: string): number | undefined => (s === undefined ? undefined : parseDuration(s));
   const [min, max, def] = [ms(out.minTLSCertDuration), ms(out.maxTLSCertDuration), ms(out.defaultTLSCertDuration)];
@@ -173,18 +174,24 @@ function rateLimit(v: Json): RateLimitConfig | undefined {
   return { perAddress: bucket(v.perAddress, 'rateLimit.perAddress'), perProvisioner: bucket(v.perProvisioner, 'rateLimit.perProvisioner') };
 }
 
+/** An address to listen on, in the grammar the server listens with (so one that passes here can be bound). */
+function listenAddress(address: string, path: string): string {
+  try {
+    parseAddress(address);
+  } catch {
+    fail(path, `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${address}"`);
+  }
+  return address;
+}
+
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */
 export function validateConfig(raw: Json): CaConfig {
   if (!isObject(raw)) fail('ca.json', 'must be a JSON object');
   const root = strList(raw.root, 'root', true);
   if (root.length === 0) fail('root', 'is required');
-  const address = str(raw, 'address', 'address');
-  try {
-    parseAddress(address);
-  } catch {
-    // The same grammar the server listens with, so an address that passes here can be bound.
-    fail('address', `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${address}"`);
-  }
+  const address = listenAddress(str(raw, 'address', 'address'), 'address');
+  const insecureAddress = raw.insecureAddress === undefined || raw.insecureAddress === '' ? undefined : listenAddress(str(raw, 'insecureAddress', 'insecureAddress'), 'insecureAddress');
+  if (insecureAddress !== undefined && insecureAddress === address && parseAddress(address).port !== 0) fail('insecureAddress', 'must differ from address');
   const dnsNames = strList(raw.dnsNames, 'dnsNames');
   if (dnsNames.length === 0) fail('dnsNames', 'must list at least one name');
   const authority = raw.authority ?? {};
@@ -206,6 +213,7 @@ export function validateConfig(raw: Json): CaConfig {
     crt: str(raw, 'crt', 'crt'),
     key: str(raw, 'key', 'key'),
     address,
+    ...(insecureAddress === undefined ? {} : { insecureAddress }),
     dnsNames,
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },

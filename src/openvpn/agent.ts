@@ -4,11 +4,19 @@ import type { CertificateToCheck, Verdict } from '../sdk/ocspChecker.js';
 import { certificateFromEnv, type EnvCertificate } from './clientCertificate.js';
 import { parseClientList, type ListedClient } from './clientList.js';
 import { formatManagementAddress, type ManagementAddress } from './managementAddress.js';
-import { ManagementClient } from './managementClient.js';
+import { ManagementClient, type CommandReply } from './managementClient.js';
 import { managementCommand } from './managementCommand.js';
 import type { ClientNotification } from './managementParser.js';
 
 /** One JSON log line of the agent: `event` says what happened, the rest depends on it. */
+/** Management commands only the agent sends: they admit or deny a connecting client. */
+export const RESERVED_COMMANDS: ReadonlySet<string> = new Set(['client-auth', 'client-auth-nt', 'client-deny', 'client-pending-auth']);
+
+/** A shared management connection's tool sent a command reserved to the agent. */
+export class ReservedCommandError extends Error {
+  readonly code = 'ERR_RESERVED_COMMAND';
+}
+
 export type AgentLogRecord = { readonly time: string; readonly event: string } & Readonly<Record<string, unknown>>;
 
 /** What the agent needs to decide: anything that answers like `OcspChecker.check`. */
@@ -105,6 +113,18 @@ export class OpenvpnAgent {
         fatal: (err) => this.fail(err),
       },
     });
+  }
+
+  /**
+   * Sends the command of another management tool (`--share`) over the agent's
+   * connection and resolves OpenVPN's reply. Throws ReservedCommandError for a
+   * command that decides a client's admission (the agent's decision alone), and
+   * what ManagementClient.send throws.
+   */
+  sendShared(command: string): Promise<CommandReply> {
+    const name = command.trim().split(/\s+/)[0].toLowerCase();
+    if (RESERVED_COMMANDS.has(name)) return Promise.reject(new ReservedCommandError(`${name} is reserved to fedca openvpn-agent: clients are admitted or denied by the CA's answer`));
+    return this.client.send(command);
   }
 
   /** Runs until `stop` (resolves) or a fatal management error such as a refused password (rejects with it). */

@@ -12,6 +12,9 @@ const CRL_REASONS: Readonly<Record<number, string>> = {
   10: 'aACompromise',
 };
 
+/** CRLReason superseded: the certificate was replaced (a renewal, with `revokeOnRenew`). */
+export const CRL_REASON_SUPERSEDED = 4;
+
 /** True for a code RFC 5280 defines: 0-6 and 8-10. */
 export const isCrlReason = (code: number): boolean => Number.isInteger(code) && CRL_REASONS[code] !== undefined;
 

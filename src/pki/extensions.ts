@@ -93,9 +93,11 @@ export function crlDistributionPoint(url: string): Buffer {
   return extension(OID.cRLDistributionPoints, sequence(sequence(implicitConstructed(0, fullName))));
 }
 
-/** authorityInfoAccess with an OCSP responder URL. */
-export function ocspAccess(url: string): Buffer {
-  return extension(OID.authorityInfoAccess, sequence(sequence(oid('1.3.6.1.5.5.7.48.1'), implicitPrimitive(6, ia5Bytes(url, 'URI')))));
+/** authorityInfoAccess with an OCSP responder URL, and (when given) a caIssuers URL where the issuer's certificate is published. */
+export function ocspAccess(url: string, caIssuersUrl?: string): Buffer {
+  const access = (method: string, location: string): Buffer => sequence(oid(method), implicitPrimitive(6, ia5Bytes(location, 'URI')));
+  const descriptions = [access(OID.accessOcsp, url), ...(caIssuersUrl ? [access(OID.accessCaIssuers, caIssuersUrl)] : [])];
+  return extension(OID.authorityInfoAccess, sequence(...descriptions));
 }
 
 /** Provisioner types as step-ca numbers them in its provisioner extension. */

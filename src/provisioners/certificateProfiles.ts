@@ -1,6 +1,6 @@
 import { BadRequest, Forbidden } from '../errors.js';
 import { OID } from '../pki/oids.js';
-import { dnsNameValidator, extKeyUsageModifier, keyTypeValidator, keyUsageModifier, type SignOption } from './signOptions.js';
+import { awsKeyValidator, commonNameRequiredValidator, dnsNameValidator, extKeyUsageModifier, keyUsageModifier, type SignOption } from './signOptions.js';
 
 /**
  * Certificate profiles: what a leaf is for. A sign token picks one with its
@@ -27,9 +27,9 @@ const CLIENT_AUTH = extKeyUsageModifier([OID.clientAuth]);
 /**
  * The sign options of each profile. OpenVPN's `remote-cert-tls server|client`
  * checks that a key usage is present and the EKU is serverAuth / clientAuth (as
- * easy-rsa's server and client types make them); an AWS Client VPN server
- * certificate (imported into ACM) needs an RSA 2048 or EC P-256 key and the
- * endpoint's domain name in its SANs.
+ * easy-rsa's server and client types make them); AWS Client VPN takes RSA
+ * 1024/2048 keys only and a CN in the subject (fedca issues RSA 2048), and its
+ * server certificate (imported into ACM) names the endpoint's domain in its SANs.
  */
 const PROFILE_OPTIONS: Record<ProfileName, readonly SignOption[]> = {
   default: [],
@@ -38,10 +38,16 @@ const PROFILE_OPTIONS: Record<ProfileName, readonly SignOption[]> = {
   'aws-client-vpn-server': [
     TLS_SERVER_KEY_USAGES,
     SERVER_AUTH,
-    keyTypeValidator(['RSA 2048', 'EC P-256'], 'the aws-client-vpn-server profile'),
+    awsKeyValidator('the aws-client-vpn-server profile'),
+    commonNameRequiredValidator('the aws-client-vpn-server profile'),
     dnsNameValidator('the aws-client-vpn-server profile'),
   ],
-  'aws-client-vpn-client': [TLS_CLIENT_KEY_USAGES, CLIENT_AUTH],
+  'aws-client-vpn-client': [
+    TLS_CLIENT_KEY_USAGES,
+    CLIENT_AUTH,
+    awsKeyValidator('the aws-client-vpn-client profile'),
+    commonNameRequiredValidator('the aws-client-vpn-client profile'),
+  ],
 };
 
 /** Thrown for a provisioner's `options.profiles` that is not a list of known profile names. */

@@ -11,9 +11,11 @@ export interface Claims {
   readonly maxTokenLifetimeMs: number;
   readonly disableRenewal: boolean;
   readonly allowRenewalAfterExpiry: boolean;
+  /** Revoke the predecessor (reason superseded) when a renewal or rekey is issued. */
+  readonly revokeOnRenew: boolean;
 }
 
-/** step-ca's defaults: 5 m, 24 h, 24 h; renewal on, not after expiry; tokens live at most 24 h. */
+/** step-ca's defaults: 5 m, 24 h, 24 h; renewal on, not after expiry; tokens live at most 24 h; predecessors not revoked. */
 export const DEFAULT_CLAIMS: Claims = {
   minTLSCertDurationMs: 5 * 60_000,
   maxTLSCertDurationMs: 24 * 3_600_000,
@@ -21,6 +23,7 @@ export const DEFAULT_CLAIMS: Claims = {
   maxTokenLifetimeMs: DEFAULT_MAX_TOKEN_LIFETIME_MS,
   disableRenewal: false,
   allowRenewalAfterExpiry: false,
+  revokeOnRenew: false,
 };
 
 const ms = (text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(text));
@@ -35,5 +38,6 @@ export function mergeClaims(global: ClaimsConfig | undefined, own: ClaimsConfig 
     maxTokenLifetimeMs: ms(pick('maxTokenLifetime')) ?? DEFAULT_CLAIMS.maxTokenLifetimeMs,
     disableRenewal: pick('disableRenewal') ?? DEFAULT_CLAIMS.disableRenewal,
     allowRenewalAfterExpiry: pick('allowRenewalAfterExpiry') ?? DEFAULT_CLAIMS.allowRenewalAfterExpiry,
+    revokeOnRenew: pick('revokeOnRenew') ?? DEFAULT_CLAIMS.revokeOnRenew,
   };
 }

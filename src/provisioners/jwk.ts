@@ -104,10 +104,11 @@ export class JwkProvisioner implements Provisioner {
       extensionModifier(this.extension),
       commonNameValidator(claims.sub),
       sansValidator(sans),
+      // Before the general key rule, so that a key a profile refuses is refused with the profile's reason.
+      ...profileOptions(profile, this.profiles, this.name),
       publicKeyValidator(),
       validityValidator(),
       durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
-      ...profileOptions(profile, this.profiles, this.name),
     ];
     return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
   }

@@ -1,5 +1,6 @@
 import { parseDuration, formatDuration } from '../config/duration.js';
 import { BadRequest, Forbidden, quote } from '../errors.js';
+import { awsKeyProblem } from '../pki/awsClientVpn.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
 import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { canonicalIp } from '../pki/ip.js';
@@ -228,12 +229,23 @@ export function extKeyUsageModifier(purposes: readonly string[]): CertificateMod
   };
 }
 
-/** The CSR's key must be one of `allowed`, named as key descriptions are ("RSA 2048", "EC P-256"); `why` says who asks. */
-export function keyTypeValidator(allowed: readonly string[], why: string): RequestValidator {
+/** The CSR's key must be one AWS Client VPN takes and fedca issues for it (RSA 2048); `why` says who asks. */
+export function awsKeyValidator(why: string): RequestValidator {
   return {
     kind: 'validator',
     validate({ publicKey }) {
-      if (!allowed.includes(publicKey.description)) throw new Forbidden(`${why} needs an ${allowed.join(' or ')} key, not ${publicKey.description}`);
+      const problem = awsKeyProblem(publicKey.description, why);
+      if (problem) throw new Forbidden(problem);
+    },
+  };
+}
+
+/** The certificate must have a common name in its subject; `why` says who asks. */
+export function commonNameRequiredValidator(why: string): RequestValidator {
+  return {
+    kind: 'validator',
+    validate(_request, draft) {
+      if (draft.commonName === '') throw new Forbidden(`${why} needs a common name (CN) in the subject`);
     },
   };
 }

@@ -8,7 +8,7 @@ import { CaConnectionError } from './errors.js';
 import { pemFingerprint } from './fingerprint.js';
 import { createRenewToken } from './renewToken.js';
 import { requestJson } from './requestJson.js';
-import type { HealthResponse, ProvisionerEntry, ProvisionerPage, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
+import type { HealthResponse, ProvisionerEntry, ProvisionerPage, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 
 /** How to reach a CA: its URL and the root (PEM) its TLS certificate must chain to. */
 export interface CaClientOptions {
@@ -211,6 +211,28 @@ export class CaClient {
     const reason = { serial: request.serial, reasonCode: request.reasonCode ?? 0, reason: request.reason ?? '', passive: true };
     const body = 'ott' in request ? await this.request('/revoke', 'POST', { ...reason, ott: request.ott }) : await this.postWithClientCertificate('/revoke', request, reason);
     field(body, 'status', isString, 'POST /revoke');
+  }
+
+  /**
+   * `POST /revoke` with `"lineage": true`: revokes the certificate and every one
+   * descended from it by renewal or rekey, authorised by a revoke token for its
+   * serial. Resolves the serials the CA revoked. Throws TypeError for a serial that is not decimal.
+   */
+  async revokeLineage(request: RevokeReason & { readonly ott: string }): Promise<string[]> {
+    if (!/^\d+$/.test(request.serial)) throw new TypeError(`"${request.serial}" is not a decimal serial number`);
+    const body = await this.request('/revoke', 'POST', { serial: request.serial, reasonCode: request.reasonCode ?? 0, reason: request.reason ?? '', passive: true, lineage: true, ott: request.ott });
+    return field(body, 'revoked', isStringArray, 'POST /revoke');
+  }
+
+  /**
+   * `GET /crl/changes`: the revision of the CA's revocations; with `since`, a long
+   * poll that answers once it differs from `since`, or after `waitS` seconds with
+   * it unchanged. Throws what a request throws (CaError 404: the CA has no CRL).
+   */
+  async crlRevision(since?: string, waitS = 30): Promise<string> {
+    const path = since === undefined ? '/crl/changes' : `/crl/changes?since=${encodeURIComponent(since)}&wait=${waitS}`;
+    const body = await requestJson(caEndpoint(this.caUrl, path), { agent: this.agent, method: 'GET', timeoutMs: (waitS + 15) * 1000 });
+    return field(body, 'revision', isString, 'GET /crl/changes');
   }
 
   /** `GET /crl`: the CA's CRL, DER. Throws CaConnectionError when the answer is not one. */

@@ -51,3 +51,8 @@ export class ManagementConnectionError extends Error {
 export class ManagementAuthError extends Error {
   readonly code = 'ERR_MANAGEMENT_AUTH';
 }
+
+/** A CRL the CA sent does not verify: malformed, not signed by the CA's intermediate (or root), or an intermediate that does not chain to the root. */
+export class CrlVerificationError extends Error {
+  readonly code = 'ERR_CRL_VERIFICATION';
+}

@@ -1,7 +1,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { createServer, type Server, type ServerOptions } from 'node:https';
-import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { decodeJwt } from 'jose';
 import { createCsr } from '../pki/csrBuilder.js';
 import { generateKey, privateKeyPem, type KeySpec } from '../pki/keys.js';
@@ -9,6 +9,9 @@ import { pemBundle, pemDers, toPem } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';
 import { CaError } from './errors.js';
 import { Provisioner } from './provisioner.js';
+import { LiveConnections, type ConnectionVerdict } from './liveConnections.js';
+import type { OcspChecker } from './ocspChecker.js';
+import { presentedCertificates, verifyPresentedChain } from './presentedChain.js';
 import { RenewingAgent } from './renewingAgent.js';
 
 /**
@@ -50,6 +53,28 @@ export interface IdentityServerOptions {
    * the application (`req.socket.authorized`).
    */
   readonly requireClientCertificate?: boolean;
+  /**
+   * Re-check live connections this often: the CA's roots and federation are
+   * fetched again (a change is applied to every server of the identity) and, with
+   * `ocsp`, every connected client certificate is asked about. Default: only when
+   * the identity renews.
+   */
+  readonly recheckIntervalMs?: number;
+  /**
+   * Ask the CA's OCSP responder about each client certificate: a revoked one is
+   * refused before its first request and disconnected at the next recheck.
+   * Certificates the CA does not know (a federated CA's) and answers that cannot
+   * be had leave the connection as it is: trust alone judges those.
+   */
+  readonly ocsp?: OcspChecker;
+  /** Called for each live connection closed by a recheck, with the reason. */
+  readonly onDisconnect?: (reason: string) => void;
+}
+
+/** A server of the identity: how it treats clients, and the connections it holds. */
+interface ServedBy {
+  readonly options: IdentityServerOptions;
+  readonly live: LiveConnections;
 }
 
 /** How an agent created by the identity treats servers. */
@@ -76,6 +101,40 @@ const RENEW_AT = 2 / 3;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
+const sameBundles = (a: TrustBundles, b: TrustBundles): boolean => a.roots.join('') === b.roots.join('') && a.federation.join('') === b.federation.join('');
+
+/** Closes a connection whose client chain leads to none of `roots` (or is no longer valid). */
+function trustVerdict(roots: readonly X509Certificate[]): ConnectionVerdict {
+  return (presented) => {
+    if (presented.length === 0) return undefined;
+    const now = new Date();
+    for (const root of roots) {
+      try {
+        verifyPresentedChain(presented, root, now);
+        return undefined;
+      } catch {
+        // not this root
+      }
+    }
+    return `the certificate of ${presented[0].subject.replace(/\n/g, ', ')} no longer chains to a trusted root`;
+  };
+}
+
+/** Closes a connection whose client certificate the CA's OCSP responder says is revoked. */
+function ocspVerdict(checker: OcspChecker): ConnectionVerdict {
+  return async (presented) => {
+    const [leaf, issuer] = presented;
+    if (!leaf) return undefined;
+    const [verdict] = await checker.check([
+      {
+        serial: BigInt(`0x${leaf.serialNumber}`),
+        ...(issuer ? { issuerFingerprint: issuer.fingerprint256 } : { issuerCommonName: /(?:^|\n)CN=([^\n]*)/.exec(leaf.issuer)?.[1] ?? '' }),
+      },
+    ]);
+    return verdict.kind === 'revoked' ? `the certificate of ${leaf.subject.replace(/\n/g, ', ')} was revoked at ${verdict.revokedAt.toISOString()}` : undefined;
+  };
+}
+
 /** The SANs a token allows (its `sans` claim), else `[fallback]`. */
 function tokenSans(token: string, fallback: string): string[] {
   try {
@@ -100,7 +159,7 @@ export class ManagedIdentity {
   private tokenUsed = false;
   private timer?: NodeJS.Timeout;
   private renewing?: Promise<void>;
-  private readonly servers = new Map<Server, IdentityServerOptions>();
+  private readonly servers = new Map<Server, ServedBy>();
   private clientContexts = new Map<Trust, SecureContext>();
   private parsedRoots = new Map<Trust, X509Certificate[]>();
   private stopped = false;
@@ -197,10 +256,91 @@ export class ManagedIdentity {
    * stay, session tickets of the old context are no longer accepted).
    */
   createServer(options: IdentityServerOptions, listener?: RequestListener): Server {
-    const server = createServer(this.serverOptions(options), listener);
-    this.servers.set(server, options);
-    server.on('close', () => this.servers.delete(server));
+    const server = createServer(this.serverOptions(options), options.ocsp && listener ? this.afterOcsp(options, listener) : listener);
+    const live = new LiveConnections(server);
+    this.servers.set(server, { options, live });
+    const recheck = options.recheckIntervalMs
+      ? setInterval(() => {
+          this.recheck(server).catch((err: Error) => this.report(new Error(`re-checking live connections failed: ${err.message}`)));
+        }, options.recheckIntervalMs)
+      : undefined;
+    recheck?.unref();
+    server.on('close', () => {
+      clearInterval(recheck);
+      this.servers.delete(server);
+    });
     return server;
+  }
+
+  /** `listener`, called once the OCSP answer about the connection's client certificate is in (once per connection): a revoked one is disconnected instead. */
+  private afterOcsp(options: IdentityServerOptions, listener: RequestListener): RequestListener {
+    const verdicts = new WeakMap<object, Promise<string | undefined>>();
+    const verdict = ocspVerdict(options.ocsp as OcspChecker);
+    return (req, res) => {
+      const socket = req.socket as TLSSocket;
+      let judged = verdicts.get(socket);
+      if (!judged) {
+        judged = Promise.resolve(verdict(presentedCertificates(socket.getPeerCertificate(true))));
+        verdicts.set(socket, judged);
+      }
+      judged.then(
+        (reason) => {
+          if (reason === undefined) return listener(req, res);
+          options.onDisconnect?.(reason);
+          socket.destroy();
+        },
+        () => socket.destroy(),
+      );
+    };
+  }
+
+  /**
+   * Re-checks the live connections of `server` now: the trust bundle is fetched
+   * again (when it changed, every server of the identity takes it and drops the
+   * clients it no longer anchors), then, with OCSP on, revoked clients are
+   * disconnected. Resolves the reasons of the connections closed on `server`.
+   */
+  async recheck(server: Server): Promise<string[]> {
+    const served = this.servers.get(server);
+    if (!served) return [];
+    const reasons = await this.refreshTrust();
+    const closed = reasons.get(server) ?? [];
+    if (served.options.ocsp) {
+      const revoked = await served.live.recheck(ocspVerdict(served.options.ocsp));
+      for (const reason of revoked) served.options.onDisconnect?.(reason);
+      closed.push(...revoked);
+    }
+    return closed;
+  }
+
+  /** Fetches the roots and federation again and applies them when they changed; resolves what each server closed. */
+  private async refreshTrust(): Promise<Map<Server, string[]>> {
+    const bundles = await ManagedIdentity.fetchBundles(this.options.client);
+    if (this.stopped || sameBundles(bundles, this.bundles)) return new Map();
+    this.bundles = bundles;
+    return this.applyTrust(true);
+  }
+
+  /**
+   * Puts the current certificate and bundles into every server (new handshakes
+   * use them; resumed sessions of the old trust are refused) and, when the trust
+   * changed, closes the live connections of clients it no longer anchors.
+   */
+  private async applyTrust(trustChanged: boolean): Promise<Map<Server, string[]>> {
+    this.clientContexts = new Map();
+    this.parsedRoots = new Map();
+    const closed = new Map<Server, string[]>();
+    for (const [server, { options, live }] of this.servers) {
+      const trust = options.trust ?? 'federation';
+      server.setSecureContext(this.contextOptions(trust));
+      // A resumed session skips certificate checks: sessions of the old trust must not resume.
+      server.setTicketKeys(randomBytes(48));
+      if (!trustChanged || options.requireClientCertificate === false) continue;
+      const reasons = await live.recheck(trustVerdict(this.trustedRoots(trust)));
+      for (const reason of reasons) options.onDisconnect?.(reason);
+      closed.set(server, reasons);
+    }
+    return closed;
   }
 
   /** An https agent that presents this identity (mTLS) and verifies servers against the trusted roots, current at every new connection. */
@@ -240,15 +380,10 @@ export class ManagedIdentity {
       this.report(new Error(`the certificate was renewed but the CA's federation could not be refreshed: ${(err as Error).message}`));
     }
     if (this.stopped) return;
+    const trustChanged = !sameBundles(bundles, this.bundles);
     this.credentials = credentials;
     this.bundles = bundles;
-    this.clientContexts = new Map();
-    this.parsedRoots = new Map();
-    for (const [server, options] of this.servers) {
-      server.setSecureContext(this.contextOptions(options.trust ?? 'federation'));
-      // A resumed session skips certificate checks: sessions of the old trust must not resume.
-      server.setTicketKeys(randomBytes(48));
-    }
+    await this.applyTrust(trustChanged);
     this.schedule(this.renewsAt.getTime() - Date.now());
     this.options.onRenewed?.(this);
   }

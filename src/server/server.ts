@@ -1,8 +1,10 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain } from '../authority/authority.js';
 import { createApi } from '../api/app.js';
+import { createInsecureApi } from '../api/insecureApp.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
@@ -32,6 +34,8 @@ export interface ServerOptions {
   readonly rateLimit?: RateLimitConfig;
   /** Where the buckets are (a worker asks its primary's); default: this process's memory. */
   readonly rateLimiter?: RateLimiter;
+  /** "HOST:PORT" of a plain-HTTP listener for the CRL, OCSP and CA certificates (config `insecureAddress`); none when unset. */
+  readonly insecureAddress?: string;
 }
 
 /**
@@ -81,6 +85,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  */
 export class CaServer {
   private server?: Server;
+  private insecureServer?: HttpServer;
   private renewTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
@@ -142,21 +147,21 @@ export class CaServer {
     const app = createApi(this.authority, { log: this.options.log, admitAddress });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
-    const { host, port } = parseAddress(this.options.address);
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error): void => {
-        this.peers?.stop();
-        reject(err);
-      };
-      server.once('error', failed);
-      server.listen(port, host, () => {
-        server.off('error', failed);
-        resolve();
-      });
-    });
+    await listen(server, this.options.address, () => this.peers?.stop());
     const boundPort = (server.address() as AddressInfo).port;
     const name = this.options.dnsNames[0];
-    this.authority.setPublicUrl(`https://${name.includes(':') ? `[${name}]` : name}:${boundPort}`);
+    const host = name.includes(':') ? `[${name}]` : name;
+    let insecureUrl: string | undefined;
+    if (this.options.insecureAddress) {
+      const insecure = createHttpServer(createInsecureApi(this.authority, { log: this.options.log }));
+      this.insecureServer = insecure;
+      await listen(insecure, this.options.insecureAddress, () => {
+        this.peers?.stop();
+        server.close();
+      });
+      insecureUrl = `http://${host}:${(insecure.address() as AddressInfo).port}`;
+    }
+    this.authority.setPublicUrl(`https://${host}:${boundPort}`, insecureUrl);
     this.scheduleRenewal();
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
@@ -185,6 +190,8 @@ export class CaServer {
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();
+    // Long polls of CRL watchers answer now rather than hold the drain.
+    this.authority.crlChanges.close();
     const server = this.server;
     if (server) {
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
@@ -195,6 +202,29 @@ export class CaServer {
       });
       clearTimeout(force);
     }
+    const insecure = this.insecureServer;
+    if (insecure) {
+      await new Promise<void>((resolve) => {
+        insecure.close(() => resolve());
+        insecure.closeAllConnections();
+      });
+    }
     await this.authority.store.close();
   }
+}
+
+/** Listens on `address` ("HOST:PORT"); on failure runs `undo` and rejects with the listen error. */
+function listen(server: Server | HttpServer, address: string, undo: () => void): Promise<void> {
+  const { host, port } = parseAddress(address);
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error): void => {
+      undo();
+      reject(err);
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }

@@ -60,4 +60,12 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       );
     `,
   },
+  {
+    // Lineage: the serial each renewal or rekey replaced, indexed to find a certificate's successors.
+    version: 3,
+    sql: `
+      ALTER TABLE issued_certificates ADD COLUMN replaces TEXT;
+      CREATE INDEX issued_certificates_replaces ON issued_certificates (replaces);
+    `,
+  },
 ];

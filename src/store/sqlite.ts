@@ -13,7 +13,18 @@ interface CertificateRow {
   not_before: number;
   not_after: number;
   provisioner: string;
+  replaces: string | null;
 }
+
+const toCertificate = (row: CertificateRow): IssuedCertificate => ({
+  serial: row.serial,
+  der: row.der,
+  commonName: row.common_name,
+  notBefore: new Date(row.not_before),
+  notAfter: new Date(row.not_after),
+  provisioner: row.provisioner,
+  ...(row.replaces === null ? {} : { replaces: row.replaces }),
+});
 
 interface RevocationRow {
   serial: string;
@@ -97,6 +108,8 @@ export class SqliteStore implements Store {
   private readonly deleteTokens: Database.Statement;
   private readonly issuance: Database.Transaction<(token: UsedToken, certificate: IssuedCertificate) => boolean>;
   private readonly revocationTx: Database.Transaction<(revocation: Revocation, token?: UsedToken) => RevokeOutcome>;
+  private readonly revokeAllTx: Database.Transaction<(revocations: readonly Revocation[], token?: UsedToken) => readonly string[] | 'token-used'>;
+  private readonly selectSuccessors: Database.Statement;
   private readonly selectRevocation: Database.Statement;
   private readonly selectRevocations: Database.Statement;
   private readonly selectCrl: Database.Statement;
@@ -124,7 +137,7 @@ export class SqliteStore implements Store {
     // From here on a locked database fails fast and the write is retried off the event loop (retryWhileBusy).
     this.db.pragma('busy_timeout = 0');
     this.insertCertificate = this.db.prepare(
-      'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.selectCertificate = this.db.prepare('SELECT * FROM issued_certificates WHERE serial = ?');
     this.insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
@@ -147,6 +160,13 @@ export class SqliteStore implements Store {
       countRevocation.run();
       return 'revoked';
     });
+    this.revokeAllTx = this.db.transaction((list: readonly Revocation[], token?: UsedToken): readonly string[] | 'token-used' => {
+      if (token && this.insertToken.run(token.id, token.expiresAt.getTime()).changes !== 1) return 'token-used';
+      const revoked = list.filter((r) => insertRevocation.run(r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner).changes === 1).map((r) => r.serial);
+      if (revoked.length) countRevocation.run();
+      return revoked;
+    });
+    this.selectSuccessors = this.db.prepare('SELECT * FROM issued_certificates WHERE replaces = ? ORDER BY issued_at, serial');
     this.selectRevocation = this.db.prepare('SELECT * FROM revoked_certificates WHERE serial = ?');
     this.selectRevocations = this.db.prepare('SELECT * FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial');
     this.selectCrl = this.db.prepare('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
@@ -166,7 +186,7 @@ export class SqliteStore implements Store {
   }
 
   private insertCertificateRow(c: IssuedCertificate): void {
-    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now());
+    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null);
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {
@@ -179,15 +199,15 @@ export class SqliteStore implements Store {
 
   async certificate(serial: string): Promise<IssuedCertificate | undefined> {
     const row = (await retryWhileBusy(() => this.selectCertificate.get(serial))) as CertificateRow | undefined;
-    if (!row) return undefined;
-    return {
-      serial: row.serial,
-      der: row.der,
-      commonName: row.common_name,
-      notBefore: new Date(row.not_before),
-      notAfter: new Date(row.not_after),
-      provisioner: row.provisioner,
-    };
+    return row ? toCertificate(row) : undefined;
+  }
+
+  async successors(serial: string): Promise<IssuedCertificate[]> {
+    return ((await retryWhileBusy(() => this.selectSuccessors.all(serial))) as CertificateRow[]).map(toCertificate);
+  }
+
+  async revokeAll(revocations: readonly Revocation[], token?: UsedToken): Promise<readonly string[] | 'token-used'> {
+    return retryWhileBusy(() => this.revokeAllTx.immediate(revocations, token));
   }
 
   async revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome> {

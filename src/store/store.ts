@@ -14,6 +14,11 @@ export interface IssuedCertificate {
   readonly notAfter: Date;
   /** Name of the provisioner that authorised it ("" for the CA's own certificates). */
   readonly provisioner: string;
+  /**
+   * For a renewal or rekey: the decimal serial of the certificate it replaced (its
+   * predecessor in the certificate's lineage); absent for a first issuance.
+   */
+  readonly replaces?: string;
 }
 
 /** A token id to burn, and when its token expires (after which it may be forgotten). */
@@ -83,6 +88,15 @@ export interface Store {
    * transaction, and counts it so that the stored CRL goes stale. Nothing is written unless it resolves 'revoked'.
    */
   revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome>;
+  /**
+   * Revokes several certificates in one transaction (a lineage): burns `token`
+   * when given (resolving 'token-used', writing nothing, if it was used before),
+   * records each revocation whose serial is not revoked yet, and counts them so
+   * that the stored CRL goes stale. Resolves the serials it newly revoked.
+   */
+  revokeAll(revocations: readonly Revocation[], token?: UsedToken): Promise<readonly string[] | 'token-used'>;
+  /** The certificates recorded as replacing the one with this decimal serial (its renewals and rekeys), oldest first. */
+  successors(serial: string): Promise<IssuedCertificate[]>;
   /** The revocation of a serial, if it is revoked. */
   revocation(serial: string): Promise<Revocation | undefined>;
   /** Revocations of certificates that have not expired by `now`, oldest first. */

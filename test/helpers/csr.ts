@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { tempDir } from './testCa.js';
 
 /** Key algorithms openssl can make for a test CSR. */
-export type TestKeyType = 'P-256' | 'P-384' | 'RSA2048' | 'RSA1024' | 'Ed25519' | 'DSA';
+export type TestKeyType = 'P-256' | 'P-384' | 'RSA2048' | 'RSA1024' | 'RSA4096' | 'Ed25519' | 'DSA';
 
 const GENPKEY: Record<TestKeyType, string[]> = {
   'P-256': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
   'P-384': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'],
   RSA2048: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
   RSA1024: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
+  RSA4096: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:4096'],
   Ed25519: ['-algorithm', 'ED25519'],
   DSA: [],
 };

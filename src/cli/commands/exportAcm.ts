@@ -2,7 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { privateKeyPem } from '../../pki/keys.js';
-import { action } from '../fail.js';
+import { acmImportProblem } from '../../pki/acmImport.js';
+import { caKeyWarning } from '../../pki/awsClientVpn.js';
+import { action, CliError } from '../fail.js';
 import { exportCommand, issueAndWrite, nothingToFetch, type ExportFlags } from '../exportFiles.js';
 import { issuerChain } from '../issueFlags.js';
 import { issuedLines, pemLine } from '../issued.js';
@@ -14,20 +16,31 @@ const ACM_PROFILE = 'aws-client-vpn-server';
 /**
  * `fedca export acm NAME --out DIR`: a fresh key and an aws-client-vpn-server
  * certificate for NAME, written as AWS Certificate Manager imports them: the
- * leaf, the unencrypted key, and the chain (intermediate then root).
+ * leaf, the unencrypted key, and the chain (intermediate then root), once they
+ * pass every ACM import rule (nothing is written otherwise). Warns on stderr when
+ * the CA's own keys are not RSA.
  */
 export async function runExportAcm(name: string, flags: ExportFlags): Promise<void> {
   const [crtFile, keyFile, chainFile] = ACM_FILES.map((f) => join(flags.out, f));
+  let caCertificates: string[] = [];
   const issued = await issueAndWrite(name, flags, ACM_PROFILE, {
     targets: [crtFile, keyFile, chainFile],
     fetch: nothingToFetch,
-    render: ({ key, signed }, client) => [
-      { file: crtFile, content: pemLine(signed.crt), mode: 0o644 },
+    render: ({ key, signed }, client) => {
       // ACM takes no encrypted key: unencrypted PKCS#8, mode 0600.
-      { file: keyFile, content: privateKeyPem(key), mode: 0o600 },
-      { file: chainFile, content: issuerChain(signed, client.rootPem).join(''), mode: 0o644 },
-    ],
+      caCertificates = issuerChain(signed, client.rootPem);
+      const files = { certificate: pemLine(signed.crt), privateKey: privateKeyPem(key), chain: caCertificates.join('') };
+      const problem = acmImportProblem(files);
+      if (problem) throw new CliError(`ACM would refuse this import (${problem}): nothing written`, 1);
+      return [
+        { file: crtFile, content: files.certificate, mode: 0o644 },
+        { file: keyFile, content: files.privateKey, mode: 0o600 },
+        { file: chainFile, content: files.chain, mode: 0o644 },
+      ];
+    },
   });
+  const warning = caKeyWarning(caCertificates);
+  if (warning) process.stderr.write(`fedca: warning: ${warning}\n`);
   process.stdout.write(
     [
       `The ACM files for "${name}" have been saved in ${flags.out}: ${ACM_FILES.join(', ')} (private-key.pem mode 0600). Import them with`,

@@ -1,13 +1,12 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { pemBlocks } from '../../pki/pem.js';
 import { describeCertificate, describeCsr, type Description, type PublicKeyDescription } from '../describe.js';
 import { action, CliError } from '../fail.js';
 import { readInputFile } from '../inputFile.js';
-
-type Format = 'text' | 'json';
+import { outputFormat, type OutputFormat } from '../options.js';
 
 interface InspectFlags {
-  format: Format;
+  format: OutputFormat;
 }
 
 const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
@@ -91,17 +90,12 @@ export function runInspect(file: string, flags: InspectFlags): void {
   process.stdout.write(items.map((d, i) => renderText(d, heading(d, i))).join('\n'));
 }
 
-function format(value: string): Format {
-  if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
-  return value;
-}
-
 /** Adds `fedca inspect` to the program. */
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .description('show a certificate, each certificate of a bundle, or a certificate request (CSR) in readable form')
     .argument('<file>', 'PEM file (certificates and/or CSRs, any number) or a DER certificate or CSR')
-    .option('--format <format>', 'text, or json (one object for a single item, an array for several)', format, 'text')
+    .option('--format <format>', 'text, or json (one object for a single item, an array for several)', outputFormat, 'text')
     .action(action((file: string, flags: InspectFlags) => runInspect(file, flags)));
 }

@@ -1,9 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { OcspChecker } from '../../sdk/ocspChecker.js';
 import { OpenvpnAgent } from '../../openvpn/agent.js';
-import { parseManagementAddress, type ManagementAddress } from '../../openvpn/managementAddress.js';
+import { formatManagementAddress, parseManagementAddress, type ManagementAddress } from '../../openvpn/managementAddress.js';
+import { checkShareAddress, ManagementShare } from '../../openvpn/managementShare.js';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
-import { action, CliError } from '../fail.js';
+import { action, CliError, errorCode } from '../fail.js';
 import { readInputFile } from '../inputFile.js';
 import { positiveDuration } from '../options.js';
 
@@ -12,6 +13,7 @@ interface OpenvpnAgentFlags extends CaFlags {
   managementPasswordFile?: string;
   recheck: number;
   failOpen?: boolean;
+  share?: ManagementAddress;
 }
 
 /** A connecting client waits for the answer: a CA that does not answer in this time counts as unreachable. */
@@ -23,6 +25,16 @@ function managementAddress(value: string): ManagementAddress {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
+}
+
+function shareAddress(value: string): ManagementAddress {
+  const address = managementAddress(value);
+  try {
+    checkShareAddress(address);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return address;
 }
 
 /** The first line of a password file, as OpenVPN's --management pw-file reads it. */
@@ -50,14 +62,23 @@ export async function runOpenvpnAgent(flags: OpenvpnAgentFlags): Promise<void> {
     log({ time: new Date().toISOString(), event: 'stopping', signal });
     agent.stop();
   };
+  const share = flags.share && new ManagementShare(flags.share, (command) => agent.sendShared(command));
+  let shared: string | undefined;
+  try {
+    shared = await share?.start();
+  } catch (err) {
+    ca.close();
+    throw new CliError(`cannot listen on --share ${formatManagementAddress(flags.share as ManagementAddress)} (${errorCode(err)})`, 1);
+  }
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  log({ time: new Date().toISOString(), event: 'started', ca: ca.caUrl, recheckMs: flags.recheck, failOpen: flags.failOpen === true });
+  log({ time: new Date().toISOString(), event: 'started', ca: ca.caUrl, recheckMs: flags.recheck, failOpen: flags.failOpen === true, ...(shared ? { share: shared } : {}) });
   try {
     await agent.run();
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await share?.stop();
     ca.close();
   }
 }
@@ -75,5 +96,6 @@ export function registerOpenvpnAgent(program: Command): void {
     .option('--management-password-file <file>', "the management interface's password (first line), as OpenVPN's --management pw-file")
     .addOption(new Option('--recheck <duration>', 'how often established clients are checked again (5s, 1m)').argParser(positiveDuration).default(5_000, '5s'))
     .option('--fail-open', 'admit clients when the CA cannot be asked (default: deny them); revoked and unknown certificates are denied either way')
+    .option('--share <address>', 'a pass-through management interface for other tools (status dashboards): unix:PATH or 127.0.0.1:PORT; client-auth, client-auth-nt, client-deny and client-pending-auth stay the agent\'s', shareAddress)
     .action(action(async (flags: OpenvpnAgentFlags) => runOpenvpnAgent(flags)));
 }

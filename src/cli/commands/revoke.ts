@@ -11,6 +11,7 @@ interface RevokeFlags extends CaFlags, ProvisionerFlags {
   key?: string;
   reasonCode?: number;
   reason?: string;
+  lineage?: boolean;
 }
 
 const WHO = '--token, --provisioner/--password-file, or --cert with --key';
@@ -33,6 +34,7 @@ function authorisation(flags: RevokeFlags): 'token' | 'provisioner' | 'certifica
  */
 export async function runRevoke(serial: string, flags: RevokeFlags): Promise<void> {
   const how = authorisation(flags);
+  if (flags.lineage && how === 'certificate') throw new CliError('--lineage needs a revoke token (--token, or --provisioner with --password-file), not --cert');
   const certificate = how === 'certificate' ? readCertificateFiles(flags.cert ?? '', flags.key ?? '') : undefined;
   const password = how === 'provisioner' ? provisionerPassword(flags) : '';
   const client = await connectToCa(flags);
@@ -42,6 +44,11 @@ export async function runRevoke(serial: string, flags: RevokeFlags): Promise<voi
       await client.revoke({ ...reason, certPem: certificate.certPem, keyPem: certificate.keyPem });
     } else {
       const ott = flags.token ?? (await (await loadProvisioner(client, flags, password)).revokeToken(serial));
+      if (flags.lineage) {
+        const revoked = await client.revokeLineage({ ...reason, ott });
+        process.stdout.write(`${revoked.length} certificate${revoked.length === 1 ? '' : 's'} of the lineage of ${serial} ha${revoked.length === 1 ? 's' : 've'} been revoked: ${revoked.join(', ')}.\n`);
+        return;
+      }
       await client.revoke({ ...reason, ott });
     }
     process.stdout.write(`The certificate with serial ${serial} has been revoked.\n`);
@@ -64,5 +71,6 @@ export function registerRevoke(program: Command): void {
     .option('--key <file>', 'the private key of --cert, PEM, unencrypted')
     .option('--reason-code <n>', 'RFC 5280 reason code: 0 unspecified, 1 keyCompromise, 2 cACompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation, 6 certificateHold, 8 removeFromCRL, 9 privilegeWithdrawn, 10 aACompromise (default: 0)', crlReasonCode)
     .option('--reason <text>', 'why the certificate is revoked, kept with the revocation')
+    .option('--lineage', 'also revoke every certificate descended from it by renewal or rekey (see fedca lineage); needs a revoke token or provisioner')
     .action(action(async (serial: string, flags: RevokeFlags) => runRevoke(serial, flags)));
 }

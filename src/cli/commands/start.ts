@@ -58,6 +58,7 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
   const authority = await loadAuthority(home, config, password);
   const server = new CaServer(authority, {
     address: config.address,
+    insecureAddress: config.insecureAddress,
     dnsNames: config.dnsNames,
     log: flags.quiet ? undefined : (line) => process.stdout.write(line + '\n'),
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),

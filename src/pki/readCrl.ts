@@ -1,0 +1,74 @@
+import { X509Certificate } from 'node:crypto';
+import { parseCertificate } from './certificate.js';
+import { children, contents, DerError, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, Tag, whole } from './der.js';
+import { OID } from './oids.js';
+import { verifySignature } from './signature.js';
+
+/** What a consumer of a CRL (RFC 5280 §5.1) reads back: its times, number, entries and signature. */
+export interface ParsedCrl {
+  readonly der: Buffer;
+  /** The TBSCertList's DER, which the signature covers. */
+  readonly tbs: Buffer;
+  /** The issuer Name's DER. */
+  readonly issuer: Buffer;
+  readonly thisUpdate: Date;
+  /** Absent only in CRLs that RFC 5280 forbids; consumers treat such a CRL as never fresh. */
+  readonly nextUpdate?: Date;
+  /** The cRLNumber extension, when present. */
+  readonly crlNumber?: bigint;
+  /** Serial numbers of the revoked certificates, in the CRL's order. */
+  readonly serials: readonly bigint[];
+  readonly signatureAlgorithm: string;
+  readonly signatureParams?: Buffer;
+  readonly signature: Buffer;
+}
+
+const isTime = (tag: number): boolean => tag === Tag.UTC_TIME || tag === Tag.GENERALIZED_TIME;
+
+/** Reads a DER CRL (linear in its size). Throws DerError on malformed input. */
+export function parseCrl(der: Buffer): ParsedCrl {
+  const [tbsEl, algEl, sigEl, extra] = expectChildren(der, readRoot(der), Tag.SEQUENCE, 'CertificateList');
+  if (!sigEl || extra) throw new DerError('CertificateList: expected three fields');
+  const fields = expectChildren(der, tbsEl, Tag.SEQUENCE, 'TBSCertList');
+  let i = fields[0]?.tag === Tag.INTEGER ? 1 : 0;
+  i++; // the signature algorithm inside the TBS
+  const issuerEl = fields[i++];
+  const thisUpdateEl = fields[i++];
+  if (!issuerEl || !thisUpdateEl || !isTime(thisUpdateEl.tag)) throw new DerError('TBSCertList: missing issuer or thisUpdate');
+  const nextUpdate = fields[i] && isTime(fields[i].tag) ? readTime(der, fields[i++]) : undefined;
+  const serials: bigint[] = [];
+  if (fields[i]?.tag === Tag.SEQUENCE) {
+    for (const entry of children(der, fields[i++])) serials.push(readInteger(der, expectChildren(der, entry, Tag.SEQUENCE, 'revokedCertificate')[0]));
+  }
+  let crlNumber: bigint | undefined;
+  if (fields[i]?.tag === 0xa0) {
+    for (const ext of children(der, children(der, fields[i])[0])) {
+      const parts = children(der, ext);
+      if (readOid(der, parts[0]) !== OID.cRLNumber) continue;
+      const value = contents(der, parts[parts.length - 1]);
+      crlNumber = readInteger(value, readRoot(value));
+    }
+  }
+  const [algOid, params] = expectChildren(der, algEl, Tag.SEQUENCE, 'AlgorithmIdentifier');
+  return {
+    der,
+    tbs: whole(der, tbsEl),
+    issuer: whole(der, issuerEl),
+    thisUpdate: readTime(der, thisUpdateEl),
+    nextUpdate,
+    crlNumber,
+    serials,
+    signatureAlgorithm: readOid(der, algOid),
+    signatureParams: params && params.tag !== Tag.NULL ? whole(der, params) : undefined,
+    signature: readBitString(der, sigEl),
+  };
+}
+
+/** True when `issuer` (a DER certificate) is the CRL's issuer by name and signed it. */
+export function crlSignedBy(crl: ParsedCrl, issuer: Buffer): boolean {
+  try {
+    return parseCertificate(issuer).subject.equals(crl.issuer) && verifySignature(crl.signatureAlgorithm, crl.tbs, new X509Certificate(issuer).publicKey, crl.signature, crl.signatureParams);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { signCrl } from '../src/pki/crl.js';
+import { createIssuer } from '../src/pki/issuer.js';
+import { generateKey, type KeyType } from '../src/pki/keys.js';
+import { issueIntermediate, issueRoot } from '../src/pki/issueCertificate.js';
+import { crlSignedBy, parseCrl } from '../src/pki/readCrl.js';
+
+describe('pki/readCrl: reading a CRL back and checking who signed it', () => {
+  for (const kty of ['EC', 'RSA', 'OKP'] as KeyType[]) {
+    it(`${kty}: reads number, times and serials; the issuer verifies, another CA of the same name does not`, () => {
+      const pki = () => {
+        const rootKey = generateKey({ kty });
+        const root = issueRoot('Crl Co', rootKey);
+        const key = generateKey({ kty });
+        const der = issueIntermediate('Crl Co', key, createIssuer(root, rootKey));
+        return createIssuer(der, key);
+      };
+      const issuer = pki();
+      const impostor = pki();
+      const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const nextUpdate = new Date(thisUpdate.getTime() + 3_600_000);
+      const entries = [1n, 2n ** 100n, 77n].map((serial) => ({ serial, revokedAt: thisUpdate, reasonCode: 4 }));
+      const crl = parseCrl(signCrl({ crlNumber: 42n, thisUpdate, nextUpdate, entries }, issuer));
+      assert.equal(crl.crlNumber, 42n);
+      assert.deepEqual([crl.thisUpdate, crl.nextUpdate], [thisUpdate, nextUpdate]);
+      assert.deepEqual(crl.serials, [1n, 2n ** 100n, 77n]);
+      assert.ok(crlSignedBy(crl, issuer.certificate.der));
+      assert.ok(!crlSignedBy(crl, impostor.certificate.der), 'same name, other key');
+      const tampered = parseCrl(signCrl({ crlNumber: 42n, thisUpdate, nextUpdate, entries: [] }, issuer));
+      assert.ok(!crlSignedBy({ ...tampered, serials: [], tbs: crl.tbs }, issuer.certificate.der), 'signature over another TBS');
+    });
+  }
+
+  it('an empty CRL has no entries; malformed bytes throw', () => {
+    const rootKey = generateKey({ kty: 'EC' });
+    const issuer = createIssuer(issueRoot('Crl Co', rootKey), rootKey);
+    const der = signCrl({ crlNumber: 1n, thisUpdate: new Date(), nextUpdate: new Date(Date.now() + 60_000), entries: [] }, issuer);
+    assert.deepEqual(parseCrl(der).serials, []);
+    assert.throws(() => parseCrl(der.subarray(0, der.length - 3)));
+    assert.throws(() => parseCrl(Buffer.from('not a crl')));
+  });
+});
