@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProvisionerConfig } from '../src/config/caConfig.js';
+import { ConfigError, loadConfig } from '../src/config/load.js';
+import { loadAuthority } from '../src/home/load.js';
+import { provisionerFromConfig } from '../src/provisioners/fromConfig.js';
+import { ProvisionerConfigError } from '../src/provisioners/provisionerConfig.js';
+import { editConfig, initTestHome, type TestHome } from './helpers/testCa.js';
+
+/** A JWK entry as init writes it, trimmed to what the JWK provisioner reads. */
+const jwkEntry = (): Record<string, unknown> => ({
+  type: 'JWK',
+  name: 'admin',
+  key: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'kid-1' },
+  encryptedKey: 'a.b.c.d.e',
+});
+
+/** The provisioner's config error for `entry` after `edit`. */
+function refusal(edit: (entry: Record<string, unknown>) => void): ProvisionerConfigError {
+  const entry = jwkEntry();
+  edit(entry);
+  try {
+    provisionerFromConfig(entry as ProvisionerConfig, { home: '/nonexistent' });
+  } catch (err) {
+    if (err instanceof ProvisionerConfigError) return err;
+    throw err;
+  }
+  assert.fail('the entry was accepted');
+}
+
+describe('provisioner entries of ca.json', () => {
+  it('builds a JWK provisioner from what init writes', () => {
+    const p = provisionerFromConfig(jwkEntry() as ProvisionerConfig, { home: '/nonexistent' });
+    assert.equal(p.type, 'JWK');
+    assert.equal(p.tokenKey, 'kid-1');
+  });
+
+  const refusals: [string, (entry: Record<string, unknown>) => void, RegExp][] = [
+    ['an unknown provisioner type', (e) => (e.type = 'SCEP'), /^type: unsupported provisioner type "SCEP" \(supported: JWK/],
+    ['a provisioner key without kid', (e) => delete (e.key as Record<string, unknown>).kid, /^key\.kid: is required$/],
+    ['a private provisioner key', (e) => ((e.key as Record<string, unknown>).d = 'secret'), /^key: must be a public key/],
+    ['an encryptedKey that is not a JWE', (e) => (e.encryptedKey = 'abc'), /^encryptedKey: must be a JWE in compact form$/],
+    ['a key that is no usable JWK', (e) => ((e.key as Record<string, unknown>).x = 'short'), /^key: not a usable public JWK/],
+    ['an unknown profile', (e) => (e.options = { profiles: ['nope'] }), /^options\.profiles: unknown profile "nope"/],
+  ];
+  for (const [what, edit, message] of refusals) {
+    it(`refuses ${what}, naming the key`, () => {
+      const err = refusal(edit);
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('\n'));
+    });
+  }
+
+  describe('when a CA loads', () => {
+    let home: TestHome;
+    before(async () => {
+      home = await initTestHome();
+    });
+    after(() => rmSync(home.home, { recursive: true, force: true }));
+
+    it('names authority.provisioners[i] and the key, before opening the store', async () => {
+      editConfig(home.home, (config) => {
+        const provisioners = (config.authority as { provisioners: Record<string, unknown>[] }).provisioners;
+        delete (provisioners[0].key as Record<string, unknown>).kid;
+      });
+      await assert.rejects(loadAuthority(home.home, loadConfig(home.home), home.password), (err: unknown) => err instanceof ConfigError && err.message === 'authority.provisioners[0].key.kid: is required');
+      assert.equal(existsSync(join(home.home, 'db')), false);
+    });
+  });
+});
