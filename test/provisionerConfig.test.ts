@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../src/config/load.js';
 import { loadAuthority } from '../src/home/load.js';
 import { provisionerFromConfig } from '../src/provisioners/fromConfig.js';
 import { ProvisionerConfigError } from '../src/provisioners/provisionerConfig.js';
+import { miniPki } from './helpers/miniPki.js';
 import { editConfig, initTestHome, type TestHome } from './helpers/testCa.js';
 
 /** A JWK entry as init writes it, trimmed to what the JWK provisioner reads. */
@@ -51,6 +52,31 @@ describe('provisioner entries of ca.json', () => {
       assert.ok(!err.message.includes('\n'));
     });
   }
+
+  describe('X5C', () => {
+    const x5cRefusal = (roots: unknown): string => {
+      try {
+        provisionerFromConfig({ type: 'X5C', name: 'x5c', roots }, { home: '/nonexistent' });
+      } catch (err) {
+        if (err instanceof ProvisionerConfigError) return err.message;
+        throw err;
+      }
+      assert.fail('the entry was accepted');
+    };
+    const leafPem = miniPki('x5c-test').serverIdentity(['svc.internal']).chainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----\n';
+
+    it('takes roots as step-ca writes them (base64 PEM), as PEM, or as a file', () => {
+      const { rootPem } = miniPki('x5c-test');
+      assert.equal(provisionerFromConfig({ type: 'X5C', name: 'a', roots: Buffer.from(rootPem).toString('base64') }, { home: '/nonexistent' }).tokenKey, 'x5c/a');
+      assert.equal(provisionerFromConfig({ type: 'X5C', name: 'b', roots: rootPem }, { home: '/nonexistent' }).tokenKey, 'x5c/b');
+    });
+
+    it('refuses no roots, roots that are neither PEM nor a file, and roots that are not CAs', () => {
+      assert.equal(x5cRefusal(undefined), 'roots: is required');
+      assert.match(x5cRefusal('no-such-file.pem'), /^roots: neither a PEM bundle \(base64 or not\) nor a readable file: \/nonexistent\/no-such-file\.pem \(ENOENT\)$/);
+      assert.equal(x5cRefusal(leafPem), 'roots: holds a certificate that is not a CA');
+    });
+  });
 
   describe('when a CA loads', () => {
     let home: TestHome;

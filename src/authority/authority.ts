@@ -151,8 +151,19 @@ export class Authority {
 
   /** What provisioners judge a token against at `now`. */
   private context(now: Date): AuthorizeContext {
-    return { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now };
+    return { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now, isRevoked: this.isRevoked };
   }
+
+  /** Whether a certificate of this CA is revoked (one of another CA: false), for provisioners that accept certificates as credentials. */
+  private readonly isRevoked = async (der: Buffer): Promise<boolean> => {
+    let serial: string;
+    try {
+      serial = verifyOwnCertificate(der, this.intermediate).serial.toString(10);
+    } catch {
+      return false;
+    }
+    return (await this.store.revocation(serial)) !== undefined;
+  };
 
   /**
    * Signs a CSR authorised by a one-time token (api.md POST /sign). The token is

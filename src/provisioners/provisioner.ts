@@ -22,6 +22,8 @@ export interface AuthorizeContext {
   /** SHA-256 fingerprints (lower-case hex) of the CA's roots, for the `sha` claim. */
   readonly rootFingerprints: ReadonlySet<string>;
   readonly now: Date;
+  /** Whether a certificate (DER) this CA issued is revoked; false for certificates of other CAs. */
+  readonly isRevoked: (certificate: Buffer) => Promise<boolean>;
 }
 
 /** A token a provisioner accepted: its options, and the id to burn before issuing. */
