@@ -51,6 +51,8 @@ export interface RevokeRequest {
 export interface SignOptions {
   readonly notBefore?: string;
   readonly notAfter?: string;
+  /** The certificate profile `templateData.profile` asks for (see AuthorizeContext.requestedProfile). */
+  readonly profile?: string;
 }
 
 /** An issued certificate and the chain to send with it (leaf first). */
@@ -174,7 +176,7 @@ export class Authority {
     const { csr, publicKey } = readCsr(csrPem);
     const token = decodeJws(ott);
     const provisioner = this.provisionerCollection.forToken(token);
-    const authorization = await provisioner.authorizeSign(token, this.context(now));
+    const authorization = await provisioner.authorizeSign(token, { ...this.context(now), requestedProfile: options.profile });
     const signOptions = [...authorization.options, ...this.locationExtensions];
     const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
     const serial = randomSerial();
@@ -193,7 +195,7 @@ export class Authority {
       this.intermediate,
       serial,
     );
-    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name };
+    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name, ...(authorization.groups ? { groups: authorization.groups } : {}) };
     // Signing first costs one wasted signature on a replay, and buys a single transaction.
     if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
       throw new Unauthorized('token already used');

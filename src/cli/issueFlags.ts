@@ -12,6 +12,7 @@ import { pemLine } from './issued.js';
 import { addKeyOptions, keySpec, type KeyFlags } from './keyFlags.js';
 import { collect, timeOrDuration } from './options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
+import { singleSignOnToken } from './singleSignOn.js';
 
 /** The flags of every command that has the CA issue a certificate for a fresh key (`certificate`, `export ...`). */
 export interface IssueFlags extends CaFlags, ProvisionerFlags, KeyFlags {
@@ -44,9 +45,9 @@ export interface IssuePlan {
   readonly subject: string;
   readonly sans: string[];
   readonly spec: KeySpec;
-  /** The token given with --token, else the provisioner password to mint one. */
+  /** The token given with --token, else the provisioner password to mint one (none for an OIDC provisioner: its login gives the token). */
   readonly token?: string;
-  readonly password: string;
+  readonly password?: string;
   /** The profile to ask for in a minted token. */
   readonly profile?: string;
 }
@@ -72,7 +73,8 @@ export function planIssue(subject: string, flags: IssueFlags, profile?: string):
   if (flags.token && flags.profile) throw new CliError('--profile does not apply with --token: the token names the profile (fedca token --profile)');
   const spec = keySpec(flags, { kty: 'EC' });
   const token = flags.token;
-  const password = token === undefined ? provisionerPassword(flags) : '';
+  // An OIDC provisioner (--provisioner NAME) needs no password: its login gives the token.
+  const password = token === undefined && (flags.passwordFile !== undefined || flags.provisioner === undefined) ? provisionerPassword(flags) : undefined;
   const sans = flags.san?.length ? flags.san : token ? tokenSans(token, subject) : [subject];
   return { subject, sans, spec, token, password, profile: flags.profile ?? profile };
 }
@@ -84,15 +86,18 @@ export interface IssuedKey {
 }
 
 /**
- * Has the CA issue a certificate for a fresh key: the token (given, or minted with
- * the provisioner for the plan's profile), a CSR for the subject and SANs, `POST /sign`.
- * Throws what the SDK throws.
+ * Has the CA issue a certificate for a fresh key: the token (given, from the login
+ * of an OIDC provisioner, or minted with a JWK provisioner for the plan's profile),
+ * a CSR for the subject and SANs, `POST /sign` (asking an OIDC provisioner for the
+ * profile in `templateData`). Throws CliError when a JWK provisioner has no
+ * password, and what the SDK throws.
  */
 export async function issueKey(client: CaClient, plan: IssuePlan, flags: IssueFlags): Promise<IssuedKey> {
-  const ott = plan.token ?? (await (await loadProvisioner(client, flags, plan.password)).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
+  const sso = plan.token === undefined ? await singleSignOnToken(client, flags.provisioner) : undefined;
+  const ott = plan.token ?? sso ?? (await (await loadProvisioner(client, flags, plan.password ?? provisionerPassword(flags))).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
   const key = generateKey(plan.spec);
   const csrPem = toPem(createCsr(key, plan.subject, plan.sans), 'CERTIFICATE REQUEST');
-  const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter });
+  const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(sso && plan.profile ? { profile: plan.profile } : {}) });
   return { key, signed };
 }
 

@@ -54,7 +54,7 @@ export class ProvisionerCollection {
       const p = typeof key === 'string' ? this.byTokenKey.get(key) : undefined;
       if (p) return p;
     }
-    throw new Unauthorized(token.header.kid !== undefined ? 'invalid token: no provisioner has its key id (kid)' : 'invalid token: no provisioner matches it');
+    throw new Unauthorized(`invalid token: no provisioner has its ${token.header.kid !== undefined ? 'key id (kid), ' : ''}authorized party (azp) or audience (aud)`);
   }
 
   /**

@@ -3,12 +3,14 @@ import { ProfileListError } from './certificateProfiles.js';
 import { mergeClaims } from './claims.js';
 import { jwkProvisioner } from './jwk.js';
 import type { Provisioner } from './provisioner.js';
+import { oidcProvisioner } from './oidc.js';
 import { x5cProvisioner } from './x5c.js';
 import { ProvisionerConfigError, type ProvisionerEnvironment, type ProvisionerFactory } from './provisionerConfig.js';
 
 /** The provisioner types fedca has, by ca.json's `type`: a new type is its file and its line here. */
 const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>>> = {
   JWK: jwkProvisioner,
+  OIDC: oidcProvisioner,
   X5C: x5cProvisioner,
 };
 

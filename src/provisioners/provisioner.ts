@@ -24,6 +24,12 @@ export interface AuthorizeContext {
   readonly now: Date;
   /** Whether a certificate (DER) this CA issued is revoked; false for certificates of other CAs. */
   readonly isRevoked: (certificate: Buffer) => Promise<boolean>;
+  /**
+   * The certificate profile the sign request's `templateData.profile` names (step's
+   * `--set profile=NAME`): how people pick one when the token is an identity
+   * provider's, which carries no fedca claims. JWK and X5C tokens name it in `profile`.
+   */
+  readonly requestedProfile?: string;
 }
 
 /** A token a provisioner accepted: its options, and the id to burn before issuing. */

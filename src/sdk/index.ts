@@ -11,7 +11,8 @@ export { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHom
 export { OcspChecker, type CertificateToCheck, type OcspCheckerOptions, type Verdict } from './ocspChecker.js';
 export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type StatusSource } from '../openvpn/agent.js';
 export { parseManagementAddress, type ManagementAddress } from '../openvpn/managementAddress.js';
-export { BootstrapError, CaConnectionError, CaError, ManagementAuthError, ManagementCommandError, ManagementConnectionError, ProvisionerError } from './errors.js';
+export { logIn, singleSignOnSettings, type LoginOptions, type SingleSignOnSettings } from './singleSignOn.js';
+export { BootstrapError, CaConnectionError, CaError, ManagementAuthError, ManagementCommandError, ManagementConnectionError, ProvisionerError, SingleSignOnError } from './errors.js';
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';
 export { RenewingAgent } from './renewingAgent.js';

@@ -41,4 +41,9 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       INSERT INTO crl_state (id, crl_number, der, this_update, built_from_seq, revocation_seq) VALUES (1, 0, NULL, 0, -1, 0);
     `,
   },
+  {
+    version: 2,
+    // The IdP groups an OIDC certificate was issued under (JSON list), for auditors.
+    sql: 'ALTER TABLE issued_certificates ADD COLUMN groups TEXT;',
+  },
 ];

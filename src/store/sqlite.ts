@@ -13,6 +13,7 @@ interface CertificateRow {
   not_before: number;
   not_after: number;
   provisioner: string;
+  groups: string | null;
 }
 
 interface RevocationRow {
@@ -82,7 +83,7 @@ export class SqliteStore implements Store {
     // From here on a locked database fails fast and the write is retried off the event loop (retryWhileBusy).
     this.db.pragma('busy_timeout = 0');
     this.insertCertificate = this.db.prepare(
-      'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at, groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.selectCertificate = this.db.prepare('SELECT * FROM issued_certificates WHERE serial = ?');
     this.insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
@@ -112,7 +113,7 @@ export class SqliteStore implements Store {
   }
 
   private insertCertificateRow(c: IssuedCertificate): void {
-    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now());
+    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.groups ? JSON.stringify(c.groups) : null);
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {
@@ -133,6 +134,7 @@ export class SqliteStore implements Store {
       notBefore: new Date(row.not_before),
       notAfter: new Date(row.not_after),
       provisioner: row.provisioner,
+      ...(row.groups !== null ? { groups: JSON.parse(row.groups) as string[] } : {}),
     };
   }
 

@@ -14,6 +14,12 @@ export interface IssuedCertificate {
   readonly notAfter: Date;
   /** Name of the provisioner that authorised it ("" for the CA's own certificates). */
   readonly provisioner: string;
+  /**
+   * The identity provider's groups of the person it was issued to (OIDC), recorded so
+   * an auditor can see why it was allowed; absent for other provisioners. A backend
+   * stores the list as it came (SQLite: a JSON text column, NULL when absent).
+   */
+  readonly groups?: readonly string[];
 }
 
 /** A token id to burn, and when its token expires (after which it may be forgotten). */
