@@ -1,8 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../src/provisioners/identityProvider.js';
@@ -10,16 +8,8 @@ import { CaClient } from '../src/sdk/caClient.js';
 import { logIn, singleSignOnSettings } from '../src/sdk/singleSignOn.js';
 import { opensslCsr } from './helpers/csr.js';
 import { assertJsonError, get, post } from './helpers/http.js';
-import { CLIENT_ID, CLIENT_SECRET, startIdentityProvider, type TestIdentityProvider } from './helpers/identityProvider.js';
-import { initTestHome, startTestCa, type TestCa } from './helpers/testCa.js';
-
-const ACCOUNTS = {
-  alice: { email: 'alice@corp.example', groups: ['staff', 'vpn-users'] },
-  bob: { email: 'bob@elsewhere.example', groups: ['staff', 'vpn-users'] },
-  carol: { email: 'carol@corp.example', groups: ['contractors'] },
-  olga: { email: 'olga@corp.example', groups: ['staff', 'vpn-admins'] },
-  root: { email: 'root@ops.example', groups: ['ops'] },
-};
+import { ACCOUNTS, CLIENT_ID, CLIENT_SECRET, startIdentityProvider, startSsoCa, type TestIdentityProvider } from './helpers/identityProvider.js';
+import type { TestCa } from './helpers/testCa.js';
 
 /** Waits `ms` (bounded: used only to step past the JWKS refetch cooldown). */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,24 +22,7 @@ describe('OIDC provisioner: certificates through single sign-on', function () {
 
   before(async () => {
     idp = await startIdentityProvider(ACCOUNTS);
-    const home = await initTestHome();
-    copyFileSync(idp.caFile, join(home.home, 'config/idp-ca.pem'));
-    const file = join(home.home, 'config/ca.json');
-    const config = JSON.parse(readFileSync(file, 'utf8')) as { authority: { provisioners: unknown[] } };
-    config.authority.provisioners.push({
-      type: 'OIDC',
-      name: 'sso',
-      clientID: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      configurationEndpoint: idp.configurationEndpoint,
-      domains: ['corp.example'],
-      groups: ['staff', 'ops'],
-      admins: ['root@ops.example'],
-      caBundle: 'config/idp-ca.pem',
-      options: { groupProfiles: { 'vpn-users': ['openvpn-client'], 'vpn-admins': ['openvpn-client', 'openvpn-server'] } },
-    });
-    writeFileSync(file, JSON.stringify(config));
-    ca = await startTestCa({ home });
+    ca = await startSsoCa(idp);
     client = new CaClient({ caUrl: ca.url, rootPem: ca.rootPem });
   });
   after(async () => {

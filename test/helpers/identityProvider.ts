@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import Provider from 'oidc-provider';
 import { miniPki } from './miniPki.js';
-import { tempDir } from './testCa.js';
+import { initTestHome, startTestCa, tempDir, type TestCa } from './testCa.js';
 
 /** A person known to the test identity provider. */
 export interface TestAccount {
@@ -159,3 +159,38 @@ export async function startIdentityProvider(accounts: Readonly<Record<string, Te
     },
   };
 }
+
+/**
+ * A test CA with an OIDC provisioner "sso" for `idp`: domain corp.example, groups
+ * staff and ops, admin root@ops.example, the IdP's root as its caBundle, and
+ * vpn-users → openvpn-client, vpn-admins → openvpn-client + openvpn-server.
+ */
+export async function startSsoCa(idp: TestIdentityProvider): Promise<TestCa> {
+  const home = await initTestHome();
+  copyFileSync(idp.caFile, join(home.home, 'config/idp-ca.pem'));
+  const file = join(home.home, 'config/ca.json');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as { authority: { provisioners: unknown[] } };
+  config.authority.provisioners.push({
+    type: 'OIDC',
+    name: 'sso',
+    clientID: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    configurationEndpoint: idp.configurationEndpoint,
+    domains: ['corp.example'],
+    groups: ['staff', 'ops'],
+    admins: ['root@ops.example'],
+    caBundle: 'config/idp-ca.pem',
+    options: { groupProfiles: { 'vpn-users': ['openvpn-client'], 'vpn-admins': ['openvpn-client', 'openvpn-server'] } },
+  });
+  writeFileSync(file, JSON.stringify(config));
+  return startTestCa({ home });
+}
+
+/** The people of the test identity provider, by account id. */
+export const ACCOUNTS: Readonly<Record<string, TestAccount>> = {
+  alice: { email: 'alice@corp.example', groups: ['staff', 'vpn-users'] },
+  bob: { email: 'bob@elsewhere.example', groups: ['staff', 'vpn-users'] },
+  carol: { email: 'carol@corp.example', groups: ['contractors'] },
+  olga: { email: 'olga@corp.example', groups: ['staff', 'vpn-admins'] },
+  root: { email: 'root@ops.example', groups: ['ops'] },
+};
