@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { SignJWT, type JWTPayload } from 'jose';
@@ -11,7 +11,8 @@ import { opensslCsr } from './helpers/csr.js';
 import { assertJsonError, get, post } from './helpers/http.js';
 import { issueCertificate, type IssuedCertificate } from './helpers/issued.js';
 import { miniPki } from './helpers/miniPki.js';
-import { initTestHome, startTestCa, type TestCa } from './helpers/testCa.js';
+import { assertOneLineError, assertSucceeded, fedca } from './helpers/cli.js';
+import { initTestHome, startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 import { provisionerKey, signToken, type ProvisionerKey } from './helpers/tokens.js';
 
 const PROVISIONER_EXTENSION = '1.3.6.1.4.1.37476.9000.64.1';
@@ -141,6 +142,27 @@ describe('X5C provisioner: certificates vouch for new ones', () => {
       .setProtectedHeader({ alg: 'ES256' })
       .sign(createPrivateKey(local.keyPem));
     assertJsonError(await sign(ott, 'svc.internal'), 401, /no certificate chain \(x5c\)/);
+  });
+
+  it('fedca certificate --provisioner NAME --x5c-cert --x5c-key: a workload of the federated CA enrols with the certificate it has', async () => {
+    const dir = tempDir('fedca-x5c-cli-');
+    try {
+      writeFileSync(join(dir, 'other.crt'), federated.chainPem);
+      writeFileSync(join(dir, 'other.key'), federated.keyPem);
+      const run = await fedca([
+        'certificate', 'db.other.internal', join(dir, 'here.crt'), join(dir, 'here.key'),
+        '--provisioner', 'workloads', '--x5c-cert', join(dir, 'other.crt'), '--x5c-key', join(dir, 'other.key'),
+        '--ca-url', ca.url, '--root', ca.rootFile,
+      ]);
+      assertSucceeded(run);
+      const cert = new x509.X509Certificate(readFileSync(join(dir, 'here.crt'), 'utf8'));
+      assert.equal(cert.subject, 'CN=db.other.internal');
+      assert.equal(cert.issuer, new x509.X509Certificate(readFileSync(join(ca.home, 'pki/intermediate_ca.crt'), 'utf8')).subject);
+      const refused = await fedca(['certificate', 'admin.internal', join(dir, 'x.crt'), join(dir, 'x.key'), '--provisioner', 'workloads', '--x5c-cert', join(dir, 'other.crt'), '--x5c-key', join(dir, 'other.key'), '--ca-url', ca.url, '--root', ca.rootFile]);
+      assertOneLineError(refused, /does not hold the names/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('revokes with an x5c revoke token naming the serial', async () => {

@@ -2,7 +2,7 @@
 export { CaClient, type CaClientOptions } from './caClient.js';
 export { fetchRoot } from './bootstrap.js';
 export { commonName, parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
-export { createRenewToken, RENEW_TOKEN_ISSUER } from './renewToken.js';
+export { createRenewToken, createX5cToken, RENEW_TOKEN_ISSUER, type X5cTokenOptions } from './renewToken.js';
 export { Provisioner, TOKEN_LIFETIME_MS, type ProvisionerSelector, type TokenOptions } from './provisioner.js';
 export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
 export { verifyPresentedChain, presentedCertificates } from './presentedChain.js';
