@@ -21,12 +21,11 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   const password = flags.passwordFile !== undefined || flags.provisioner === undefined ? provisionerPassword(flags) : undefined;
   const client = await connectToCa(flags);
   try {
-    if (!flags.revoke) {
-      const sso = await singleSignOnToken(client, flags.provisioner);
-      if (sso !== undefined) {
-        process.stdout.write(sso + '\n');
-        return;
-      }
+    // An OIDC provisioner's token is the ID token of the login (an admin's revokes any serial).
+    const sso = await singleSignOnToken(client, flags.provisioner);
+    if (sso !== undefined) {
+      process.stdout.write(sso + '\n');
+      return;
     }
     const provisioner = await loadProvisioner(client, flags, password ?? provisionerPassword(flags));
     const notAfter = flags.notAfter === undefined ? undefined : timeOf(flags.notAfter);
