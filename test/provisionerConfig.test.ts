@@ -78,6 +78,39 @@ describe('provisioner entries of ca.json', () => {
     });
   });
 
+  describe('OIDC', () => {
+    const oidcEntry = (): Record<string, unknown> & { type: string; name: string } => ({ type: 'OIDC', name: 'sso', clientID: 'fedca', clientSecret: 's', configurationEndpoint: 'https://idp.example/.well-known/openid-configuration' });
+    const oidcRefusal = (edit: (entry: Record<string, unknown>) => void): string => {
+      const entry = oidcEntry();
+      edit(entry);
+      try {
+        provisionerFromConfig(entry as ProvisionerConfig, { home: '/nonexistent' });
+      } catch (err) {
+        if (err instanceof ProvisionerConfigError) return err.message;
+        throw err;
+      }
+      assert.fail('the entry was accepted');
+    };
+
+    it("takes step-ca's keys; tokens find it by its client id", () => {
+      const p = provisionerFromConfig({ ...oidcEntry(), domains: ['example.com'], admins: ['a@example.com'], groups: ['staff'], listenAddress: '127.0.0.1:10000' } as ProvisionerConfig, { home: '/nonexistent' });
+      assert.deepEqual([p.type, p.tokenKey, p.credentialId], ['OIDC', 'fedca', 'fedca']);
+      assert.equal(p.info().clientSecret, 's');
+    });
+
+    const cases: [string, (e: Record<string, unknown>) => void, RegExp][] = [
+      ['no clientID', (e) => delete e.clientID, /^clientID: is required$/],
+      ['a configurationEndpoint that is not https', (e) => (e.configurationEndpoint = 'http://idp.example'), /^configurationEndpoint: must be an https URL/],
+      ['domains that are not a list of names', (e) => (e.domains = 'example.com'), /^domains: must be a list of non-empty strings$/],
+      ['a listenAddress without a port', (e) => (e.listenAddress = 'localhost'), /^listenAddress: must be HOST:PORT/],
+      ['a caBundle that cannot be read', (e) => (e.caBundle = 'idp.pem'), /^caBundle: cannot read \/nonexistent\/idp\.pem \(ENOENT\)$/],
+      ['groupProfiles naming an unknown profile', (e) => (e.options = { groupProfiles: { staff: ['vpn'] } }), /^options\.groupProfiles\.staff: must be a list of profile names/],
+    ];
+    for (const [what, edit, message] of cases) {
+      it(`refuses ${what}, naming the key`, () => assert.match(oidcRefusal(edit), message));
+    }
+  });
+
   describe('when a CA loads', () => {
     let home: TestHome;
     before(async () => {
