@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { decodeProtectedHeader, SignJWT } from 'jose';
+import { Unauthorized } from '../src/errors.js';
+import { provisionerFromConfig } from '../src/provisioners/fromConfig.js';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../src/provisioners/identityProvider.js';
+import { decodeJws } from '../src/provisioners/jws.js';
 import { CaClient } from '../src/sdk/caClient.js';
 import { logIn, singleSignOnSettings } from '../src/sdk/singleSignOn.js';
 import { opensslCsr } from './helpers/csr.js';
@@ -121,6 +124,15 @@ describe('OIDC provisioner: certificates through single sign-on', function () {
     assert.equal(res.status, 201, res.text);
     // And a real login after the rotation works too.
     assert.equal((await sign(await idTokenOf('alice'), 'alice@corp.example', undefined, 'openvpn-client')).status, 201);
+  });
+
+  it('an identity provider that cannot be reached: a clear 401, asked again at the next token', async () => {
+    const p = provisionerFromConfig({ type: 'OIDC', name: 'down', clientID: 'c', configurationEndpoint: 'https://127.0.0.1:1' }, { home: ca.home });
+    const token = decodeJws(await idp.mintIdToken({ sub: 'alice', aud: 'c' }));
+    const context = { dnsNames: ['localhost'], rootFingerprints: new Set<string>(), now: new Date(), isRevoked: async () => false };
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(p.authorizeSign(token, context), (err: unknown) => err instanceof Unauthorized && /https:\/\/127\.0\.0\.1:1\/\.well-known\/openid-configuration is unavailable/.test(err.message));
+    }
   });
 
   it('only an admin\'s ID token revokes', async () => {
