@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { decodeJwt } from 'jose';
@@ -9,7 +9,11 @@ import { chromium } from 'playwright-core';
 import { CLI } from './helpers/cli.js';
 import { cleanEnv, type ExecResult } from './helpers/exec.js';
 import { ACCOUNTS, startIdentityProvider, startSsoCa, type TestIdentityProvider } from './helpers/identityProvider.js';
+import { skipUnless } from './helpers/requirements.js';
 import { tempDir, type TestCa } from './helpers/testCa.js';
+
+/** Debian's chromium, which playwright-core drives (it downloads no browser of its own). */
+const CHROMIUM = '/usr/bin/chromium';
 
 const LOGIN_URL = /^\s+(https:\/\/127\.0\.0\.1:\d+\/\S+)$/m;
 
@@ -59,8 +63,9 @@ describe('fedca CLI: single sign-on (--provisioner sso)', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fedca certificate EMAIL ... --provisioner sso: from the printed URL through a login in headless Chromium to the saved certificate', async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  it('fedca certificate EMAIL ... --provisioner sso: from the printed URL through a login in headless Chromium to the saved certificate', async function () {
+    skipUnless(this, 'the headless-browser login', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (Debian package chromium)`);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     try {
       const context = await browser.newContext({ ignoreHTTPSErrors: true });
       const page = await context.newPage();
