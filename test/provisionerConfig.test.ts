@@ -126,5 +126,14 @@ describe('provisioner entries of ca.json', () => {
       await assert.rejects(loadAuthority(home.home, loadConfig(home.home), home.password), (err: unknown) => err instanceof ConfigError && err.message === 'authority.provisioners[0].key.kid: is required');
       assert.equal(existsSync(join(home.home, 'db')), false);
     });
+
+    it('refuses two provisioners that tokens could not tell apart (one OIDC client id)', async () => {
+      editConfig(home.home, (config) => {
+        const authority = config.authority as { provisioners: Record<string, unknown>[] };
+        const sso = { type: 'OIDC', clientID: 'fedca', configurationEndpoint: 'https://idp.example' };
+        authority.provisioners = [{ ...sso, name: 'one' }, { ...sso, name: 'two' }];
+      });
+      await assert.rejects(loadAuthority(home.home, loadConfig(home.home), home.password), (err: unknown) => err instanceof ConfigError && err.message === 'authority.provisioners[1]: tokens could not tell it from authority.provisioners[0] (both are found by "fedca")');
+    });
   });
 });

@@ -80,6 +80,11 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
       throw new ConfigError(`authority.provisioners[${i}]: ${(err as Error).message}`);
     }
   });
+  for (const [i, p] of provisioners.entries()) {
+    // Tokens find their provisioner by this key (a JWK key id, an OIDC client id, x5c/NAME): it must name one.
+    const first = provisioners.findIndex((q) => q.tokenKey === p.tokenKey);
+    if (first !== i) throw new ConfigError(`authority.provisioners[${i}]: tokens could not tell it from authority.provisioners[${first}] (both are found by "${p.tokenKey}")`);
+  }
   const store = await openStore(config.db, home);
   return new Authority({
     roots,
