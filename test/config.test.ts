@@ -86,11 +86,7 @@ describe('config', () => {
       ['min over max', (raw) => (authorityOf(raw).claims.minTLSCertDuration = '25h'), /^authority\.claims\.minTLSCertDuration: is longer than maxTLSCertDuration$/],
       ['default under min', (raw) => (authorityOf(raw).claims.defaultTLSCertDuration = '1m'), /^authority\.claims\.defaultTLSCertDuration: is shorter than minTLSCertDuration$/],
       ['disableRenewal not a boolean', (raw) => (authorityOf(raw).claims.disableRenewal = 'yes'), /^authority\.claims\.disableRenewal: must be true or false$/],
-      ['an unknown provisioner type', (raw) => (authorityOf(raw).provisioners[0].type = 'ACME'), /^authority\.provisioners\[0\]\.type: unsupported provisioner type "ACME"/],
       ['a provisioner without a name', (raw) => delete authorityOf(raw).provisioners[0].name, /^authority\.provisioners\[0\]\.name: is required$/],
-      ['a provisioner key without kid', (raw) => delete (authorityOf(raw).provisioners[0].key as Record<string, unknown>).kid, /^authority\.provisioners\[0\]\.key\.kid: is required$/],
-      ['a private provisioner key', (raw) => ((authorityOf(raw).provisioners[0].key as Record<string, unknown>).d = 'secret'), /^authority\.provisioners\[0\]\.key: must be a public key/],
-      ['an encryptedKey that is not a JWE', (raw) => (authorityOf(raw).provisioners[0].encryptedKey = 'abc'), /^authority\.provisioners\[0\]\.encryptedKey: must be a JWE in compact form$/],
       ['two provisioners with one name', (raw) => authorityOf(raw).provisioners.push({ ...authorityOf(raw).provisioners[0] }), /^authority\.provisioners\[1\]\.name: duplicate provisioner name "admin"$/],
       ['crl.enabled not a boolean', (raw) => (raw.crl = { enabled: 'true' }), /^crl\.enabled: must be true or false$/],
     ];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ProvisionerConfig } from '../src/config/caConfig.js';
+import type { JwkProvisionerConfig } from '../src/provisioners/jwk.js';
 import { pemDers } from '../src/pki/pem.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
@@ -12,7 +12,7 @@ import { startTestCa, type TestCa } from './helpers/testCa.js';
 describe('CaClient', () => {
   let ca: TestCa;
   let client: CaClient;
-  let second: ProvisionerConfig;
+  let second: JwkProvisionerConfig;
   before(async () => {
     second = await newJwkProvisioner('ops', 'ops-password');
     ca = await startTestCa({

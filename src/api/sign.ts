@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority } from '../authority/authority.js';
+import { BadRequest } from '../errors.js';
 import { toPem } from '../pki/pem.js';
 import { writeErrorFor } from './errors.js';
 import { bodyObject, optionalString, readJsonBody, requiredString } from './jsonBody.js';
@@ -23,6 +24,14 @@ function issuerPem(der: Buffer): string {
   return pem;
 }
 
+/** `templateData.profile` (step's `--set profile=NAME`): the certificate profile asked for, when the token cannot name one. */
+function templateProfile(body: Record<string, unknown>): string | undefined {
+  const data = body.templateData;
+  if (data === undefined || data === null) return undefined;
+  if (typeof data !== 'object' || Array.isArray(data)) throw new BadRequest('"templateData" must be an object');
+  return optionalString(data as Record<string, unknown>, 'profile');
+}
+
 /** Paths of the sign route (api.md: every route also under /1.0). */
 const SIGN_PATHS = new Set(['/sign', '/1.0/sign']);
 
@@ -42,7 +51,7 @@ export function signHandler(authority: Authority): (req: IncomingMessage, res: S
         const body = bodyObject(raw);
         const csr = requiredString(body, 'csr');
         const ott = requiredString(body, 'ott');
-        const result = await authority.sign(csr, ott, { notBefore: optionalString(body, 'notBefore'), notAfter: optionalString(body, 'notAfter') });
+        const result = await authority.sign(csr, ott, { notBefore: optionalString(body, 'notBefore'), notAfter: optionalString(body, 'notAfter'), profile: templateProfile(body) });
         sendJson(res, 201, signResponse(result.chain));
       })
       .catch((err: unknown) => writeErrorFor(res, err));

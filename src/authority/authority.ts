@@ -7,8 +7,9 @@ import { OID } from '../pki/oids.js';
 import { toPem } from '../pki/pem.js';
 import { issueLeaf } from '../pki/issueCertificate.js';
 import type { Claims } from '../provisioners/claims.js';
-import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
-import type { Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
+import { decodeJws } from '../provisioners/jws.js';
+import { ProvisionerCollection } from '../provisioners/collection.js';
+import type { AuthorizeContext, Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import { applySignOptions, extensionModifier, type SignOption } from '../provisioners/signOptions.js';
 import { descendants } from '../store/lineage.js';
 import type { IssuedCertificate, Revocation, Store, UsedToken } from '../store/store.js';
@@ -54,6 +55,8 @@ export interface RevokeRequest {
 export interface SignOptions {
   readonly notBefore?: string;
   readonly notAfter?: string;
+  /** The certificate profile `templateData.profile` asks for (see AuthorizeContext.requestedProfile). */
+  readonly profile?: string;
 }
 
 /** An issued certificate and the chain to send with it (leaf first). */
@@ -87,8 +90,7 @@ export class Authority {
   readonly intermediate: Issuer;
   private readonly anchors: TrustAnchors;
   private readonly renewal: Renewal;
-  private readonly provisionerList: readonly Provisioner[];
-  private readonly provisionersByKid: ReadonlyMap<string, Provisioner>;
+  private readonly provisionerCollection: ProvisionerCollection;
   private readonly dnsNames: readonly string[];
   private readonly crlPublisher?: CrlPublisher;
   /** The CRL distribution point and OCSP access extensions every new certificate carries. */
@@ -103,13 +105,12 @@ export class Authority {
     this.store = parts.store;
     this.intermediate = parts.intermediate;
     this.anchors = new TrustAnchors(parts.roots, parts.federatedRoots);
-    this.renewal = new Renewal({ store: parts.store, intermediate: parts.intermediate, provisioners: parts.provisioners, defaultClaims: parts.defaultClaims, dnsNames: parts.dnsNames });
+    this.provisionerCollection = new ProvisionerCollection(parts.provisioners, parts.defaultClaims);
+    this.renewal = new Renewal({ store: parts.store, intermediate: parts.intermediate, provisioners: this.provisionerCollection, context: (now) => this.context(now) });
     this.dnsNames = parts.dnsNames;
     this.ocspResponder = new OcspResponder(parts.store, parts.intermediate);
     this.crlChanges = new CrlChanges(parts.store);
     if (parts.crl.enabled) this.crlPublisher = new CrlPublisher(parts.store, parts.intermediate, parts.crl.validityMs);
-    this.provisionerList = [...parts.provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    this.provisionersByKid = new Map(parts.provisioners.filter((p) => p.kid).map((p) => [p.kid as string, p]));
   }
 
   /** The CA's own roots (DER). */
@@ -144,26 +145,36 @@ export class Authority {
 
   /** A page of provisioners ordered by id, starting at `cursor` (an id; "" = start). */
   provisioners(cursor: string, limit: number): ProvisionerPage {
-    const start = cursor ? this.provisionerList.findIndex((p) => p.id >= cursor) : 0;
+    const list = this.provisionerCollection.list;
+    const start = cursor ? list.findIndex((p) => p.id >= cursor) : 0;
     if (start < 0) return { provisioners: [], nextCursor: '' };
-    const page = this.provisionerList.slice(start, start + limit);
-    const next = this.provisionerList[start + limit];
+    const page = list.slice(start, start + limit);
+    const next = list[start + limit];
     return { provisioners: page.map((p) => p.info()), nextCursor: next ? next.id : '' };
   }
 
   /** The encrypted private key of the provisioner with this key id; NotFound otherwise. */
   encryptedKey(kid: string): string {
-    const key = this.provisionersByKid.get(kid)?.encryptedKey;
+    const key = this.provisionerCollection.withKid(kid)?.encryptedKey;
     if (!key) throw new NotFound(`provisioner with kid "${kid}" not found or has no encrypted key`);
     return key;
   }
 
-  /** The provisioner a token names by its key id; Unauthorized when none does. */
-  private provisionerFor(token: DecodedJws): Provisioner {
-    const provisioner = token.header.kid === undefined ? undefined : this.provisionersByKid.get(token.header.kid);
-    if (!provisioner) throw new Unauthorized('invalid token: no provisioner has its key id (kid)');
-    return provisioner;
+  /** What provisioners judge a token against at `now`. */
+  private context(now: Date): AuthorizeContext {
+    return { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now, isRevoked: this.isRevoked };
   }
+
+  /** Whether a certificate of this CA is revoked (one of another CA: false), for provisioners that accept certificates as credentials. */
+  private readonly isRevoked = async (der: Buffer): Promise<boolean> => {
+    let serial: string;
+    try {
+      serial = verifyOwnCertificate(der, this.intermediate).serial.toString(10);
+    } catch {
+      return false;
+    }
+    return (await this.store.revocation(serial)) !== undefined;
+  };
 
   /**
    * Signs a CSR authorised by a one-time token (api.md POST /sign). The token is
@@ -174,8 +185,8 @@ export class Authority {
     // The token first, as step-ca authorizes first: a stranger's request costs a
     // signature check, never a CSR parse and its key import and verification.
     const token = decodeJws(ott);
-    const provisioner = this.provisionerFor(token);
-    const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
+    const provisioner = this.provisionerCollection.forToken(token);
+    const authorization = await provisioner.authorizeSign(token, { ...this.context(now), requestedProfile: options.profile });
     if (this.admitProvisioner) await this.admit(provisioner);
     const { csr, publicKey } = readCsr(csrPem);
     const signOptions = [...authorization.options, ...this.locationExtensions];
@@ -196,7 +207,7 @@ export class Authority {
       this.intermediate,
       serial,
     );
-    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name };
+    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name, ...(authorization.groups ? { groups: authorization.groups } : {}) };
     // Signing first costs one wasted signature on a replay, and buys a single transaction.
     if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
       throw new Unauthorized('token already used');
@@ -267,9 +278,9 @@ export class Authority {
     let provisioner = '';
     if (request.ott) {
       const jws = decodeJws(request.ott);
-      const p = this.provisionerFor(jws);
-      const grant = p.authorizeRevoke(jws, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
-      if (grant.serial !== serial && grant.serial !== request.serial) throw new Unauthorized('revoke token subject (sub) is not the serial to revoke');
+      const p = this.provisionerCollection.forToken(jws);
+      const grant = await p.authorizeRevoke(jws, this.context(now));
+      if (grant.serial !== undefined && grant.serial !== serial && grant.serial !== request.serial) throw new Unauthorized('revoke token subject (sub) is not the serial to revoke');
       if (this.admitProvisioner) await this.admit(p);
       token = { id: grant.tokenId, expiresAt: grant.tokenExpiresAt };
       provisioner = p.name;

@@ -1,82 +1,58 @@
 import { Forbidden, Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
 import { CRL_REASON_SUPERSEDED } from '../pki/crlReason.js';
-import { readProvisionerExtension } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { commonNameOf } from '../pki/name.js';
-import { OID } from '../pki/oids.js';
 import { reissue as reissueCertificate } from '../pki/reissueCertificate.js';
-import type { Claims } from '../provisioners/claims.js';
-import type { Provisioner } from '../provisioners/provisioner.js';
+import type { ProvisionerCollection } from '../provisioners/collection.js';
+import { decodeJws, type DecodedJws } from '../provisioners/jws.js';
+import type { AuthorizeContext } from '../provisioners/provisioner.js';
 import { applySignOptions, publicKeyValidator } from '../provisioners/signOptions.js';
-import type { Store, UsedToken } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { SignResult } from './authority.js';
 import { readCsr } from './csrInput.js';
 import { verifyOwnCertificate } from './ownCertificate.js';
-import { verifyRenewToken } from './renewToken.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
-
 
 /** What renewal needs of the authority. */
 export interface RenewalParts {
   readonly store: Store;
   readonly intermediate: Issuer;
-  readonly provisioners: readonly Provisioner[];
-  /** Claims for certificates that name no provisioner (imported ones, say). */
-  readonly defaultClaims: Claims;
-  readonly dnsNames: readonly string[];
+  readonly provisioners: ProvisionerCollection;
+  /** The context provisioners judge tokens in, at `now`. */
+  readonly context: (now: Date) => AuthorizeContext;
 }
 
 /**
  * Renew (mTLS or renew token) and rekey (mTLS): the successor of a certificate of
- * this CA keeps its subject, SANs, extensions and duration (api.md), under the
- * rules of the provisioner that authorised it.
+ * this CA keeps its subject, SANs, extensions and duration (api.md). Whether it may
+ * be renewed is the provisioner's to say (its authorizeRenew); revocation is checked here.
  */
 export class Renewal {
   constructor(private readonly parts: RenewalParts) {}
 
-  /** The claims that govern a certificate: its provisioner's, by the provisioner extension. */
-  private provisionerOf(cert: ParsedCertificate): { name: string; claims: Claims } {
-    const ext = cert.extensions.find((e) => e.id === OID.stepProvisioner);
-    if (!ext) return { name: '', claims: this.parts.defaultClaims };
-    let ref;
-    try {
-      ref = readProvisionerExtension(ext.value);
-    } catch {
-      throw new Unauthorized('certificate has a malformed provisioner extension');
-    }
-    const provisioner = this.parts.provisioners.find((p) => p.name === ref.name && (ref.credentialId === '' || p.kid === undefined || p.kid === ref.credentialId));
-    if (!provisioner) throw new Unauthorized(`the provisioner "${ref.name}" of this certificate no longer exists`);
-    return { name: provisioner.name, claims: provisioner.claims };
-  }
-
-  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled; resolves the provisioner's name and claims. */
-  private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<{ name: string; claims: Claims }> {
-    if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
-    const provisioner = this.provisionerOf(cert);
-    if (provisioner.claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
-    if (now > cert.notAfter && !provisioner.claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
-    return provisioner;
-  }
-
   /**
-   * Issues the successor of `old` for `publicKey`, stored (as replacing `old`)
-   * before it is returned, with `token` burned in the same step; with the
-   * `revokeOnRenew` claim, `old` is then revoked as superseded.
+   * Issues the successor of `cert` for `publicKey` if it is not revoked and its
+   * provisioner allows it; stored (as replacing `cert`) before it is returned, with
+   * the renew token burned in the same step; when the provisioner says so
+   * (`revokeOnRenew`), `cert` is then revoked as superseded.
    */
-  private async reissue(old: ParsedCertificate, publicKey: Buffer, provisioner: { name: string; claims: Claims }, now: Date, token?: UsedToken): Promise<SignResult> {
+  private async renewIfAllowed(cert: ParsedCertificate, publicKey: Buffer, now: Date, token?: DecodedJws): Promise<SignResult> {
+    if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
+    const provisioner = this.parts.provisioners.forCertificate(cert);
+    const grant = await provisioner.authorizeRenew({ certificate: cert, token }, this.parts.context(now));
     const serial = randomSerial();
-    const { der, notBefore, notAfter } = reissueCertificate(old, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
-    const replaces = old.serial.toString(10);
-    const record = { serial: serialDecimal(serial), der, commonName: commonNameOf(old.subject), notBefore, notAfter, provisioner: provisioner.name, replaces };
-    if (token) {
-      if (!(await this.parts.store.recordIssuance(token, record))) throw new Unauthorized('token already used');
+    const { der, notBefore, notAfter } = reissueCertificate(cert, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
+    const replaces = cert.serial.toString(10);
+    const record = { serial: serialDecimal(serial), der, commonName: commonNameOf(cert.subject), notBefore, notAfter, provisioner: provisioner.name, replaces };
+    if (grant.token) {
+      if (!(await this.parts.store.recordIssuance(grant.token, record))) throw new Unauthorized('token already used');
     } else {
       await this.parts.store.storeCertificate(record);
     }
-    if (provisioner.claims.revokeOnRenew) {
+    if (grant.revokePredecessor) {
       // 'already-revoked' is a concurrent renewal of the same certificate that revoked it first.
-      await this.parts.store.revoke({ serial: replaces, reasonCode: CRL_REASON_SUPERSEDED, reason: `superseded by ${record.serial}`, revokedAt: now, notAfter: old.notAfter, provisioner: provisioner.name });
+      await this.parts.store.revoke({ serial: replaces, reasonCode: CRL_REASON_SUPERSEDED, reason: `superseded by ${record.serial}`, revokedAt: now, notAfter: cert.notAfter, provisioner: provisioner.name });
     }
     return { certificate: der, chain: [der, this.parts.intermediate.certificate.der] };
   }
@@ -85,22 +61,24 @@ export class Renewal {
   async renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('renewal needs a client certificate (mTLS) or a renew token');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
-    return this.reissue(cert, cert.publicKey, await this.checkRenewable(cert, now), now);
+    return this.renewIfAllowed(cert, cert.publicKey, now);
   }
 
-  /** Renews the certificate a renew token (Authorization: Bearer) carries and proves possession of. */
+  /** Renews the certificate a renew token (Authorization: Bearer) carries in its x5c header and proves possession of. */
   async renewWithToken(token: string, now = new Date()): Promise<SignResult> {
-    const grant = verifyRenewToken(token, this.parts.intermediate, this.parts.dnsNames, now);
-    return this.reissue(grant.certificate, grant.certificate.publicKey, await this.checkRenewable(grant.certificate, now), now, grant.token);
+    const jws = decodeJws(token);
+    const leafB64 = jws.header.x5c?.[0];
+    if (!leafB64) throw new Unauthorized('invalid renew token: no certificate (x5c) in its header');
+    const cert = verifyOwnCertificate(Buffer.from(leafB64, 'base64'), this.parts.intermediate);
+    return this.renewIfAllowed(cert, cert.publicKey, now, jws);
   }
 
   /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */
   async rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
-    const provisioner = await this.checkRenewable(cert, now);
     const { csr, publicKey } = readCsr(csrPem);
     applySignOptions([publicKeyValidator()], { csr, publicKey, now });
-    return this.reissue(cert, csr.publicKey, provisioner, now);
+    return this.renewIfAllowed(cert, csr.publicKey, now);
   }
 }

@@ -12,10 +12,15 @@ import { pemLine } from './issued.js';
 import { addKeyOptions, defaultKeyFor, keySpec, type KeyFlags } from './keyFlags.js';
 import { collect, timeOrDuration } from './options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
+import { singleSignOnToken } from './singleSignOn.js';
+import { createX5cToken } from '../sdk/renewToken.js';
+import { readCertificateFiles, type CertificateFiles } from './certificateFiles.js';
 
 /** The flags of every command that has the CA issue a certificate for a fresh key (`certificate`, `export ...`). */
 export interface IssueFlags extends CaFlags, ProvisionerFlags, KeyFlags {
   token?: string;
+  x5cCert?: string;
+  x5cKey?: string;
   san?: string[];
   profile?: string;
   notBefore?: string;
@@ -28,6 +33,8 @@ export function addIssueOptions(command: Command, profileDefault?: string): Comm
   command.option('--token <jwt>', 'a one-time token from fedca token (instead of --provisioner and --password-file); its sans and profile apply');
   addProvisionerOptions(command);
   command
+    .option('--x5c-cert <file>', 'a certificate chain (PEM, leaf first) whose key signs the token for the X5C provisioner --provisioner names; the new certificate may carry the names it holds')
+    .option('--x5c-key <file>', 'the private key of --x5c-cert')
     .option('--san <name>', 'a DNS name, IP, email or URI for the certificate (repeatable; default: the subject)', collect)
     .option(
       '--profile <name>',
@@ -44,9 +51,11 @@ export interface IssuePlan {
   readonly subject: string;
   readonly sans: string[];
   readonly spec: KeySpec;
-  /** The token given with --token, else the provisioner password to mint one. */
+  /** The token given with --token, else the provisioner password to mint one (none for an OIDC provisioner: its login gives the token). */
   readonly token?: string;
-  readonly password: string;
+  readonly password?: string;
+  /** With --x5c-cert/--x5c-key: the certificate whose key signs an X5C token. */
+  readonly x5c?: CertificateFiles;
   /** The profile to ask for in a minted token. */
   readonly profile?: string;
 }
@@ -79,12 +88,16 @@ function tokenProfile(token: string): string | undefined {
  */
 export function planIssue(subject: string, flags: IssueFlags, profile?: string): IssuePlan {
   if (flags.token && flags.provisioner) throw new CliError('pass either --token or --provisioner, not both');
+  if (Boolean(flags.x5cCert) !== Boolean(flags.x5cKey)) throw new CliError('pass --x5c-cert and --x5c-key together');
+  if (flags.x5cCert && (flags.token || !flags.provisioner)) throw new CliError('--x5c-cert signs a token for the X5C provisioner --provisioner names (and not with --token)');
   if (flags.token && flags.profile) throw new CliError('--profile does not apply with --token: the token names the profile (fedca token --profile)');
   const token = flags.token;
   const spec = keySpec(flags, defaultKeyFor(flags.profile ?? (token ? tokenProfile(token) : profile)));
-  const password = token === undefined ? provisionerPassword(flags) : '';
+  // An OIDC provisioner (--provisioner NAME) needs no password: its login gives the token.
+  const x5c = flags.x5cCert && flags.x5cKey ? readCertificateFiles(flags.x5cCert, flags.x5cKey) : undefined;
+  const password = token === undefined && !x5c && (flags.passwordFile !== undefined || flags.provisioner === undefined) ? provisionerPassword(flags) : undefined;
   const sans = flags.san?.length ? flags.san : token ? tokenSans(token, subject) : [subject];
-  return { subject, sans, spec, token, password, profile: flags.profile ?? profile };
+  return { subject, sans, spec, token, password, profile: flags.profile ?? profile, ...(x5c ? { x5c } : {}) };
 }
 
 /** A fresh private key and the certificate the CA issued for it. */
@@ -94,15 +107,19 @@ export interface IssuedKey {
 }
 
 /**
- * Has the CA issue a certificate for a fresh key: the token (given, or minted with
- * the provisioner for the plan's profile), a CSR for the subject and SANs, `POST /sign`.
- * Throws what the SDK throws.
+ * Has the CA issue a certificate for a fresh key: the token (given, from the login
+ * of an OIDC provisioner, or minted with a JWK provisioner for the plan's profile),
+ * a CSR for the subject and SANs, `POST /sign` (asking an OIDC provisioner for the
+ * profile in `templateData`). Throws CliError when a JWK provisioner has no
+ * password, and what the SDK throws.
  */
 export async function issueKey(client: CaClient, plan: IssuePlan, flags: IssueFlags): Promise<IssuedKey> {
-  const ott = plan.token ?? (await (await loadProvisioner(client, flags, plan.password)).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
+  const x5c = plan.x5c && (await createX5cToken(plan.x5c, client.caUrl, { provisioner: flags.provisioner ?? '', subject: plan.subject, sans: plan.sans, profile: plan.profile }));
+  const sso = plan.token === undefined && !x5c ? await singleSignOnToken(client, flags.provisioner) : undefined;
+  const ott = plan.token ?? x5c ?? sso ?? (await (await loadProvisioner(client, flags, plan.password ?? provisionerPassword(flags))).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
   const key = generateKey(plan.spec);
   const csrPem = toPem(createCsr(key, plan.subject, plan.sans), 'CERTIFICATE REQUEST');
-  const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter });
+  const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(sso && plan.profile ? { profile: plan.profile } : {}) });
   return { key, signed };
 }
 

@@ -13,7 +13,7 @@ export interface ProvisionerFlags {
 /** Adds `--provisioner` and `--password-file` to a command. */
 export function addProvisionerOptions(command: Command): Command {
   return command
-    .option('--provisioner <name>', 'name of the JWK provisioner that signs the token (default: the CA\'s only JWK provisioner)')
+    .option('--provisioner <name>', "name of the provisioner: a JWK one signs the token (default: the CA's only JWK provisioner); an OIDC one logs you in at its identity provider in a browser, and needs no password")
     .option('--password-file <file>', 'file holding the provisioner password, which decrypts the provisioner key (one trailing newline is ignored)');
 }
 

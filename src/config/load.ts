@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
-import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
+import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
@@ -73,21 +73,14 @@ function claims(v: Json, path: string): ClaimsConfig | undefined {
   return out;
 }
 
+/** The keys every provisioner has; its type's own keys are its provisioner's to check (src/provisioners). */
 function provisioner(v: Json, path: string): ProvisionerConfig {
   if (!isObject(v)) fail(path, 'must be an object');
   const type = str(v, 'type', `${path}.type`);
-  if (type !== 'JWK') fail(`${path}.type`, `unsupported provisioner type "${type}" (supported: JWK)`);
   const name = str(v, 'name', `${path}.name`);
-  const key = v.key;
-  if (!isObject(key)) fail(`${path}.key`, 'must be a public JWK object');
-  str(key, 'kty', `${path}.key.kty`);
-  str(key, 'kid', `${path}.key.kid`);
-  if ('d' in key) fail(`${path}.key`, 'must be a public key (it has a private part "d")');
-  const encryptedKey = v.encryptedKey;
-  if (encryptedKey !== undefined && (typeof encryptedKey !== 'string' || encryptedKey.split('.').length !== 5)) fail(`${path}.encryptedKey`, 'must be a JWE in compact form');
   const options = v.options;
   if (options !== undefined && !isObject(options)) fail(`${path}.options`, 'must be an object');
-  return { type, name, key: key as JwkConfig, encryptedKey, claims: claims(v.claims, `${path}.claims`), options };
+  return { ...v, type, name, claims: claims(v.claims, `${path}.claims`), options };
 }
 
 function db(v: Json): DbConfig {

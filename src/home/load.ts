@@ -8,8 +8,8 @@ import { mergeClaims } from '../provisioners/claims.js';
 import { createIssuer } from '../pki/issuer.js';
 import { readPrivateKey } from '../pki/keys.js';
 import { pemDers } from '../pki/pem.js';
-import { ProfileListError } from '../provisioners/certificateProfiles.js';
 import { provisionerFromConfig } from '../provisioners/fromConfig.js';
+import { ProvisionerConfigError } from '../provisioners/provisionerConfig.js';
 import { openStore } from '../store/open.js';
 import { Authority } from '../authority/authority.js';
 
@@ -74,12 +74,17 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
   if (!anchored) throw new ConfigError(`crt: ${inHome(home, config.crt)} is not issued by any certificate in root`);
   const provisioners = config.authority.provisioners.map((p, i) => {
     try {
-      return provisionerFromConfig(p, config.authority.claims);
+      return provisionerFromConfig(p, { home, globalClaims: config.authority.claims });
     } catch (err) {
-      if (err instanceof ProfileListError) throw new ConfigError(`authority.provisioners[${i}].options.profiles: ${err.message}`);
+      if (err instanceof ProvisionerConfigError) throw new ConfigError(`authority.provisioners[${i}].${err.message}`);
       throw new ConfigError(`authority.provisioners[${i}]: ${(err as Error).message}`);
     }
   });
+  for (const [i, p] of provisioners.entries()) {
+    // Tokens find their provisioner by this key (a JWK key id, an OIDC client id, x5c/NAME): it must name one.
+    const first = provisioners.findIndex((q) => q.tokenKey === p.tokenKey);
+    if (first !== i) throw new ConfigError(`authority.provisioners[${i}]: tokens could not tell it from authority.provisioners[${first}] (both are found by "${p.tokenKey}")`);
+  }
   const store = await openStore(config.db, home);
   return new Authority({
     roots,

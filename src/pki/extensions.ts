@@ -101,7 +101,8 @@ export function ocspAccess(url: string, caIssuersUrl?: string): Buffer {
 }
 
 /** Provisioner types as step-ca numbers them in its provisioner extension. */
-export const ProvisionerTypeCode = { JWK: 1 } as const;
+/** step-ca's provisioner type numbers (authority/provisioner/provisioner.go). */
+export const ProvisionerTypeCode = { JWK: 1, OIDC: 2, GCP: 3, AWS: 4, Azure: 5, ACME: 6, X5C: 7, K8sSA: 8, SSHPOP: 9 } as const;
 
 /**
  * step-ca's provisioner extension: SEQUENCE { type INTEGER, name OCTET STRING,

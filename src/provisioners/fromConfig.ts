@@ -1,15 +1,30 @@
-import type { ClaimsConfig, ProvisionerConfig } from '../config/caConfig.js';
+import type { ProvisionerConfig } from '../config/caConfig.js';
+import { ProfileListError } from './certificateProfiles.js';
 import { mergeClaims } from './claims.js';
-import { JwkProvisioner } from './jwk.js';
+import { jwkProvisioner } from './jwk.js';
 import type { Provisioner } from './provisioner.js';
+import { oidcProvisioner } from './oidc.js';
+import { x5cProvisioner } from './x5c.js';
+import { ProvisionerConfigError, type ProvisionerEnvironment, type ProvisionerFactory } from './provisionerConfig.js';
 
-/** Builds the provisioner a config entry describes (the config validated its type). */
-export function provisionerFromConfig(config: ProvisionerConfig, globalClaims?: ClaimsConfig): Provisioner {
-  const claims = mergeClaims(globalClaims, config.claims);
-  switch (config.type) {
-    case 'JWK':
-      return new JwkProvisioner(config, claims);
-    default:
-      throw new Error(`unsupported provisioner type "${config.type}"`);
+/** The provisioner types fedca has, by ca.json's `type`: a new type is its file and its line here. */
+const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>>> = {
+  JWK: jwkProvisioner,
+  OIDC: oidcProvisioner,
+  X5C: x5cProvisioner,
+};
+
+/**
+ * Builds the provisioner a config entry describes (config validation checked the keys
+ * every type has). Throws ProvisionerConfigError naming the entry's bad key.
+ */
+export function provisionerFromConfig(config: ProvisionerConfig, environment: ProvisionerEnvironment): Provisioner {
+  const factory = PROVISIONER_TYPES[config.type];
+  if (!factory) throw new ProvisionerConfigError('type', `unsupported provisioner type "${config.type}" (supported: ${Object.keys(PROVISIONER_TYPES).join(', ')})`);
+  try {
+    return factory(config, mergeClaims(environment.globalClaims, config.claims), environment);
+  } catch (err) {
+    if (err instanceof ProfileListError) throw new ProvisionerConfigError('options.profiles', err.message);
+    throw err;
   }
 }

@@ -7,7 +7,9 @@ import { allowedProfiles, profileOptions, type ProfileName } from './certificate
 import type { Claims } from './claims.js';
 import type { DecodedJws } from './jws.js';
 import { verifyJws } from './jws.js';
-import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RevokeAuthorization } from './provisioner.js';
+import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
+import { ProvisionerConfigError, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { authorizeRenewal } from './renewalRules.js';
 import {
   commonNameValidator,
   durationValidator,
@@ -21,6 +23,36 @@ import {
 } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
+
+/** A public JWK as ca.json stores it (the provisioner's verification key). */
+export interface JwkConfig {
+  readonly kty: string;
+  readonly kid: string;
+  readonly alg?: string;
+  readonly [member: string]: unknown;
+}
+
+/** A JWK provisioner's entry in ca.json. */
+export interface JwkProvisionerConfig extends ProvisionerConfig {
+  readonly type: 'JWK';
+  readonly key: JwkConfig;
+  readonly encryptedKey?: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks a JWK entry's own keys: a public `key` with kty and kid, `encryptedKey` a compact JWE. */
+function readJwkConfig(config: ProvisionerConfig): JwkProvisionerConfig {
+  const key = config.key;
+  if (!isObject(key)) throw new ProvisionerConfigError('key', 'must be a public JWK object');
+  for (const member of ['kty', 'kid']) {
+    if (typeof key[member] !== 'string' || key[member] === '') throw new ProvisionerConfigError(`key.${member}`, key[member] === undefined ? 'is required' : 'must be a non-empty string');
+  }
+  if ('d' in key) throw new ProvisionerConfigError('key', 'must be a public key (it has a private part "d")');
+  const encryptedKey = config.encryptedKey;
+  if (encryptedKey !== undefined && (typeof encryptedKey !== 'string' || encryptedKey.split('.').length !== 5)) throw new ProvisionerConfigError('encryptedKey', 'must be a JWE in compact form');
+  return config as JwkProvisionerConfig;
+}
 
 const SIGN_PATHS = ['/1.0/sign', '/sign'];
 
@@ -41,24 +73,31 @@ export class JwkProvisioner implements Provisioner {
   readonly name: string;
   readonly id: string;
   readonly kid: string;
+  readonly tokenKey: string;
+  readonly credentialId: string;
   readonly encryptedKey?: string;
   private readonly key: KeyObject;
   private readonly extension: Buffer;
   private readonly profiles: ReadonlySet<ProfileName>;
+  private readonly config: JwkProvisionerConfig;
 
-  /** Throws when the configured key is not a usable public JWK, ProfileListError when `options.profiles` is not a list of profiles. */
+  /** Throws ProvisionerConfigError when the configured key is not a usable public JWK, ProfileListError when `options.profiles` is not a list of profiles. */
   constructor(
-    private readonly config: ProvisionerConfig,
+    entry: ProvisionerConfig,
     readonly claims: Claims,
   ) {
+    const config = readJwkConfig(entry);
+    this.config = config;
     this.name = config.name;
     this.kid = config.key.kid;
+    this.tokenKey = this.kid;
+    this.credentialId = this.kid;
     this.id = `${config.name}:${config.key.kid}`;
     this.encryptedKey = config.encryptedKey;
     try {
       this.key = createPublicKey({ key: { ...config.key } as JsonWebKey, format: 'jwk' });
     } catch (err) {
-      throw new Error(`key: not a usable public JWK (${(err as Error).message})`);
+      throw new ProvisionerConfigError('key', `not a usable public JWK (${(err as Error).message})`);
     }
     this.extension = provisionerExtension(ProvisionerTypeCode.JWK, this.name, this.kid);
     this.profiles = allowedProfiles(config.options);
@@ -82,12 +121,12 @@ export class JwkProvisioner implements Provisioner {
     return claims;
   }
 
-  authorizeRevoke(token: DecodedJws, context: AuthorizeContext): RevokeAuthorization {
+  async authorizeRevoke(token: DecodedJws, context: AuthorizeContext): Promise<RevokeAuthorization> {
     const claims = this.verifyToken(token, context, REVOKE_PATHS, 'revoke');
     return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, serial: claims.sub };
   }
 
-  authorizeSign(token: DecodedJws, context: AuthorizeContext): Authorization {
+  async authorizeSign(token: DecodedJws, context: AuthorizeContext): Promise<Authorization> {
     const claims = this.verifyToken(token, context, SIGN_PATHS, 'sign');
     const sansClaim = claims.raw.sans;
     if (sansClaim !== undefined && (!Array.isArray(sansClaim) || sansClaim.some((s) => typeof s !== 'string' || s === ''))) {
@@ -112,4 +151,11 @@ export class JwkProvisioner implements Provisioner {
     ];
     return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
   }
+
+  async authorizeRenew(request: RenewRequest, context: AuthorizeContext): Promise<RenewAuthorization> {
+    return authorizeRenewal(this.claims, request, context);
+  }
 }
+
+/** Builds a JWK provisioner from its ca.json entry (the factory fromConfig.ts registers). */
+export const jwkProvisioner = (config: ProvisionerConfig, claims: Claims, _environment: ProvisionerEnvironment): JwkProvisioner => new JwkProvisioner(config, claims);

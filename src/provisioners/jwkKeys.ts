@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, CompactEncrypt, exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { ProvisionerConfig } from '../config/caConfig.js';
+import type { JwkProvisionerConfig } from './jwk.js';
 
 /** PBKDF2 iterations for the provisioner key's JWE, step's default. */
 export const PBES2_COUNT = 100_000;
 
 /** A new JWK provisioner: an ES256 key whose private half is a password-encrypted JWE. */
-export async function newJwkProvisioner(name: string, password: string): Promise<ProvisionerConfig> {
+export async function newJwkProvisioner(name: string, password: string): Promise<JwkProvisionerConfig> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const pub = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(pub, 'sha256');

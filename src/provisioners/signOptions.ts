@@ -186,6 +186,24 @@ export function validityValidator(): RequestValidator {
   };
 }
 
+/**
+ * The certificate may not outlive `limit` (the credential that authorised it, as
+ * step-ca's profileLimitDuration): a default notAfter past it is cut back to it, a
+ * requested one past it is refused. Runs after validityModifier.
+ */
+export function notAfterLimitModifier(limit: Date, credential: string): CertificateModifier {
+  return {
+    kind: 'modifier',
+    modify(draft, request) {
+      if (draft.notAfter <= limit) return;
+      if (request.notAfter !== undefined && request.notAfter !== '') {
+        throw new Forbidden(`requested notAfter ${draft.notAfter.toISOString()} is after the expiry of the ${credential} (${limit.toISOString()})`);
+      }
+      draft.notAfter = limit;
+    },
+  };
+}
+
 /** The requested duration must lie within the provisioner's claims. */
 export function durationValidator(minMs: number, maxMs: number): RequestValidator {
   return {

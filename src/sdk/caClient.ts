@@ -168,6 +168,7 @@ export class CaClient {
       ott: request.ott,
       notBefore: timeParameter(request.notBefore),
       notAfter: timeParameter(request.notAfter),
+      ...(request.profile === undefined ? {} : { templateData: { profile: request.profile } }),
     });
     return signResponse(body, 'POST /sign');
   }

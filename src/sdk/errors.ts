@@ -30,6 +30,11 @@ export class ProvisionerError extends Error {
   readonly code = 'ERR_PROVISIONER';
 }
 
+/** Single sign-on failed: the identity provider cannot be reached, refused the login, or the person did not finish it in time. */
+export class SingleSignOnError extends Error {
+  readonly code = 'ERR_SINGLE_SIGN_ON';
+}
+
 /** OpenVPN's management interface answered a command with `ERROR: ...`; `text` is what followed. */
 export class ManagementCommandError extends Error {
   readonly code = 'ERR_MANAGEMENT_COMMAND';

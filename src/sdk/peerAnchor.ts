@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { issuedBy, presentedCertificates } from './presentedChain.js';
+import { issuedBy } from '../pki/chain.js';
+import { presentedCertificates } from './presentedChain.js';
 
 /**
  * Which of `roots` the certificate of a TLS peer is anchored in: the first

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate } from 'node:tls';
+import { ChainError, verifyChain } from '../pki/chain.js';
 import { BootstrapError } from './errors.js';
 
 /**
@@ -17,15 +18,6 @@ export function presentedCertificates(peer: DetailedPeerCertificate | undefined)
   return out;
 }
 
-/** True when `parent` issued `child`: issuer name and signature. */
-export const issuedBy = (child: X509Certificate, parent: X509Certificate): boolean => child.checkIssued(parent) && child.verify(parent.publicKey);
-
-function checkValidity(cert: X509Certificate, now: Date): void {
-  if (Date.parse(cert.validFrom) > now.getTime() || Date.parse(cert.validTo) < now.getTime()) {
-    throw new BootstrapError(`the CA presented a certificate outside its validity (${cert.subject.replace(/\n/g, ', ')}: ${cert.validFrom} to ${cert.validTo})`);
-  }
-}
-
 /**
  * Checks that the chain a TLS server presented (leaf first, intermediates in
  * any order) leads to `root` by issuer names and signatures, every certificate
@@ -35,18 +27,11 @@ function checkValidity(cert: X509Certificate, now: Date): void {
 export function verifyPresentedChain(presented: readonly X509Certificate[], root: X509Certificate, now = new Date()): void {
   if (presented.length === 0) throw new BootstrapError('the CA presented no TLS certificate');
   if (!root.ca) throw new BootstrapError('the root the CA sent is not a CA certificate');
-  checkValidity(root, now);
-  const pool = presented.slice(1);
-  let current = presented[0];
-  for (;;) {
-    if (current.fingerprint256 === root.fingerprint256) return;
-    checkValidity(current, now);
-    if (issuedBy(current, root)) return;
-    const issuer = pool.find((candidate) => candidate.ca && issuedBy(current, candidate));
-    if (!issuer) {
-      throw new BootstrapError(`the TLS certificate chain the CA presented does not lead to the root with fingerprint ${root.fingerprint256.replace(/:/g, '').toLowerCase()}`);
-    }
-    pool.splice(pool.indexOf(issuer), 1);
-    current = issuer;
+  try {
+    verifyChain(presented, [root], now);
+  } catch (err) {
+    if (!(err instanceof ChainError)) throw err;
+    if (err.reason === 'validity') throw new BootstrapError(`the CA presented a certificate ${err.message}`);
+    throw new BootstrapError(`the TLS certificate chain the CA presented does not lead to the root with fingerprint ${root.fingerprint256.replace(/:/g, '').toLowerCase()}`);
   }
 }

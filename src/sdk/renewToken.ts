@@ -1,5 +1,5 @@
-import { randomBytes, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
+import { SignJWT, type JWTPayload } from 'jose';
 import { commonName, parseClientCertificate, type ClientCertificate } from './clientCertificate.js';
 import { TOKEN_LIFETIME_MS } from './provisioner.js';
 
@@ -27,12 +27,15 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
  * Throws TypeError for a certificate and key that do not belong together.
  */
 export async function createRenewToken(credentials: ClientCertificate, caUrl: string, now = new Date()): Promise<string> {
+  return signWithCertificate(credentials, (leaf) => ({ sub: commonName(leaf), aud: `${caUrl}/1.0/renew`, iss: RENEW_TOKEN_ISSUER }), now);
+}
+
+/** A JWS signed by a certificate's key with its chain in `x5c`, the claims given plus a random `jti` and 5 minutes of validity. */
+async function signWithCertificate(credentials: ClientCertificate, claimsFor: (leaf: X509Certificate) => JWTPayload, now: Date): Promise<string> {
   const { chain, leaf, key } = parseClientCertificate(credentials);
   const alg = jwsAlgorithm(key);
   return new SignJWT({
-    sub: commonName(leaf),
-    aud: `${caUrl}/1.0/renew`,
-    iss: RENEW_TOKEN_ISSUER,
+    ...claimsFor(leaf),
     jti: randomBytes(32).toString('hex'),
     iat: seconds(now.getTime()),
     nbf: seconds(now.getTime()),
@@ -40,4 +43,31 @@ export async function createRenewToken(credentials: ClientCertificate, caUrl: st
   })
     .setProtectedHeader({ alg, typ: 'JWT', x5c: chain.map((c) => c.raw.toString('base64')) })
     .sign(key);
+}
+
+/** What an X5C sign token asks for. */
+export interface X5cTokenOptions {
+  /** The CA's X5C provisioner (its name: the token's `iss` and audience fragment `#x5c/NAME`). */
+  readonly provisioner: string;
+  /** The certificate's common name; names the certificate holds. */
+  readonly subject: string;
+  /** SANs (default `[subject]`): names the certificate holds. */
+  readonly sans?: readonly string[];
+  /** The certificate profile (`profile` claim). */
+  readonly profile?: string;
+}
+
+/**
+ * A sign token of an X5C provisioner, as step makes it (`--x5c-cert`, `--x5c-key`):
+ * signed by a certificate's key with its chain in `x5c`, `iss` = the provisioner,
+ * `aud` = `<caUrl>/1.0/sign#x5c/<provisioner>`, `sub` and `sans` the names asked for.
+ * Throws TypeError for a certificate and key that do not belong together.
+ */
+export async function createX5cToken(credentials: ClientCertificate, caUrl: string, options: X5cTokenOptions, now = new Date()): Promise<string> {
+  const sans = options.sans && options.sans.length > 0 ? [...options.sans] : [options.subject];
+  return signWithCertificate(
+    credentials,
+    () => ({ iss: options.provisioner, sub: options.subject, sans, aud: `${caUrl}/1.0/sign#x5c/${options.provisioner}`, ...(options.profile ? { profile: options.profile } : {}) }),
+    now,
+  );
 }

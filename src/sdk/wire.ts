@@ -28,6 +28,8 @@ export interface ProvisionerEntry {
   readonly encryptedKey?: string;
   readonly claims?: Readonly<Record<string, unknown>>;
   readonly options?: Readonly<Record<string, unknown>>;
+  /** The type's own keys (OIDC's `clientID`, `configurationEndpoint`, ...). */
+  readonly [member: string]: unknown;
 }
 
 /** `GET /provisioners`: one page. */
@@ -45,6 +47,12 @@ export interface SignRequest {
   readonly ott: string;
   readonly notBefore?: string | Date;
   readonly notAfter?: string | Date;
+  /**
+   * The certificate profile to ask for, sent as `templateData.profile` (step's
+   * `--set profile=NAME`): how an OIDC sign request picks one, since the identity
+   * provider's token names none. JWK tokens name it in their `profile` claim.
+   */
+  readonly profile?: string;
 }
 
 /** The sign (renew, rekey) response: leaf, issuing intermediate, and the chain leaf first. */

@@ -68,4 +68,9 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE INDEX issued_certificates_replaces ON issued_certificates (replaces);
     `,
   },
+  {
+    version: 4,
+    // The IdP groups an OIDC certificate was issued under (JSON list), for auditors.
+    sql: 'ALTER TABLE issued_certificates ADD COLUMN groups TEXT;',
+  },
 ];

@@ -14,6 +14,7 @@ interface CertificateRow {
   not_after: number;
   provisioner: string;
   replaces: string | null;
+  groups: string | null;
 }
 
 const toCertificate = (row: CertificateRow): IssuedCertificate => ({
@@ -24,6 +25,7 @@ const toCertificate = (row: CertificateRow): IssuedCertificate => ({
   notAfter: new Date(row.not_after),
   provisioner: row.provisioner,
   ...(row.replaces === null ? {} : { replaces: row.replaces }),
+  ...(row.groups === null ? {} : { groups: JSON.parse(row.groups) as string[] }),
 });
 
 interface RevocationRow {
@@ -137,7 +139,7 @@ export class SqliteStore implements Store {
     // From here on a locked database fails fast and the write is retried off the event loop (retryWhileBusy).
     this.db.pragma('busy_timeout = 0');
     this.insertCertificate = this.db.prepare(
-      'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at, replaces, groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.selectCertificate = this.db.prepare('SELECT * FROM issued_certificates WHERE serial = ?');
     this.insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
@@ -186,7 +188,7 @@ export class SqliteStore implements Store {
   }
 
   private insertCertificateRow(c: IssuedCertificate): void {
-    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null);
+    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null, c.groups ? JSON.stringify(c.groups) : null);
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {

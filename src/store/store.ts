@@ -19,6 +19,13 @@ export interface IssuedCertificate {
    * predecessor in the certificate's lineage); absent for a first issuance.
    */
   readonly replaces?: string;
+
+  /**
+   * The identity provider's groups of the person it was issued to (OIDC), recorded so
+   * an auditor can see why it was allowed; absent for other provisioners. A backend
+   * stores the list as it came (SQLite: a JSON text column, NULL when absent).
+   */
+  readonly groups?: readonly string[];
 }
 
 /** A token id to burn, and when its token expires (after which it may be forgotten). */

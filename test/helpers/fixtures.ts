@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { ProvisionerConfig } from '../../src/config/caConfig.js';
+import type { JwkProvisionerConfig } from '../../src/provisioners/jwk.js';
 import { generateKey, type KeyType } from '../../src/pki/keys.js';
 import { issueRoot } from '../../src/pki/issueCertificate.js';
 
@@ -13,7 +13,7 @@ export function otherRoot(name: string, kty: KeyType = 'EC'): Buffer {
  * A JWK provisioner entry with a real public key but no encrypted key: cheap
  * enough to configure a hundred of them (no PBES2 key derivation).
  */
-export async function publicOnlyProvisioner(name: string): Promise<ProvisionerConfig> {
+export async function publicOnlyProvisioner(name: string): Promise<JwkProvisionerConfig> {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(jwk, 'sha256');
   return { type: 'JWK', name, key: { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y, kid, use: 'sig', alg: 'ES256' } };

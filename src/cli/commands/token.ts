@@ -3,6 +3,7 @@ import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
 import { collect, timeOf, timeOrDuration } from '../options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
+import { singleSignOnToken } from '../singleSignOn.js';
 
 interface TokenFlags extends CaFlags, ProvisionerFlags {
   san?: string[];
@@ -16,10 +17,17 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   if (flags.revoke && flags.san?.length) throw new CliError('--san does not apply to a revoke token');
   if (flags.revoke && flags.profile) throw new CliError('--profile does not apply to a revoke token');
   if (flags.revoke && !/^\d+$/.test(subject)) throw new CliError(`with --revoke the subject is a decimal serial number, not "${subject}"`);
-  const password = provisionerPassword(flags);
+  // An OIDC provisioner (--provisioner NAME) needs no password: its login gives the token.
+  const password = flags.passwordFile !== undefined || flags.provisioner === undefined ? provisionerPassword(flags) : undefined;
   const client = await connectToCa(flags);
   try {
-    const provisioner = await loadProvisioner(client, flags, password);
+    // An OIDC provisioner's token is the ID token of the login (an admin's revokes any serial).
+    const sso = await singleSignOnToken(client, flags.provisioner);
+    if (sso !== undefined) {
+      process.stdout.write(sso + '\n');
+      return;
+    }
+    const provisioner = await loadProvisioner(client, flags, password ?? provisionerPassword(flags));
     const notAfter = flags.notAfter === undefined ? undefined : timeOf(flags.notAfter);
     const token = flags.revoke ? await provisioner.revokeToken(subject, { notAfter }) : await provisioner.token(subject, { sans: flags.san, profile: flags.profile, notAfter });
     process.stdout.write(token + '\n');

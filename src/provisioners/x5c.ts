@@ -1,0 +1,196 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { ExtendedKeyUsageExtension, KeyUsageFlags, KeyUsagesExtension, SubjectAlternativeNameExtension, X509Certificate as PeculiarCertificate } from '@peculiar/x509';
+import type { ProvisionerConfig } from '../config/caConfig.js';
+import { inHome } from '../config/home.js';
+import { Forbidden, Unauthorized } from '../errors.js';
+import { parseCertificate } from '../pki/certificate.js';
+import { ChainError, verifyChain } from '../pki/chain.js';
+import { classifySans, provisionerExtension, ProvisionerTypeCode, type SubjectAltNames } from '../pki/extensions.js';
+import { canonicalIp } from '../pki/ip.js';
+import { BACKDATE_MS } from '../pki/issueCertificate.js';
+import { commonNameOf } from '../pki/name.js';
+import { OID } from '../pki/oids.js';
+import { pemDers } from '../pki/pem.js';
+import { allowedProfiles, profileOptions, type ProfileName } from './certificateProfiles.js';
+import type { Claims } from './claims.js';
+import { verifyJws, type DecodedJws } from './jws.js';
+import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
+import { ProvisionerConfigError, requiredString, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { authorizeRenewal } from './renewalRules.js';
+import {
+  commonNameValidator,
+  durationValidator,
+  extensionModifier,
+  notAfterLimitModifier,
+  publicKeyValidator,
+  sansValidator,
+  subjectModifier,
+  validityModifier,
+  type SignOption,
+} from './signOptions.js';
+import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
+
+const SIGN_PATHS = ['/1.0/sign', '/sign'];
+const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+/**
+ * The roots of an X5C entry: step-ca writes the PEM bundle base64-encoded (Go's
+ * []byte in JSON); fedca also takes the PEM itself, or a file (relative to the home).
+ */
+function readRoots(value: string, home: string): X509Certificate[] {
+  let pem: string;
+  if (value.includes(PEM_CERTIFICATE)) pem = value;
+  else if (/^[A-Za-z0-9+/=\s]+$/.test(value) && Buffer.from(value, 'base64').toString('utf8').includes(PEM_CERTIFICATE)) pem = Buffer.from(value, 'base64').toString('utf8');
+  else {
+    try {
+      pem = readFileSync(inHome(home, value), 'utf8');
+    } catch (err) {
+      throw new ProvisionerConfigError('roots', `neither a PEM bundle (base64 or not) nor a readable file: ${inHome(home, value)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  let roots: X509Certificate[];
+  try {
+    roots = pemDers(pem).map((der) => new X509Certificate(der));
+  } catch {
+    throw new ProvisionerConfigError('roots', 'holds a malformed certificate');
+  }
+  if (roots.length === 0) throw new ProvisionerConfigError('roots', 'holds no PEM certificate');
+  if (!roots.every((r) => r.ca)) throw new ProvisionerConfigError('roots', 'holds a certificate that is not a CA');
+  return roots;
+}
+
+/** Every name a certificate vouches for: its common name and SANs, compared as sansValidator compares them. */
+function namesOf(leaf: X509Certificate): Set<string> {
+  const names = new Set<string>();
+  const cn = commonNameOf(parseCertificate(Buffer.from(leaf.raw)).subject);
+  const parsed = new PeculiarCertificate(leaf.raw);
+  const san = parsed.getExtension(SubjectAlternativeNameExtension);
+  const listed = san ? san.names.items.filter((n) => ['dns', 'ip', 'email', 'url'].includes(n.type)).map((n) => n.value) : [];
+  const sans = classifySans(cn === '' ? listed : [cn, ...listed]);
+  for (const n of normalised(sans)) names.add(n);
+  return names;
+}
+
+const normalised = (sans: SubjectAltNames): string[] => [...sans.dns.map((n) => n.toLowerCase()), ...sans.ips.map(canonicalIp), ...sans.emails, ...sans.uris];
+
+/** step-ca's conditions on the leaf: EKU allowing client authentication, key usage digitalSignature. */
+function checkLeafUsage(leaf: X509Certificate): void {
+  const parsed = new PeculiarCertificate(leaf.raw);
+  const eku = parsed.getExtension(ExtendedKeyUsageExtension);
+  if (eku && !eku.usages.some((u) => u === OID.clientAuth || u === '2.5.29.37.0')) {
+    throw new Unauthorized('invalid x5c token: the certificate that signed it is not for client authentication (extended key usage)');
+  }
+  const ku = parsed.getExtension(KeyUsagesExtension);
+  if (!ku || (ku.usages & KeyUsageFlags.digitalSignature) === 0) {
+    throw new Unauthorized('invalid x5c token: the certificate that signed it cannot be used for digital signature (key usage)');
+  }
+}
+
+/**
+ * An X5C provisioner (step-ca's): a token signed by a certificate's key, with its
+ * chain in the `x5c` header chaining to `roots`, authorises a certificate for names
+ * that certificate holds, expiring no later than it. With a federated CA's root in
+ * `roots`, a workload of the other CA enrols here with the certificate it has.
+ */
+export class X5cProvisioner implements Provisioner {
+  readonly type = 'X5C';
+  readonly name: string;
+  readonly id: string;
+  readonly tokenKey: string;
+  readonly credentialId = '';
+  private readonly roots: readonly X509Certificate[];
+  private readonly extension: Buffer;
+  private readonly profiles: ReadonlySet<ProfileName>;
+
+  /** Throws ProvisionerConfigError when `roots` holds no CA certificate. */
+  constructor(
+    private readonly config: ProvisionerConfig,
+    readonly claims: Claims,
+    home: string,
+  ) {
+    this.name = config.name;
+    this.id = `x5c/${config.name}`;
+    this.tokenKey = this.id;
+    this.roots = readRoots(requiredString(config, 'roots'), home);
+    this.extension = provisionerExtension(ProvisionerTypeCode.X5C, this.name, this.credentialId);
+    this.profiles = allowedProfiles(config.options);
+  }
+
+  info(): ProvisionerInfo {
+    const { type, name, roots, claims, options } = this.config;
+    return { type, name, roots, ...(claims ? { claims } : {}), ...(options ? { options } : {}) };
+  }
+
+  /** The checks every x5c token passes: chain to a root, leaf usage and not revoked here, signature, times, iss, aud. */
+  private async verifyToken(token: DecodedJws, context: AuthorizeContext, paths: readonly string[], endpoint: string): Promise<{ claims: TokenClaims; leaf: X509Certificate }> {
+    const x5c = token.header.x5c;
+    if (!x5c || x5c.length === 0) throw new Unauthorized('invalid x5c token: no certificate chain (x5c) in its header');
+    let chain: X509Certificate[];
+    try {
+      chain = x5c.map((b64) => new X509Certificate(Buffer.from(b64, 'base64')));
+    } catch {
+      throw new Unauthorized('invalid x5c token: its x5c header holds a malformed certificate');
+    }
+    try {
+      verifyChain(chain, this.roots, context.now);
+    } catch (err) {
+      if (err instanceof ChainError) throw new Unauthorized(`invalid x5c token: its certificate chain does not verify: ${err.message}`);
+      throw err;
+    }
+    const leaf = chain[0];
+    checkLeafUsage(leaf);
+    if (!verifyJws(token, leaf.publicKey)) throw new Unauthorized('invalid x5c token: signature verification failed');
+    const claims = checkRegisteredClaims(token.claims, context.now);
+    if (claims.iss !== this.name) throw new Unauthorized('invalid x5c token: issuer (iss) does not name the provisioner');
+    if (!audienceMatches(claims.aud, context.dnsNames, paths)) throw new Unauthorized(`invalid x5c token: audience (aud) is not this CA's ${endpoint} endpoint`);
+    if (await context.isRevoked(Buffer.from(leaf.raw))) throw new Unauthorized('invalid x5c token: the certificate that signed it is revoked');
+    return { claims, leaf };
+  }
+
+  async authorizeSign(token: DecodedJws, context: AuthorizeContext): Promise<Authorization> {
+    const { claims, leaf } = await this.verifyToken(token, context, SIGN_PATHS, 'sign');
+    const sansClaim = claims.raw.sans;
+    if (sansClaim !== undefined && (!Array.isArray(sansClaim) || sansClaim.some((s) => typeof s !== 'string' || s === ''))) {
+      throw new Unauthorized('invalid x5c token: sans must be a list of names');
+    }
+    const sans = classifySans(sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]));
+    let held: Set<string>;
+    try {
+      held = namesOf(leaf);
+    } catch {
+      throw new Unauthorized('invalid x5c token: its certificate has a malformed subject or subjectAltName');
+    }
+    const foreign = normalised(classifySans([claims.sub])).concat(normalised(sans)).filter((n) => !held.has(n));
+    if (foreign.length > 0) throw new Forbidden(`the x5c certificate does not hold the names ${JSON.stringify([...new Set(foreign)])} the token asks for`);
+    const profile = claims.raw.profile;
+    if (profile !== undefined && typeof profile !== 'string') throw new Unauthorized('invalid x5c token: profile must be a string');
+    const options: SignOption[] = [
+      subjectModifier(claims.sub, sans),
+      validityModifier(this.claims.defaultTLSCertDurationMs, BACKDATE_MS),
+      notAfterLimitModifier(new Date(leaf.validTo), 'x5c certificate'),
+      extensionModifier(this.extension),
+      commonNameValidator(claims.sub),
+      sansValidator(sans),
+      publicKeyValidator(),
+      durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
+      ...profileOptions(profile, this.profiles, this.name),
+    ];
+    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
+  }
+
+  async authorizeRevoke(token: DecodedJws, context: AuthorizeContext): Promise<RevokeAuthorization> {
+    const { claims } = await this.verifyToken(token, context, REVOKE_PATHS, 'revoke');
+    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, serial: claims.sub };
+  }
+
+  async authorizeRenew(request: RenewRequest, context: AuthorizeContext): Promise<RenewAuthorization> {
+    return authorizeRenewal(this.claims, request, context);
+  }
+}
+
+/** Builds an X5C provisioner from its ca.json entry (the factory fromConfig.ts registers). */
+export const x5cProvisioner = (config: ProvisionerConfig, claims: Claims, environment: ProvisionerEnvironment): X5cProvisioner =>
+  new X5cProvisioner(config, claims, environment.home);
