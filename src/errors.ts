@@ -46,3 +46,13 @@ export class PayloadTooLarge extends AuthorityError {
     super(413, message);
   }
 }
+
+/** 503: the store cannot be reached just now; the client should retry after `retryAfterSeconds`. */
+export class Unavailable extends AuthorityError {
+  constructor(
+    message = 'store unavailable, retry',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(503, message);
+  }
+}

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import type { IssuedCertificate } from '../src/store/store.js';
 import { tempDir } from './helpers/testCa.js';
 
 const HOUR = 3600_000;
 
+/** What only the SQLite backend does; what every store does is in store.contract.test.ts. */
 describe('SQLite store', () => {
   let dir: string;
   let file: string;
@@ -66,57 +66,6 @@ describe('SQLite store', () => {
 
   it('numbers migrations from 1 without gaps', () => {
     assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
-  });
-
-  let serials = 0;
-  /** Burns token `id` by recording an issuance with it; resolves whether the token was fresh. */
-  const burn = (store: SqliteStore, id: string, expiresAt: Date): Promise<boolean> =>
-    store.recordIssuance({ id, expiresAt }, { serial: String(++serials), der: Buffer.from([0x30, 0]), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' });
-
-  it('recordIssuance burns a token once: later uses record nothing', async () => {
-    const store = openAt();
-    const exp = new Date(Date.now() + HOUR);
-    assert.equal(await burn(store, 'jti-1', exp), true);
-    const serialOfRefused = String(serials + 1);
-    assert.equal(await burn(store, 'jti-1', exp), false);
-    assert.equal(await store.certificate(serialOfRefused), undefined, 'a refused issuance stores no certificate');
-    assert.equal(await burn(store, 'jti-1', new Date(Date.now() + 2 * HOUR)), false);
-    assert.equal(await burn(store, 'jti-2', exp), true);
-  });
-
-  it('a token used through one connection is used for another on the same database', async () => {
-    const a = openAt();
-    const b = openAt();
-    assert.equal(await burn(a, 'shared', new Date(Date.now() + HOUR)), true);
-    assert.equal(await burn(b, 'shared', new Date(Date.now() + HOUR)), false);
-  });
-
-  it('pruneUsedTokens forgets only the expired ones', async () => {
-    const store = openAt();
-    const now = new Date();
-    await burn(store, 'expired-1', new Date(now.getTime() - HOUR));
-    await burn(store, 'expired-2', new Date(now.getTime() - 1));
-    await burn(store, 'live', new Date(now.getTime() + HOUR));
-    assert.equal(await store.pruneUsedTokens(now), 2);
-    assert.equal(await burn(store, 'live', new Date(now.getTime() + HOUR)), false, 'a live token was forgotten');
-    assert.equal(await burn(store, 'expired-1', new Date(now.getTime() + HOUR)), true, 'an expired token was kept');
-    assert.equal(await store.pruneUsedTokens(now), 0);
-  });
-
-  it('stores an issued certificate and finds it by serial', async () => {
-    const store = openAt();
-    const cert: IssuedCertificate = {
-      serial: '123456789012345678901234567890',
-      der: Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]),
-      commonName: 'svc.example.test',
-      notBefore: new Date('2030-01-01T00:00:00Z'),
-      notAfter: new Date('2030-01-02T00:00:00Z'),
-      provisioner: 'admin',
-    };
-    await store.storeCertificate(cert);
-    assert.deepEqual(await store.certificate(cert.serial), cert);
-    assert.equal(await store.certificate('1'), undefined);
-    await assert.rejects(store.storeCertificate(cert), /UNIQUE/, 'a serial was stored twice');
   });
 
   it('openStore resolves a relative sqlite path against the home', async () => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { AuthorityError } from '../errors.js';
+import { AuthorityError, Unavailable } from '../errors.js';
 import { sendJson } from './sendJson.js';
 
 /** Writes api.md's JSON error: `{"status": code, "message": text}`. */
@@ -15,10 +15,11 @@ interface HttpishError {
 
 /**
  * The one place errors become responses: authority errors keep their status and
- * message; body-parser's (OCSP's raw body) become 400/413; anything else is a 500
+ * message (a 503 with `Retry-After`); body-parser's (OCSP's raw body) become 400/413; anything else is a 500
  * with no details, logged.
  */
 export function writeErrorFor(res: ServerResponse, err: unknown): void {
+  if (err instanceof Unavailable) res.setHeader('retry-after', String(err.retryAfterSeconds));
   if (err instanceof AuthorityError) return writeError(res, err.status, err.message);
   const e = (err ?? {}) as HttpishError;
   if (e.type === 'entity.too.large') return writeError(res, 413, 'request body too large');

@@ -26,9 +26,15 @@ export interface ProvisionerConfig {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
+/** `db` (step-ca's key): the store. */
 export interface DbConfig {
   readonly type: 'sqlite' | 'postgresql';
+  /** SQLite: a file (relative to the home) or ':memory:'; PostgreSQL: a `postgresql://` URL. */
   readonly dataSource: string;
+  /** PostgreSQL: the database, overriding the URL's (step-ca's `db.database`). */
+  readonly database?: string;
+  /** PostgreSQL: a file whose first line is the password, when the URL has none (fedca's own key). */
+  readonly passwordFile?: string;
 }
 
 /** A peer CA whose roots this CA fetches and federates with (fedca's extension of step-ca's config). */

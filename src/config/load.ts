@@ -82,7 +82,25 @@ function db(v: Json): DbConfig {
   if (!isObject(v)) fail('db', 'must be an object');
   const type = str(v, 'type', 'db.type');
   if (type !== 'sqlite' && type !== 'postgresql') fail('db.type', `unsupported database type "${type}" (supported: sqlite, postgresql)`);
-  return { type, dataSource: str(v, 'dataSource', 'db.dataSource') };
+  const dataSource = str(v, 'dataSource', 'db.dataSource');
+  if (type === 'sqlite') {
+    for (const key of ['database', 'passwordFile']) if (v[key] !== undefined) fail(`db.${key}`, 'applies to "postgresql" only');
+    return { type, dataSource };
+  }
+  if (!isPostgresUrl(dataSource)) fail('db.dataSource', 'must be a postgresql:// URL such as "postgresql://fedca@db.internal:5432/fedca"');
+  const database = v.database === undefined ? undefined : str(v, 'database', 'db.database');
+  const passwordFile = v.passwordFile === undefined ? undefined : str(v, 'passwordFile', 'db.passwordFile');
+  return { type, dataSource, ...(database === undefined ? {} : { database }), ...(passwordFile === undefined ? {} : { passwordFile }) };
+}
+
+/** True for a `postgresql://` or `postgres://` URL with a host. */
+export function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'postgresql:' || url.protocol === 'postgres:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** How often peers are synced unless `federation.refresh` says otherwise. */

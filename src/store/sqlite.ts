@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Unavailable } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { retryWhileBusy } from './retryBusy.js';
-import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, UsedToken } from './store.js';
+import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, StoreCounts, UsedToken } from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -171,6 +172,16 @@ export class SqliteStore implements Store {
 
   async pruneUsedTokens(now: Date): Promise<number> {
     return (await retryWhileBusy(() => this.deleteTokens.run(now.getTime()))).changes;
+  }
+
+  async ping(): Promise<void> {
+    // A file the process holds open: reachable as long as the store is open.
+    if (!this.db.open) throw new Unavailable('store closed');
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const count = (table: string): number => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return retryWhileBusy(() => ({ certificates: count('issued_certificates'), revocations: count('revoked_certificates'), usedTokens: count('used_tokens') }));
   }
 
   async close(): Promise<void> {

@@ -44,9 +44,20 @@ export interface CrlState {
   readonly builtFromSeq: bigint;
 }
 
+/** How many rows the store holds of each kind (for checks, copies and tests). */
+export interface StoreCounts {
+  readonly certificates: number;
+  readonly revocations: number;
+  readonly usedTokens: number;
+}
+
 /** Outcome of a revocation attempt. */
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'token-used';
 
+/**
+ * A backend: SQLite (sqlite.ts) or PostgreSQL (postgres.ts), chosen by config in
+ * open.ts. A backend that cannot reach its database rejects with `Unavailable`.
+ */
 export interface Store {
   /** Records an issued certificate. */
   storeCertificate(certificate: IssuedCertificate): Promise<void>;
@@ -77,5 +88,9 @@ export interface Store {
   saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
+  /** Resolves once the store answers; rejects with `Unavailable` (errors.ts) while it cannot be reached. */
+  ping(): Promise<void>;
+  /** How many certificates, revocations and used token ids the store holds. */
+  counts(): Promise<StoreCounts>;
   close(): Promise<void>;
 }

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { Unavailable } from '../src/errors.js';
+import { openStore } from '../src/store/open.js';
+import type { IssuedCertificate, Revocation, Store } from '../src/store/store.js';
+import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
+import { tempDir } from './helpers/testCa.js';
+
+const HOUR = 3600_000;
+
+/** One database of a backend, fresh for each test: `open` connects to it (again and again, as replicas do). */
+interface Backend {
+  readonly name: string;
+  /** Runs before the suite; may skip it. */
+  setUp(ctx: Mocha.Context): Promise<void>;
+  fresh(): Promise<{ open(): Promise<Store>; drop(): Promise<void> }>;
+}
+
+const sqlite: Backend = {
+  name: 'SQLite',
+  async setUp() {},
+  async fresh() {
+    const dir = tempDir();
+    return {
+      open: () => openStore({ type: 'sqlite', dataSource: 'db/fedca.sqlite' }, dir),
+      async drop() {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const postgres: Backend = {
+  name: 'PostgreSQL',
+  setUp: (ctx) => requirePostgres(ctx),
+  async fresh() {
+    const schema: TestSchema = await createTestSchema();
+    return { open: () => openStore({ type: 'postgresql', dataSource: schema.url }, tempDir()), drop: () => schema.drop() };
+  },
+};
+
+let serials = 0;
+const certificate = (overrides: Partial<IssuedCertificate> = {}): IssuedCertificate => ({
+  serial: String(++serials * 1000 + 7),
+  der: Buffer.from([0x30, 0x03, 0x02, 0x01, serials % 128]),
+  commonName: 'svc.example.test',
+  notBefore: new Date('2030-01-01T00:00:00Z'),
+  notAfter: new Date('2030-01-02T00:00:00Z'),
+  provisioner: 'admin',
+  ...overrides,
+});
+const revocation = (serial: string, overrides: Partial<Revocation> = {}): Revocation => ({
+  serial,
+  reasonCode: 1,
+  reason: 'key compromise',
+  revokedAt: new Date('2030-01-01T12:00:00Z'),
+  notAfter: new Date('2030-01-02T00:00:00Z'),
+  provisioner: 'admin',
+  ...overrides,
+});
+
+for (const backend of [sqlite, postgres]) {
+  describe(`Store contract: ${backend.name}`, function () {
+    let db: { open(): Promise<Store>; drop(): Promise<void> };
+    const opened: Store[] = [];
+    const open = async (): Promise<Store> => {
+      const store = await db.open();
+      opened.push(store);
+      return store;
+    };
+    /** Burns token `id` by recording an issuance with it; resolves whether the token was fresh. */
+    const burn = (store: Store, id: string, expiresAt = new Date(Date.now() + HOUR)): Promise<boolean> => store.recordIssuance({ id, expiresAt }, certificate());
+
+    before(async function () {
+      await backend.setUp(this);
+    });
+    beforeEach(async () => {
+      db = await backend.fresh();
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+      await db.drop();
+    });
+
+    it('stores an issued certificate and finds it by serial; a serial is stored once', async () => {
+      const store = await open();
+      const cert = certificate({ serial: '123456789012345678901234567890' });
+      await store.storeCertificate(cert);
+      assert.deepEqual(await store.certificate(cert.serial), cert);
+      assert.equal(await store.certificate('1'), undefined);
+      await assert.rejects(store.storeCertificate(cert), /UNIQUE|duplicate key/, 'a serial was stored twice');
+    });
+
+    it('recordIssuance burns a token once: later uses record nothing', async () => {
+      const store = await open();
+      assert.equal(await burn(store, 'jti-1'), true);
+      const refused = certificate();
+      assert.equal(await store.recordIssuance({ id: 'jti-1', expiresAt: new Date(Date.now() + HOUR) }, refused), false);
+      assert.equal(await store.certificate(refused.serial), undefined, 'a refused issuance stores no certificate');
+      assert.equal(await burn(store, 'jti-1', new Date(Date.now() + 2 * HOUR)), false);
+      assert.equal(await burn(store, 'jti-2'), true);
+      assert.deepEqual(await store.counts(), { certificates: 2, revocations: 0, usedTokens: 2 });
+    });
+
+    it('a token used through one connection is used for another on the same database', async () => {
+      const [a, b] = [await open(), await open()];
+      assert.equal(await burn(a, 'shared'), true);
+      assert.equal(await burn(b, 'shared'), false);
+    });
+
+    it('one token raced from two connections 50 times records exactly one certificate', async () => {
+      const [a, b] = [await open(), await open()];
+      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => burn(i % 2 ? a : b, 'raced')));
+      assert.equal(outcomes.filter(Boolean).length, 1);
+      assert.equal((await a.counts()).certificates, 1);
+    });
+
+    it('pruneUsedTokens forgets only the expired ones', async () => {
+      const store = await open();
+      const now = new Date();
+      await burn(store, 'expired-1', new Date(now.getTime() - HOUR));
+      await burn(store, 'expired-2', new Date(now.getTime() - 1));
+      await burn(store, 'live', new Date(now.getTime() + HOUR));
+      assert.equal(await store.pruneUsedTokens(now), 2);
+      assert.equal(await burn(store, 'live'), false, 'a live token was forgotten');
+      assert.equal(await burn(store, 'expired-1'), true, 'an expired token was kept');
+      assert.equal(await store.pruneUsedTokens(now), 0);
+    });
+
+    it('revoke records once, burns its token, and counts towards a stale CRL', async () => {
+      const store = await open();
+      const cert = certificate();
+      await store.storeCertificate(cert);
+      const before = await store.crlState();
+      assert.equal(await store.revoke(revocation(cert.serial), { id: 'revoke-1', expiresAt: new Date(Date.now() + HOUR) }), 'revoked');
+      assert.deepEqual(await store.revocation(cert.serial), revocation(cert.serial));
+      assert.equal((await store.crlState()).revocationSeq, before.revocationSeq + 1n);
+      assert.equal(await burn(store, 'revoke-1'), false, 'the revoke token was not burned');
+      assert.equal(await store.revocation('42'), undefined);
+    });
+
+    it('a refused revocation writes nothing: already revoked keeps the token, a used token revokes nothing', async () => {
+      const store = await open();
+      const [first, second] = [certificate(), certificate()];
+      await store.storeCertificate(first);
+      await store.storeCertificate(second);
+      assert.equal(await store.revoke(revocation(first.serial)), 'revoked');
+      const seq = (await store.crlState()).revocationSeq;
+      assert.equal(await store.revoke(revocation(first.serial, { reasonCode: 4 }), { id: 'unused', expiresAt: new Date(Date.now() + HOUR) }), 'already-revoked');
+      assert.equal((await store.revocation(first.serial))?.reasonCode, 1);
+      assert.equal(await burn(store, 'unused'), true, 'a refused revocation burned its token');
+      assert.equal(await store.revoke(revocation(second.serial), { id: 'unused', expiresAt: new Date(Date.now() + HOUR) }), 'token-used');
+      assert.equal(await store.revocation(second.serial), undefined);
+      assert.equal((await store.crlState()).revocationSeq, seq);
+    });
+
+    it('revocations lists those not yet expired, oldest first', async () => {
+      const store = await open();
+      const now = new Date('2030-01-01T18:00:00Z');
+      await store.revoke(revocation('3', { revokedAt: new Date('2030-01-01T10:00:00Z') }));
+      await store.revoke(revocation('1', { revokedAt: new Date('2030-01-01T11:00:00Z') }));
+      await store.revoke(revocation('2', { revokedAt: new Date('2030-01-01T09:00:00Z'), notAfter: new Date('2030-01-01T17:00:00Z') }));
+      assert.deepEqual((await store.revocations(now)).map((r) => r.serial), ['3', '1']);
+      assert.equal((await store.counts()).revocations, 3);
+    });
+
+    it('the CRL number is a compare-and-set: of two replicas saving the same number, one wins', async () => {
+      const [a, b] = [await open(), await open()];
+      const initial = await a.crlState();
+      assert.equal(initial.crlNumber, 0n);
+      assert.equal(initial.der, undefined);
+      const thisUpdate = new Date('2030-01-01T00:00:00Z');
+      const saved = await Promise.all([a.saveCrl(1n, Buffer.from('crl-a'), thisUpdate, 0n), b.saveCrl(1n, Buffer.from('crl-b'), thisUpdate, 0n)]);
+      assert.deepEqual(saved.filter(Boolean).length, 1);
+      const state = await b.crlState();
+      assert.equal(state.crlNumber, 1n);
+      assert.equal(state.builtFromSeq, 0n);
+      assert.deepEqual(state.thisUpdate, thisUpdate);
+      assert.ok(state.der?.equals(Buffer.from(saved[0] ? 'crl-a' : 'crl-b')));
+      assert.equal(await a.saveCrl(3n, Buffer.from('skipped'), thisUpdate, 0n), false, 'a number was skipped');
+      assert.equal(await a.saveCrl(2n, Buffer.from('next'), thisUpdate, 0n), true);
+    });
+
+    it('replicas opening a new database together migrate it once, and reopening keeps the data', async () => {
+      const replicas = await Promise.all([open(), open(), open()]);
+      await Promise.all(replicas.map((s) => s.ping()));
+      await replicas[0].storeCertificate(certificate({ serial: '99' }));
+      await replicas[1].saveCrl(1n, Buffer.from('crl'), new Date(), 0n);
+      const again = await open();
+      assert.equal((await again.certificate('99'))?.serial, '99');
+      assert.equal((await again.crlState()).crlNumber, 1n, 'a migration ran again (the CRL state was reset)');
+    });
+
+    it('ping answers while the store is open; close twice is harmless', async () => {
+      const store = await db.open();
+      await store.ping();
+      await store.close();
+      await store.close();
+      await assert.rejects(store.ping(), (err: unknown) => err instanceof Unavailable);
+    });
+  });
+}
