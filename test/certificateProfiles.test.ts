@@ -115,14 +115,14 @@ describe('certificate profiles (token claim "profile")', () => {
 
   describe('refuses', () => {
     it('an unknown profile (400) and a profile that is not a string (401), storing nothing', async () => {
-      const issued = rowCount(ca, 'issued_certificates');
+      const issued = await rowCount(ca, 'certificates');
       const unknown = await sign('svc', { profile: 'ipsec' });
       assert.equal(unknown.status, 400);
       assert.match(unknown.body.message as string, /unknown certificate profile "ipsec"/);
       const notString = await sign('svc', { profile: ['openvpn-client'] });
       assert.equal(notString.status, 401);
       assert.match(notString.body.message as string, /profile must be a string/);
-      assert.equal(rowCount(ca, 'issued_certificates'), issued);
+      assert.equal(await rowCount(ca, 'certificates'), issued);
     });
 
     it('aws-client-vpn-server with a key other than RSA 2048 or EC P-256 (403)', async () => {

@@ -39,7 +39,9 @@ function expressApp(authority: Authority): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(jsonBody);
-  app.get(both('/health'), (_req, res) => {
+  // A balancer's health check: 503 (with Retry-After) while the store cannot be reached.
+  app.get(both('/health'), async (_req, res) => {
+    await authority.checkStore();
     res.json({ status: 'ok' });
   });
   app.get(both('/version'), (_req, res) => {

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from 'commander';
+import type { DbConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
+import { isPostgresUrl } from '../config/load.js';
 import type { KeySpec, KeyType } from '../pki/keys.js';
 
 type Curve = NonNullable<KeySpec['curve']>;
@@ -76,4 +78,12 @@ export function crlReasonCode(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 10) throw new InvalidArgumentError('must be an RFC 5280 reason code, 0-10');
   return n;
+}
+
+/** Parses a store location: `postgresql://...` (or `postgres://`), or `sqlite:PATH`. */
+export function storeLocation(value: string): DbConfig {
+  if (isPostgresUrl(value)) return { type: 'postgresql', dataSource: value };
+  const path = /^sqlite:(.+)$/.exec(value)?.[1];
+  if (path) return { type: 'sqlite', dataSource: path };
+  throw new InvalidArgumentError('must be a postgresql://user@host:port/database URL or sqlite:PATH');
 }

@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import type { Authority, KeyAndChain } from '../authority/authority.js';
+import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
 import { createApi } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
 import { DEFAULT_FEDERATION_REFRESH } from '../config/load.js';
+import { Unavailable } from '../errors.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 
 export interface ServerOptions {
@@ -38,6 +39,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const NO_PEERS: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
+/** Waiting for an unreachable store at start, retries back off up to this. */
+const STORE_RETRY_MAX_MS = 10_000;
 /** Used-token ids of expired tokens are forgotten this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -52,6 +55,8 @@ export class CaServer {
   private current?: KeyAndChain;
   private issuedAt = 0;
   private peers?: FederationPeers;
+  private storeTimer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly authority: Authority,
@@ -62,9 +67,40 @@ export class CaServer {
     return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
   }
 
-  private async issue(): Promise<KeyAndChain> {
+  private issueUnrecorded(): ServerCertificate {
     this.issuedAt = Date.now();
     return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
+  }
+
+  /** A new server certificate, recorded in the store (a renewal waits for the store: the current one still serves). */
+  private async issue(): Promise<KeyAndChain> {
+    const { certificate, record } = this.issueUnrecorded();
+    await record();
+    return certificate;
+  }
+
+  /**
+   * Records the first server certificate once the store answers, retrying (1 s
+   * doubling to 10 s) with a log line each time; meanwhile the server serves what
+   * needs no store and /health says 503, so that a balancer keeps traffic away.
+   */
+  private recordWhenStoreAnswers(record: () => Promise<void>, delayMs = 1_000): void {
+    this.storeTimer = setTimeout(() => {
+      record().then(
+        () => console.error(JSON.stringify({ level: 'info', msg: 'store reachable: serving', pid: process.pid })),
+        (err: Error) => {
+          if (this.stopped) return;
+          if (!(err instanceof Unavailable)) {
+            console.error(JSON.stringify({ level: 'error', msg: 'recording the server certificate failed', pid: process.pid, error: err.message }));
+            return;
+          }
+          const next = Math.min(delayMs * 2, STORE_RETRY_MAX_MS);
+          console.error(JSON.stringify({ level: 'warn', msg: 'store unavailable; /health answers 503, retrying', pid: process.pid, inMs: next }));
+          this.recordWhenStoreAnswers(record, next);
+        },
+      );
+    }, delayMs);
+    this.storeTimer.unref();
   }
 
   /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
@@ -91,9 +127,22 @@ export class CaServer {
     this.scheduleRenewal();
   }
 
-  /** Issues the server certificate and starts listening; resolves the bound port. */
+  /**
+   * Issues the server certificate and starts listening; resolves the bound port.
+   * An unreachable store does not stop it: the server listens, answers 503 where
+   * the store is needed, and records its certificate once the store answers.
+   */
   async start(): Promise<number> {
-    this.current = await this.issue();
+    const first = this.issueUnrecorded();
+    this.current = first.certificate;
+    const recorded = await first.record().then(
+      () => true,
+      (err: unknown) => {
+        if (!(err instanceof Unavailable)) throw err;
+        console.error(JSON.stringify({ level: 'warn', msg: 'store unavailable at start; serving, /health answers 503 until it is reachable', pid: process.pid }));
+        return false;
+      },
+    );
     if (this.options.home) {
       this.peers = new FederationPeers(this.authority, {
         home: this.options.home,
@@ -121,6 +170,7 @@ export class CaServer {
     const name = this.options.dnsNames[0];
     this.authority.setPublicUrl(`https://${name.includes(':') ? `[${name}]` : name}:${boundPort}`);
     this.scheduleRenewal();
+    if (!recorded) this.recordWhenStoreAnswers(first.record);
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
     }, PRUNE_EVERY_MS);
@@ -145,6 +195,8 @@ export class CaServer {
 
   /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.storeTimer);
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();

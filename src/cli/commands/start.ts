@@ -22,6 +22,7 @@ interface StartFlags {
   passwordFile?: string;
   quiet?: boolean;
   init?: boolean;
+  address?: string;
 }
 
 const say = (line: string): void => {
@@ -55,7 +56,7 @@ async function initFromEnvironment(home: string): Promise<void> {
 async function serve(home: string, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
   const authority = await loadAuthority(home, config, password);
   const server = new CaServer(authority, {
-    address: config.address,
+    address: flags.address ?? config.address,
     dnsNames: config.dnsNames,
     log: flags.quiet ? undefined : (line) => process.stdout.write(line + '\n'),
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),
@@ -101,8 +102,8 @@ function onStopSignals(stop: () => Promise<void>): void {
   if (isWorkerProcess()) process.on('disconnect', () => handler('primary gone'));
 }
 
-function banner(config: CaConfig, port: number, authority: Authority, workers: number): void {
-  const host = parseAddress(config.address).host ?? '0.0.0.0';
+function banner(config: CaConfig, address: string, port: number, authority: Authority, workers: number): void {
+  const host = parseAddress(address).host ?? '0.0.0.0';
   say(`fedca ${VERSION} serving https://${config.dnsNames[0]}:${port} (listening on ${host}:${port}, ${workers} worker${workers === 1 ? '' : 's'})`);
   say(`root fingerprint: ${fingerprint(authority.roots()[0])}`);
   say(`federation: ${authority.federation().length} root(s)`);
@@ -126,7 +127,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
     const { port, authority } = await serve(home, config, password, flags);
-    banner(config, port, authority, 1);
+    banner(config, flags.address ?? config.address, port, authority, 1);
     return;
   }
   const authority = await loadAuthority(home, config, password);
@@ -136,7 +137,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   onStopSignals(() => pool.stop());
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
   // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
-  banner(config, port, authority, workers);
+  banner(config, flags.address ?? config.address, port, authority, workers);
 }
 
 function workersFromEnvironment(): number | undefined {
@@ -155,6 +156,15 @@ function workerCount(value: string): number {
   return n;
 }
 
+function listenAddress(value: string): string {
+  try {
+    parseAddress(value);
+  } catch {
+    throw new InvalidArgumentError('must be HOST:PORT, [IPv6]:PORT or :PORT');
+  }
+  return value;
+}
+
 export function registerStart(program: Command): void {
   program
     .command('start')
@@ -164,5 +174,6 @@ export function registerStart(program: Command): void {
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE)')
     .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU)', workerCount)
     .option('--quiet', 'no access log')
+    .option('--address <host:port>', "where to listen, instead of the config's address (replicas sharing one home)", listenAddress)
     .action(action(async (flags: StartFlags) => runStart(flags)));
 }
