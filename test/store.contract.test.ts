@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { Unavailable } from '../src/errors.js';
+import { copyStore, CopyError } from '../src/store/copyStore.js';
 import { openStore } from '../src/store/open.js';
 import type { IssuedCertificate, Revocation, Store } from '../src/store/store.js';
 import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
@@ -68,6 +69,7 @@ for (const backend of [sqlite, postgres]) {
       opened.push(store);
       return store;
     };
+    const storeSerial = (store: Store, serial: string): Promise<void> => store.storeCertificate(certificate({ serial }));
     /** Burns token `id` by recording an issuance with it; resolves whether the token was fresh. */
     const burn = (store: Store, id: string, expiresAt = new Date(Date.now() + HOUR)): Promise<boolean> => store.recordIssuance({ id, expiresAt }, certificate());
 
@@ -189,6 +191,44 @@ for (const backend of [sqlite, postgres]) {
       const again = await open();
       assert.equal((await again.certificate('99'))?.serial, '99');
       assert.equal((await again.crlState()).crlNumber, 1n, 'a migration ran again (the CRL state was reset)');
+    });
+
+    it('exportRows pages every kind in key order; copyStore fills an empty store with the same rows and CRL state, and refuses a full one', async () => {
+      const source = await open();
+      for (const serial of ['30', '4', '1000', '21']) {
+        await storeSerial(source, serial);
+        await source.recordIssuance({ id: `t-${serial}`, expiresAt: new Date('2031-01-01T00:00:00Z') }, certificate());
+      }
+      await source.revoke(revocation('4'));
+      await source.saveCrl(1n, Buffer.from('crl'), new Date('2030-01-01T00:00:00Z'), 1n);
+      const pages: string[][] = [];
+      for (let after = ''; pages.length < 5; ) {
+        const page = (await source.exportRows('certificates', after, 3)).map((c) => c.serial);
+        pages.push(page);
+        if (page.length === 0) break;
+        after = page[page.length - 1];
+      }
+      assert.deepEqual(pages.map((p) => p.length), [3, 3, 2, 0]);
+      const serials = pages.flat();
+      assert.deepEqual(serials, [...serials].sort());
+      assert.equal(new Set(serials).size, 8);
+
+      const other = await backend.fresh();
+      try {
+        const target = await other.open();
+        try {
+          assert.deepEqual(await copyStore(source, target), { certificates: 8, revocations: 1, usedTokens: 4 });
+          assert.deepEqual(await target.certificate('1000'), await source.certificate('1000'));
+          assert.deepEqual(await target.revocation('4'), await source.revocation('4'));
+          assert.deepEqual(await target.crlState(), await source.crlState());
+          assert.equal(await burn(target, 't-21'), false, 'used token ids were not copied');
+          await assert.rejects(copyStore(source, target), (err: unknown) => err instanceof CopyError && /must be empty/.test(err.message));
+        } finally {
+          await target.close();
+        }
+      } finally {
+        await other.drop();
+      }
     });
 
     it('ping answers while the store is open; close twice is harmless', async () => {

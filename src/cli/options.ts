@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { DbConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
-import { isPostgresUrl } from '../config/load.js';
+import { isPostgresUrl } from '../config/databaseUrl.js';
 import type { KeySpec, KeyType } from '../pki/keys.js';
 
 type Curve = NonNullable<KeySpec['curve']>;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
+import { isPostgresUrl } from './databaseUrl.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
@@ -91,16 +92,6 @@ function db(v: Json): DbConfig {
   const database = v.database === undefined ? undefined : str(v, 'database', 'db.database');
   const passwordFile = v.passwordFile === undefined ? undefined : str(v, 'passwordFile', 'db.passwordFile');
   return { type, dataSource, ...(database === undefined ? {} : { database }), ...(passwordFile === undefined ? {} : { passwordFile }) };
-}
-
-/** True for a `postgresql://` or `postgres://` URL with a host. */
-export function isPostgresUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'postgresql:' || url.protocol === 'postgres:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }
 
 /** How often peers are synced unless `federation.refresh` says otherwise. */

@@ -9,6 +9,7 @@ import { toPem } from '../pki/pem.js';
 import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
 import type { DbConfig } from '../config/caConfig.js';
+import { redactedUrl } from '../config/databaseUrl.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
@@ -130,17 +131,6 @@ async function openEmptyDatabase(db: DbConfig, home: string): Promise<Store> {
     await store.close();
     if (err instanceof InitError) throw err;
     throw new InitError(`cannot use the database ${redactedUrl(db.dataSource)}: ${(err as Error).message}`);
-  }
-}
-
-/** A database URL without its password, for messages. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.href;
-  } catch {
-    return 'given';
   }
 }
 

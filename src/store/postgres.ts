@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Unavailable } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations.js';
-import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, StoreCounts, UsedToken } from './store.js';
+import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 import { isUnreachable } from './unreachable.js';
 
 /** Where the PostgreSQL store connects. */
@@ -57,6 +57,22 @@ const toRevocation = (r: RevocationRow): Revocation => ({
   notAfter: new Date(Number(r.not_after)),
   provisioner: r.provisioner,
 });
+
+const toCertificate = (row: CertificateRow): IssuedCertificate => ({
+  serial: row.serial,
+  der: row.der,
+  commonName: row.common_name,
+  notBefore: new Date(Number(row.not_before)),
+  notAfter: new Date(Number(row.not_after)),
+  provisioner: row.provisioner,
+});
+
+/** What exportRows reads for each kind, in key order (byte order: the same on every locale). */
+const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
+  certificates: { sql: 'SELECT * FROM issued_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: CertificateRow) => toCertificate(row) },
+  revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: RevocationRow) => toRevocation(row) },
+  usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { id: string; expires_at: string }) => ({ id: row.id, expiresAt: new Date(Number(row.expires_at)) }) },
+};
 
 const certificateValues = (c: IssuedCertificate): unknown[] => [c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now()];
 
@@ -195,15 +211,7 @@ export class PostgresStore implements Store {
   certificate(serial: string): Promise<IssuedCertificate | undefined> {
     return this.run(async () => {
       const row = (await this.query<CertificateRow>('SELECT serial, der, common_name, not_before, not_after, provisioner FROM issued_certificates WHERE serial = $1', [serial])).rows[0];
-      if (!row) return undefined;
-      return {
-        serial: row.serial,
-        der: row.der,
-        commonName: row.common_name,
-        notBefore: new Date(Number(row.not_before)),
-        notAfter: new Date(Number(row.not_after)),
-        provisioner: row.provisioner,
-      };
+      return row ? toCertificate(row) : undefined;
     });
   }
 
@@ -285,6 +293,44 @@ export class PostgresStore implements Store {
         )
       ).rows[0];
       return { certificates: Number(row.certificates), revocations: Number(row.revocations), usedTokens: Number(row.used_tokens) };
+    });
+  }
+
+  exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]> {
+    const { sql, map } = EXPORTS[kind];
+    return this.run(async () => (await this.query(sql, [after, limit])).rows.map((row) => map(row as never)) as StoreRows[K][]);
+  }
+
+  importRows(rows: { readonly [K in keyof StoreRows]?: readonly StoreRows[K][] }): Promise<void> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        for (const c of rows.certificates ?? []) {
+          await client.query('INSERT INTO issued_certificates (serial, der, common_name, not_before, not_after, provisioner, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', certificateValues(c));
+        }
+        for (const r of rows.revocations ?? []) {
+          await client.query('INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES ($1, $2, $3, $4, $5, $6)', [
+            r.serial,
+            r.reasonCode,
+            r.reason,
+            r.revokedAt.getTime(),
+            r.notAfter.getTime(),
+            r.provisioner,
+          ]);
+        }
+        for (const t of rows.usedTokens ?? []) await client.query('INSERT INTO used_tokens (id, expires_at) VALUES ($1, $2)', [t.id, t.expiresAt.getTime()]);
+      }),
+    );
+  }
+
+  importCrlState(state: CrlState): Promise<void> {
+    return this.run(async () => {
+      await this.query('UPDATE crl_state SET crl_number = $1, der = $2, this_update = $3, built_from_seq = $4, revocation_seq = $5 WHERE id = 1', [
+        state.crlNumber.toString(),
+        state.der ?? null,
+        state.thisUpdate.getTime(),
+        state.builtFromSeq.toString(),
+        state.revocationSeq.toString(),
+      ]);
     });
   }
 

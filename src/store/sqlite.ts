@@ -5,7 +5,7 @@ import { Unavailable } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { retryWhileBusy } from './retryBusy.js';
-import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, StoreCounts, UsedToken } from './store.js';
+import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -24,6 +24,22 @@ interface RevocationRow {
   not_after: number;
   provisioner: string;
 }
+
+const toCertificate = (row: CertificateRow): IssuedCertificate => ({
+  serial: row.serial,
+  der: row.der,
+  commonName: row.common_name,
+  notBefore: new Date(row.not_before),
+  notAfter: new Date(row.not_after),
+  provisioner: row.provisioner,
+});
+
+/** What exportRows reads for each kind, in key order. */
+const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
+  certificates: { sql: 'SELECT * FROM issued_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: CertificateRow) => toCertificate(row) },
+  revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: RevocationRow) => toRevocation(row) },
+  usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id > ? ORDER BY id LIMIT ?', map: (row: { id: string; expires_at: number }) => ({ id: row.id, expiresAt: new Date(row.expires_at) }) },
+};
 
 const toRevocation = (r: RevocationRow): Revocation => ({
   serial: r.serial,
@@ -126,15 +142,7 @@ export class SqliteStore implements Store {
 
   async certificate(serial: string): Promise<IssuedCertificate | undefined> {
     const row = (await retryWhileBusy(() => this.selectCertificate.get(serial))) as CertificateRow | undefined;
-    if (!row) return undefined;
-    return {
-      serial: row.serial,
-      der: row.der,
-      commonName: row.common_name,
-      notBefore: new Date(row.not_before),
-      notAfter: new Date(row.not_after),
-      provisioner: row.provisioner,
-    };
+    return row ? toCertificate(row) : undefined;
   }
 
   async revoke(revocation: Revocation, token?: UsedToken): Promise<RevokeOutcome> {
@@ -182,6 +190,28 @@ export class SqliteStore implements Store {
   async counts(): Promise<StoreCounts> {
     const count = (table: string): number => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return retryWhileBusy(() => ({ certificates: count('issued_certificates'), revocations: count('revoked_certificates'), usedTokens: count('used_tokens') }));
+  }
+
+  async exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]> {
+    const { sql, map } = EXPORTS[kind];
+    const rows = (await retryWhileBusy(() => this.db.prepare(sql).all(after, limit))) as never[];
+    return rows.map((row) => map(row)) as StoreRows[K][];
+  }
+
+  async importRows(rows: { readonly [K in keyof StoreRows]?: readonly StoreRows[K][] }): Promise<void> {
+    const insertRevocation = this.db.prepare('INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?)');
+    const copy = this.db.transaction(() => {
+      for (const c of rows.certificates ?? []) this.insertCertificateRow(c);
+      for (const r of rows.revocations ?? []) insertRevocation.run(r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner);
+      for (const t of rows.usedTokens ?? []) insertToken.run(t.id, t.expiresAt.getTime());
+    });
+    await retryWhileBusy(() => copy.immediate());
+  }
+
+  async importCrlState(state: CrlState): Promise<void> {
+    const update = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ?, revocation_seq = ? WHERE id = 1');
+    await retryWhileBusy(() => update.run(state.crlNumber, state.der ?? null, state.thisUpdate.getTime(), state.builtFromSeq, state.revocationSeq));
   }
 
   async close(): Promise<void> {

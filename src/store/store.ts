@@ -51,6 +51,13 @@ export interface StoreCounts {
   readonly usedTokens: number;
 }
 
+/** Rows of each kind a store holds, as one store copies them into another (`fedca db migrate`). */
+export interface StoreRows {
+  readonly certificates: IssuedCertificate;
+  readonly revocations: Revocation;
+  readonly usedTokens: UsedToken;
+}
+
 /** Outcome of a revocation attempt. */
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'token-used';
 
@@ -92,5 +99,14 @@ export interface Store {
   ping(): Promise<void>;
   /** How many certificates, revocations and used token ids the store holds. */
   counts(): Promise<StoreCounts>;
+  /** Up to `limit` rows of a kind whose key (serial, token id) sorts after `after` ("" = from the start), in key order. */
+  exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]>;
+  /**
+   * Writes copied rows as they are, in one transaction (counting nothing towards the
+   * CRL): for filling an empty store from another, never for serving.
+   */
+  importRows(rows: { readonly [K in keyof StoreRows]?: readonly StoreRows[K][] }): Promise<void>;
+  /** Overwrites the CRL state with a copied one (after importRows, so that the same CRL is served). */
+  importCrlState(state: CrlState): Promise<void>;
   close(): Promise<void>;
 }
