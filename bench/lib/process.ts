@@ -1,5 +1,5 @@
 /** What a benchmark reads of a server's processes from /proc: CPU time and memory. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A process and its direct children (fedca's workers). */
 export function processTree(pid: number): number[] {
@@ -13,6 +13,23 @@ export function cpuSeconds(pid: number): number {
     const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
     return sum + (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
   }, 0);
+}
+
+/** CPU seconds (user + system) used so far by every process whose command is `comm` ("postgres", "haproxy"). */
+export function cpuSecondsOf(comm: string): number {
+  let sum = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return sum;
 }
 
 /** Resident memory of a process tree in MiB: `VmRSS` now, or `VmHWM` (the peak). */

@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { VERSION } from '../config/version.js';
@@ -16,6 +16,8 @@ import { ocspRoutes } from './ocsp.js';
 export interface ApiOptions {
   /** Access-log sink; none means no access log. */
   readonly log?: LogSink;
+  /** Called with every request as it arrives (metrics). */
+  readonly observe?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
   const sign = signHandler(authority);
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
+    options.observe?.(req, res);
     if (isSignRequest(req)) sign(req, res);
     else app(req, res);
   };

@@ -61,6 +61,8 @@ export interface CaConfig {
   readonly crt: string;
   readonly key: string;
   readonly address: string;
+  /** Where Prometheus metrics are served over plain HTTP (`GET /metrics`), as step-ca names it; none when absent. */
+  readonly metricsAddress?: string;
   readonly dnsNames: readonly string[];
   readonly db: DbConfig;
   readonly authority: {

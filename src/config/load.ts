@@ -142,6 +142,14 @@ export function validateConfig(raw: Json): CaConfig {
     // The same grammar the server listens with, so an address that passes here can be bound.
     fail('address', `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${address}"`);
   }
+  const metricsAddress = raw.metricsAddress === undefined ? undefined : str(raw, 'metricsAddress', 'metricsAddress');
+  if (metricsAddress !== undefined) {
+    try {
+      parseAddress(metricsAddress);
+    } catch {
+      fail('metricsAddress', `must be HOST:PORT, [IPv6]:PORT or :PORT, got "${metricsAddress}"`);
+    }
+  }
   const dnsNames = strList(raw.dnsNames, 'dnsNames');
   if (dnsNames.length === 0) fail('dnsNames', 'must list at least one name');
   const authority = raw.authority ?? {};
@@ -163,6 +171,7 @@ export function validateConfig(raw: Json): CaConfig {
     crt: str(raw, 'crt', 'crt'),
     key: str(raw, 'key', 'key'),
     address,
+    ...(metricsAddress === undefined ? {} : { metricsAddress }),
     dnsNames,
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },

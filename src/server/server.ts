@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
-import { createApi } from '../api/app.js';
+import { createApi, type ApiOptions } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
@@ -16,6 +16,8 @@ export interface ServerOptions {
   /** Names the server certificate covers. */
   readonly dnsNames: readonly string[];
   readonly log?: LogSink;
+  /** Called with every request as it arrives (metrics). */
+  readonly observeRequest?: ApiOptions['observe'];
   /** Lifetime of the server's own certificate; it is renewed at 2/3 of it. Default 24 h. */
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
@@ -151,7 +153,7 @@ export class CaServer {
       });
       this.peers.start();
     }
-    const app = createApi(this.authority, { log: this.options.log });
+    const app = createApi(this.authority, { log: this.options.log, observe: this.options.observeRequest });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);

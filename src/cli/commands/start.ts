@@ -8,6 +8,8 @@ import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
 import { loadConfig } from '../../config/load.js';
 import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/issuer.js';
+import type { Server } from 'node:http';
+import { CaMetrics, serveClusterMetrics, serveMetrics } from '../../server/metrics.js';
 import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { parseAddress } from '../../config/address.js';
@@ -54,8 +56,11 @@ async function initFromEnvironment(home: string): Promise<void> {
 
 /** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
 async function serve(home: string, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
-  const authority = await loadAuthority(home, config, password);
+  const metrics = config.metricsAddress === undefined ? undefined : new CaMetrics();
+  const authority = await loadAuthority(home, config, password, metrics?.observeStore);
+  metrics?.watchCrl(authority.store);
   const server = new CaServer(authority, {
+    observeRequest: metrics?.observeRequest,
     address: flags.address ?? config.address,
     dnsNames: config.dnsNames,
     log: flags.quiet ? undefined : (line) => process.stdout.write(line + '\n'),
@@ -64,7 +69,14 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     federation: config.federation,
   });
   const port = await server.start();
-  onStopSignals(() => server.stop());
+  // A worker's metrics are served by the primary (all workers summed); a single process serves its own.
+  let metricsServer: Server | undefined;
+  if (metrics && isWorkerProcess()) metrics.reportToPrimary();
+  else if (metrics && config.metricsAddress) metricsServer = await serveMetrics(config.metricsAddress, () => metrics.registry.metrics(), metrics.registry.contentType);
+  onStopSignals(async () => {
+    metricsServer?.close();
+    await server.stop();
+  });
   process.on('SIGHUP', () => {
     try {
       const reloaded = loadConfig(home);
@@ -132,9 +144,13 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   const authority = await loadAuthority(home, config, password);
   await authority.store.close();
+  const metricsServer = config.metricsAddress === undefined ? undefined : await serveClusterMetrics(config.metricsAddress);
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
-  onStopSignals(() => pool.stop());
+  onStopSignals(async () => {
+    metricsServer?.close();
+    await pool.stop();
+  });
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
   // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
   banner(config, flags.address ?? config.address, port, authority, workers);
