@@ -102,6 +102,20 @@ describe('fedca on PostgreSQL: init --db, and start while the database is away',
     });
   });
 
+  it('start --init takes the store from FEDCA_INIT_DB', async () => {
+    const home = join(dir, 'home');
+    const ca = await startFedca(['--home', home, '--init', '--workers', '1', '--quiet'], { FEDCA_INIT_DB: schema.url, FEDCA_INIT_ADDRESS: '127.0.0.1:0', FEDCA_INIT_PASSWORD_FILE: passwordFile });
+    try {
+      assert.deepEqual(validateConfig(JSON.parse(readFileSync(join(home, 'config/ca.json'), 'utf8'))).db, { type: 'postgresql', dataSource: schema.url });
+      const endpoint: CaEndpoint = { home, url: ca.url, port: ca.port, password: 'correct horse', rootPem: readFileSync(join(home, 'pki/root_ca.crt'), 'utf8'), rootFingerprint: ca.rootFingerprint };
+      assert.equal((await https(endpoint, '/health')).status, 200);
+      const stored = await schema.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema.name}.issued_certificates`);
+      assert.equal(stored.rows[0].n, '1', "the server's own certificate is recorded in PostgreSQL");
+    } finally {
+      await ca.stop();
+    }
+  });
+
   it('start --address refuses a malformed address with one line', async () => {
     const home = await initTestHome();
     try {

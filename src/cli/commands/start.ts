@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Authority } from '../../authority/authority.js';
-import type { CaConfig } from '../../config/caConfig.js';
+import type { CaConfig, DbConfig } from '../../config/caConfig.js';
 import { homeHasCa } from '../../home/initHome.js';
 import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
@@ -15,7 +15,7 @@ import { isWorkerProcess, reportListening, WorkerPool } from '../../server/worke
 import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
-import { commaList, keyType } from '../options.js';
+import { commaList, keyType, storeLocation } from '../options.js';
 import { resolvePassword } from '../password.js';
 
 interface StartFlags {
@@ -40,6 +40,15 @@ function startPassword(home: string, flags: StartFlags): string {
   return resolvePassword(file, inHome(home, HomeLayout.password));
 }
 
+/** FEDCA_INIT_DB, parsed like init's --db. */
+function initStoreLocation(value: string): DbConfig {
+  try {
+    return storeLocation(value);
+  } catch (err) {
+    throw new CliError(`FEDCA_INIT_DB ${(err as Error).message}`);
+  }
+}
+
 /** `--init` on a home with no CA: init from FEDCA_INIT_* variables, else init's defaults. */
 async function initFromEnvironment(home: string): Promise<void> {
   const env = process.env;
@@ -51,6 +60,8 @@ async function initFromEnvironment(home: string): Promise<void> {
     provisioner: env.FEDCA_INIT_PROVISIONER || INIT_DEFAULTS.provisioner,
     passwordFile: env.FEDCA_INIT_PASSWORD_FILE || undefined,
     kty: keyType(env.FEDCA_INIT_KTY || INIT_DEFAULTS.kty),
+    db: env.FEDCA_INIT_DB ? initStoreLocation(env.FEDCA_INIT_DB) : undefined,
+    dbPasswordFile: env.FEDCA_INIT_DB_PASSWORD_FILE || undefined,
   });
 }
 
@@ -187,7 +198,7 @@ export function registerStart(program: Command): void {
     .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federatedRoots and federation peers)')
     .option('--home <dir>', 'CA home directory (default: $FEDCA_HOME or the current directory)')
     .option('--password-file <file>', 'password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else pki/secrets/password in the home)')
-    .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE)')
+    .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE, _DB, _DB_PASSWORD_FILE)')
     .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU)', workerCount)
     .option('--quiet', 'no access log')
     .option('--address <host:port>', "where to listen, instead of the config's address (replicas sharing one home)", listenAddress)
