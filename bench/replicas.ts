@@ -5,7 +5,7 @@
  * per sign of fedca and of PostgreSQL. Runs alternate, BENCH_ROUNDS times (default 3),
  * and the medians are printed. Needs wrk, haproxy and the machine's PostgreSQL
  * (BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test), where it
- * creates a schema of its own and drops it afterwards. Not a test: the numbers go in the README.
+ * creates a database of its own and drops it afterwards. Not a test: the numbers go in the README.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { startHaproxy, type Haproxy } from '../test/helpers/haproxy.js';
 import { closedPort } from '../test/helpers/ports.js';
 import { createCsr } from './csr.js';
 import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
-import { cpuSeconds, cpuSecondsOf, median } from './lib/process.js';
+import { cpuSeconds, cpuSecondsBetween, cpuSecondsByPid, median } from './lib/process.js';
 import { loadProvisioner, mintTokens, type BenchProvisioner } from './lib/tokens.js';
 import { wrkSign } from './lib/wrk.js';
 
@@ -25,6 +25,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 16;
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SUBJECT = 'bench.internal';
+/** A database of its own, so that its backends (and their CPU) are told apart from other users of the server. */
+const DATABASE = `fedca_bench_${randomBytes(4).toString('hex')}`;
 
 interface Row {
   readonly perSecond: number;
@@ -33,7 +35,7 @@ interface Row {
   readonly failures: number;
   /** fedca's CPU per sign (all its processes), µs. */
   readonly fedcaUs: number;
-  /** PostgreSQL's CPU per sign (every postgres process of the machine), µs; 0 on SQLite. */
+  /** CPU per sign of the PostgreSQL backends serving the bench's database, µs; 0 on SQLite. */
   readonly postgresUs: number;
 }
 
@@ -41,19 +43,18 @@ interface Row {
 function measure(dir: string, port: number, pids: readonly number[], p: BenchProvisioner, csrs: string[]): Row {
   const tokens = mintTokens(p, `https://localhost:${port}/1.0/sign`, SUBJECT, SECONDS * 8000);
   const fedcaBefore = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
-  const postgresBefore = cpuSecondsOf('postgres');
+  const postgresBefore = cpuSecondsByPid(DATABASE);
   const run = wrkSign(dir, `https://127.0.0.1:${port}/1.0/sign`, csrs, tokens, CONCURRENCY, SECONDS);
   const fedcaUs = ((pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - fedcaBefore) * 1e6) / run.requests;
-  const postgresUs = ((cpuSecondsOf('postgres') - postgresBefore) * 1e6) / run.requests;
+  const postgresUs = (cpuSecondsBetween(postgresBefore, cpuSecondsByPid(DATABASE)) * 1e6) / run.requests;
   return { ...run, fedcaUs, postgresUs };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fedca-bench-replicas-'));
-  const schema = `fedca_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE DATABASE ${DATABASE}`);
   const servers: RunningServer[] = [];
   let balancer: Haproxy | undefined;
   try {
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     const sqliteHome = join(dir, 'sqlite');
     const postgresHome = join(dir, 'postgres');
     const url = new URL(POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    url.pathname = `/${DATABASE}`;
     await runFedca(['init', '--home', sqliteHome, '--address', '127.0.0.1:0', '--password-file', passwordFile]);
     await runFedca(['init', '--home', postgresHome, '--address', '127.0.0.1:0', '--password-file', passwordFile, '--db', url.href]);
     const one = await startFedca(sqliteHome, passwordFile, { FEDCA_WORKERS: '1' });
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   } finally {
     await balancer?.stop();
     await Promise.all(servers.map((s) => stopServer(s)));
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,20 +15,27 @@ export function cpuSeconds(pid: number): number {
   }, 0);
 }
 
-/** CPU seconds (user + system) used so far by every process whose command is `comm` ("postgres", "haproxy"). */
-export function cpuSecondsOf(comm: string): number {
-  let sum = 0;
+/** CPU seconds (user + system) used so far by each process whose command line contains `text` (PostgreSQL backends show their database there). */
+export function cpuSecondsByPid(text: string): Map<number, number> {
+  const out = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      sum += (Number(fields[11]) + Number(fields[12])) / 100;
+      out.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // the process ended meanwhile
     }
   }
+  return out;
+}
+
+/** CPU seconds used between two `cpuSecondsByPid` samples (processes that ended meanwhile are not counted). */
+export function cpuSecondsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0);
   return sum;
 }
 

@@ -94,6 +94,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private migrated?: Promise<void>;
   private closed = false;
+  private readonly statementNames = new Map<string, string>();
 
   constructor(connection: PostgresConnection) {
     this.pool = new pg.Pool({
@@ -164,8 +165,14 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Runs one statement as a named prepared statement: parsed and planned once per connection, not per call. */
   private query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(text, values);
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `fedca_${this.statementNames.size}`;
+      this.statementNames.set(text, name);
+    }
+    return this.pool.query<R>({ name, text, values });
   }
 
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
