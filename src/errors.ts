@@ -64,3 +64,13 @@ export class TooManyRequests extends AuthorityError {
     this.retryAfterSeconds = seconds;
   }
 }
+
+/** 503: the store cannot be reached just now; the client should retry after `retryAfterSeconds`. */
+export class Unavailable extends AuthorityError {
+  constructor(
+    message = 'store unavailable, retry',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(503, message);
+  }
+}

@@ -118,27 +118,27 @@ describe('certificate profiles (token claim "profile")', () => {
 
   describe('refuses', () => {
     it('an unknown profile (400) and a profile that is not a string (401), storing nothing', async () => {
-      const issued = rowCount(ca, 'issued_certificates');
+      const issued = await rowCount(ca, 'certificates');
       const unknown = await sign('svc', { profile: 'ipsec' });
       assert.equal(unknown.status, 400);
       assert.match(unknown.body.message as string, /unknown certificate profile "ipsec"/);
       const notString = await sign('svc', { profile: ['openvpn-client'] });
       assert.equal(notString.status, 401);
       assert.match(notString.body.message as string, /profile must be a string/);
-      assert.equal(rowCount(ca, 'issued_certificates'), issued);
+      assert.equal(await rowCount(ca, 'certificates'), issued);
     });
 
     for (const profile of ['aws-client-vpn-server', 'aws-client-vpn-client']) {
       for (const [key, description] of [['P-256', 'EC P-256'], ['P-384', 'EC P-384'], ['RSA4096', 'RSA 4096'], ['Ed25519', 'Ed25519']] as const) {
         it(`${profile} with an ${description} key (403, quoting AWS's limit), storing nothing`, async () => {
-          const issued = rowCount(ca, 'issued_certificates');
+          const issued = await rowCount(ca, 'certificates');
           const res = await sign('vpn.example.com', { profile, sans: ['vpn.example.com'] }, key);
           assert.equal(res.status, 403, res.text);
           assert.equal(
             res.body.message,
             `the ${profile} profile needs an RSA 2048 key, not ${description}: AWS Client VPN says "A Client VPN endpoint supports 1024-bit and 2048-bit RSA key sizes only"`,
           );
-          assert.equal(rowCount(ca, 'issued_certificates'), issued);
+          assert.equal(await rowCount(ca, 'certificates'), issued);
         });
       }
       it(`${profile} with an RSA 1024 key: refused as too weak, quoting AWS's limit (403)`, async () => {

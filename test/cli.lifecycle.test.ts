@@ -114,11 +114,11 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     const out = join(dir, 'renewed.crt');
     const marker = join(dir, 'exec.log');
     const before = contents(crt);
-    const tokensUsed = rowCount(ca, 'used_tokens');
+    const tokensUsed = await rowCount(ca, 'usedTokens');
     const run = await fedca(['renew', crt, key, '--bearer', '--force', '--out', out, '--exec', `cat ${shellQuote(out)} > ${shellQuote(marker)}`, ...caFlags()]);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(readFileSync(marker, 'utf8'), readFileSync(out, 'utf8'), '--exec ran after the new chain was in place');
-    assert.equal(rowCount(ca, 'used_tokens'), tokensUsed + 1, 'a renew token was used (and burned)');
+    assert.equal(await rowCount(ca, 'usedTokens'), tokensUsed + 1, 'a renew token was used (and burned)');
     assert.deepEqual(contents(crt), before);
     assert.notEqual(leafOf(out).serialNumber, leafOf(crt).serialNumber);
     assert.equal(leafOf(out).subject, 'CN=bearer.example');

@@ -43,6 +43,11 @@ describe('config', () => {
       assert.deepEqual(config.crl, { enabled: true, cacheDuration: undefined });
     });
 
+    it("reads step-ca's postgresql db: dataSource URL, database, and fedca's passwordFile", () => {
+      const db = { type: 'postgresql', dataSource: 'postgresql://fedca@db.internal:5432/', database: 'ca', passwordFile: '/run/secrets/db' };
+      assert.deepEqual(validateEdited((raw) => (raw.db = db)).db, db);
+    });
+
     it('fills in the sqlite store and an enabled CRL when db and crl are absent', () => {
       const config = validateEdited((raw) => {
         delete raw.db;
@@ -79,6 +84,9 @@ describe('config', () => {
       ['a federated root that is not a string', (raw) => (raw.federatedRoots = [1]), /^federatedRoots: must be a list/],
       ['an unknown db type', (raw) => (raw.db = { type: 'mysql', dataSource: 'x' }), /^db\.type: unsupported database type "mysql"/],
       ['a db without dataSource', (raw) => (raw.db = { type: 'sqlite' }), /^db\.dataSource: is required$/],
+      ['a postgresql dataSource that is not a URL', (raw) => (raw.db = { type: 'postgresql', dataSource: 'host=db user=fedca' }), /^db\.dataSource: must be a postgresql:\/\/ URL/],
+      ['a postgresql database that is not a string', (raw) => (raw.db = { type: 'postgresql', dataSource: 'postgresql://db/', database: 5 }), /^db\.database: must be a non-empty string$/],
+      ['a passwordFile for sqlite', (raw) => (raw.db = { type: 'sqlite', dataSource: 'db/x.sqlite', passwordFile: 'pw' }), /^db\.passwordFile: applies to "postgresql" only$/],
       ['authority not an object', (raw) => (raw.authority = []), /^authority: must be an object$/],
       ['provisioners not a list', (raw) => ((raw.authority as Record<string, unknown>).provisioners = {}), /^authority\.provisioners: must be a list$/],
       ['a bad duration', (raw) => (authorityOf(raw).claims.maxTLSCertDuration = '1d'), /^authority\.claims\.maxTLSCertDuration: must be a positive duration/],

@@ -34,14 +34,14 @@ describe('hostile input to POST /sign', () => {
   const sign = (body: unknown) => request(app).post('/1.0/sign').send(body as object);
 
   async function refused(body: unknown, status: number, message: RegExp): Promise<void> {
-    const issued = rowCount(ca, 'issued_certificates');
-    const used = rowCount(ca, 'used_tokens');
+    const issued = await rowCount(ca, 'certificates');
+    const used = await rowCount(ca, 'usedTokens');
     const res = await sign(body);
     assert.equal(res.status, status, res.text);
     assert.equal(res.body.status, status);
     assert.match(res.body.message as string, message);
-    assert.equal(rowCount(ca, 'issued_certificates'), issued, 'no certificate stored');
-    assert.equal(rowCount(ca, 'used_tokens'), used, 'no token burned');
+    assert.equal(await rowCount(ca, 'certificates'), issued, 'no certificate stored');
+    assert.equal(await rowCount(ca, 'usedTokens'), used, 'no token burned');
   }
 
   async function issued(body: object): Promise<X509Certificate> {

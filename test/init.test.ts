@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import { readPrivateKey } from '../src/pki/keys.js';
-import { SqliteStore } from '../src/store/sqlite.js';
+import { openStore } from '../src/store/open.js';
 import { assertOneLine, fedca } from './helpers/cli.js';
 import { snapshot } from './helpers/files.js';
 import { tempDir } from './helpers/testCa.js';
@@ -98,7 +98,7 @@ describe('fedca init', () => {
   it('with --force, sets the replaced CA\'s store aside, so its revocations cannot reach the new CRL', async () => {
     const home = join(dir, 'home');
     assert.equal((await fedca(initArgs(home))).status, 0);
-    const store = new SqliteStore(join(home, 'db/fedca.sqlite'));
+    const store = await openStore({ type: 'sqlite', dataSource: 'db/fedca.sqlite' }, home);
     await store.storeCertificate({ serial: '42', der: Buffer.from([0x30, 0]), commonName: 'old', notBefore: new Date(), notAfter: new Date(Date.now() + 3600_000), provisioner: 'ops' });
     assert.equal(await store.revoke({ serial: '42', reasonCode: 1, reason: '', revokedAt: new Date(), notAfter: new Date(Date.now() + 3600_000), provisioner: 'ops' }), 'revoked');
     await store.close();
@@ -108,7 +108,7 @@ describe('fedca init', () => {
     const kept = /replaced CA's store kept as (\S+)/.exec(r.stdout)?.[1];
     assert.ok(kept && existsSync(kept), 'the old store is kept, not deleted');
     assert.equal(existsSync(join(home, 'db/fedca.sqlite')), false, 'the new CA starts with a fresh store');
-    const old = new SqliteStore(kept);
+    const old = await openStore({ type: 'sqlite', dataSource: kept }, home);
     try {
       assert.equal((await old.revocation('42'))?.reasonCode, 1);
     } finally {

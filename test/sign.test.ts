@@ -108,10 +108,10 @@ describe('POST /sign', () => {
     });
 
     it('stores the certificate before answering, over real HTTPS at /sign too', async () => {
-      const before = rowCount(ca, 'issued_certificates');
+      const before = await rowCount(ca, 'certificates');
       const res = await request(ca.url).post('/sign').ca(ca.rootPem).send({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal') });
       assert.equal(res.status, 201, res.text);
-      assert.equal(rowCount(ca, 'issued_certificates'), before + 1);
+      assert.equal(await rowCount(ca, 'certificates'), before + 1);
       const serial = BigInt('0x' + new X509Certificate(res.body.crt as string).serialNumber).toString(10);
       const stored = await ca.authority.store.certificate(serial);
       assert.equal(stored?.commonName, 'svc.internal');
@@ -123,13 +123,13 @@ describe('POST /sign', () => {
     const now = () => Math.floor(Date.now() / 1000);
 
     async function refused(body: unknown, status: number, message: RegExp): Promise<void> {
-      const issued = rowCount(ca, 'issued_certificates');
+      const issued = await rowCount(ca, 'certificates');
       const res = await sign(body);
       assert.equal(res.status, status, res.text);
       assert.match(res.headers['content-type'] as string, /application\/json/);
       assert.equal(res.body.status, status);
       assert.match(res.body.message as string, message);
-      assert.equal(rowCount(ca, 'issued_certificates'), issued, 'no certificate stored');
+      assert.equal(await rowCount(ca, 'certificates'), issued, 'no certificate stored');
     }
 
     it('a replayed token (401 token already used)', async () => {

@@ -19,10 +19,10 @@ export interface RunningServer {
   readonly port: number;
 }
 
-/** Starts `fedca start` on a home (address 127.0.0.1:0 in its ca.json) and resolves once it prints its port. */
-export function startFedca(home: string, passwordFile: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+/** Starts `fedca start` on a home (address 127.0.0.1:0 in its ca.json, unless `args` say --address) and resolves once it prints its port. */
+export function startFedca(home: string, passwordFile: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'start', '--home', home, '--password-file', passwordFile, '--quiet'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'start', '--home', home, '--password-file', passwordFile, '--quiet', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();

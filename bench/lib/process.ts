@@ -1,5 +1,5 @@
 /** What a benchmark reads of a server's processes from /proc: CPU time and memory. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A process and its direct children (fedca's workers). */
 export function processTree(pid: number): number[] {
@@ -13,6 +13,30 @@ export function cpuSeconds(pid: number): number {
     const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
     return sum + (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
   }, 0);
+}
+
+/** CPU seconds (user + system) used so far by each process whose command line contains `text` (PostgreSQL backends show their database there). */
+export function cpuSecondsByPid(text: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU seconds used between two `cpuSecondsByPid` samples (processes that ended meanwhile are not counted). */
+export function cpuSecondsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0);
+  return sum;
 }
 
 /** Resident memory of a process tree in MiB: `VmRSS` now, or `VmHWM` (the peak). */

@@ -19,6 +19,8 @@ export interface ApiOptions {
   readonly log?: LogSink;
   /** Rate limit by client address (every route but /health): resolves 0 to serve, else the milliseconds to wait (429). */
   readonly admitAddress?: (address: string) => Promise<number>;
+  /** Called with every request as it arrives (metrics). */
+  readonly observe?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
@@ -39,6 +41,7 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
   const admit = options.admitAddress;
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
+    options.observe?.(req, res);
     // A balancer's health checks are never limited.
     if (!admit || HEALTH_PATHS.has((req.url ?? '').split('?')[0])) return route(req, res);
     const address = req.socket.remoteAddress ?? '';
@@ -55,7 +58,9 @@ function expressApp(authority: Authority): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(jsonBody);
-  app.get(both('/health'), (_req, res) => {
+  // A balancer's health check: 503 (with Retry-After) while the store cannot be reached.
+  app.get(both('/health'), async (_req, res) => {
+    await authority.checkStore();
     res.json({ status: 'ok' });
   });
   app.get(both('/version'), (_req, res) => {

@@ -71,6 +71,12 @@ export interface ProvisionerPage {
   readonly nextCursor: string;
 }
 
+/** The server's own certificate, and how to record it in the store. */
+export interface ServerCertificate {
+  readonly certificate: KeyAndChain;
+  record(): Promise<void>;
+}
+
 /** A private key and the certificate chain (leaf first) issued for it, in PEM. */
 export interface KeyAndChain {
   readonly keyPem: string;
@@ -331,14 +337,21 @@ export class Authority {
     return this.store.pruneUsedTokens(now);
   }
 
-  /** Issues the CA's own TLS server certificate for `dnsNames`, with a fresh key. */
-  async issueServerCertificate(dnsNames: readonly string[], lifetimeMs: number, now = new Date()): Promise<KeyAndChain> {
-    const { key, der, notBefore, notAfter } = await issueOwnLeaf(
-      { commonName: dnsNames[0], names: dnsNames, extKeyUsages: [OID.serverAuth], lifetimeMs },
-      this.intermediate,
-      this.store,
-      now,
-    );
-    return { keyPem: privateKeyPem(key), chainPem: toPem(der) + toPem(this.intermediate.certificate.der), notBefore, notAfter };
+  /**
+   * Issues the CA's own TLS server certificate for `dnsNames`, with a fresh key.
+   * `record` stores it: the server may serve it before the store is reachable and
+   * record it once it is.
+   */
+  issueServerCertificate(dnsNames: readonly string[], lifetimeMs: number, now = new Date()): ServerCertificate {
+    const { key, der, notBefore, notAfter, record } = issueOwnLeaf({ commonName: dnsNames[0], names: dnsNames, extKeyUsages: [OID.serverAuth], lifetimeMs }, this.intermediate, now);
+    return {
+      certificate: { keyPem: privateKeyPem(key), chainPem: toPem(der) + toPem(this.intermediate.certificate.der), notBefore, notAfter },
+      record: () => this.store.storeCertificate(record),
+    };
+  }
+
+  /** Resolves when the store answers; rejects with Unavailable (503) while it cannot be reached. */
+  checkStore(): Promise<void> {
+    return this.store.ping();
   }
 }

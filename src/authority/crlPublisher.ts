@@ -2,6 +2,7 @@ import { signCrl } from '../pki/crl.js';
 import type { Issuer } from '../pki/issuer.js';
 import type { Store } from '../store/store.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
+import { Unavailable } from '../errors.js';
 
 
 /**
@@ -28,6 +29,7 @@ export class CrlPublisher {
       // Another replica may have saved number `crlNumber` first: then read theirs.
       if (await this.store.saveCrl(crlNumber, der, thisUpdate, state.revocationSeq)) return der;
     }
-    throw new Error('could not publish a CRL: the store kept changing under it');
+    // Other replicas kept winning the race to save the next number: the client may simply retry.
+    throw new Unavailable('the CRL is being rebuilt, retry');
   }
 }

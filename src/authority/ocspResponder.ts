@@ -32,12 +32,12 @@ export class OcspResponder {
 
   private async responderIssuer(now: Date): Promise<Issuer> {
     if (this.responder && now.getTime() < this.responder.renewAt) return this.responder.issuer;
-    const { key, der, notAfter } = await issueOwnLeaf(
+    const { key, der, notAfter, record } = issueOwnLeaf(
       { commonName: 'OCSP Responder', names: [], extKeyUsages: [OID.ocspSigning], extraExtensions: [ocspNoCheck()], lifetimeMs: RESPONDER_LIFETIME_MS },
       this.intermediate,
-      this.store,
       now,
     );
+    await this.store.storeCertificate(record);
     const issuer = createIssuer(der, key);
     this.responder = { issuer, renewAt: now.getTime() + ((notAfter.getTime() - now.getTime()) * 2) / 3 };
     return issuer;

@@ -3,7 +3,7 @@ import { classifySans } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, spkiDer } from '../pki/keys.js';
 import { BACKDATE_MS, issueLeaf } from '../pki/issueCertificate.js';
-import type { Store } from '../store/store.js';
+import type { IssuedCertificate } from '../store/store.js';
 
 /** What the CA issues to itself: its TLS server certificate, its OCSP responder certificate. */
 export interface OwnLeafRequest {
@@ -20,14 +20,16 @@ export interface OwnLeaf {
   readonly der: Buffer;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** What the store must record about it (the caller stores it). */
+  readonly record: IssuedCertificate;
 }
 
 /**
  * Issues the CA a certificate of its own under `intermediate`, with a fresh EC
- * key, backdated like every certificate, never outliving the intermediate, and
- * recorded in the store like any other (no provisioner).
+ * key, backdated like every certificate, never outliving the intermediate, with
+ * the record the store keeps of it like of any other (no provisioner).
  */
-export async function issueOwnLeaf(request: OwnLeafRequest, intermediate: Issuer, store: Store, now = new Date()): Promise<OwnLeaf> {
+export function issueOwnLeaf(request: OwnLeafRequest, intermediate: Issuer, now = new Date()): OwnLeaf {
   const key = generateKey({ kty: 'EC' });
   const serial = randomSerial();
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
@@ -45,6 +47,6 @@ export async function issueOwnLeaf(request: OwnLeafRequest, intermediate: Issuer
     intermediate,
     serial,
   );
-  await store.storeCertificate({ serial: serialDecimal(serial), der, commonName: request.commonName, notBefore, notAfter, provisioner: '' });
-  return { key, der, notBefore, notAfter };
+  const record = { serial: serialDecimal(serial), der, commonName: request.commonName, notBefore, notAfter, provisioner: '' };
+  return { key, der, notBefore, notAfter, record };
 }

@@ -4,6 +4,7 @@ import { VERSION } from '../config/version.js';
 import { registerBootstrap } from './commands/bootstrap.js';
 import { registerCertificate } from './commands/certificate.js';
 import { registerCrl } from './commands/crl.js';
+import { registerDb } from './commands/db.js';
 import { registerExport } from './commands/export.js';
 import { registerFederation } from './commands/federation.js';
 import { registerFingerprint } from './commands/fingerprint.js';
@@ -42,5 +43,6 @@ registerInspect(program);
 registerOpenvpnAgent(program);
 registerExport(program);
 registerFederation(program);
+registerDb(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from 'commander';
+import type { DbConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
+import { isPostgresUrl } from '../config/databaseUrl.js';
 import type { KeySpec, KeyType } from '../pki/keys.js';
 
 type Curve = NonNullable<KeySpec['curve']>;
@@ -85,4 +87,12 @@ export type OutputFormat = 'text' | 'json';
 export function outputFormat(value: string): OutputFormat {
   if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
   return value;
+}
+
+/** Parses a store location: `postgresql://...` (or `postgres://`), or `sqlite:PATH`. */
+export function storeLocation(value: string): DbConfig {
+  if (isPostgresUrl(value)) return { type: 'postgresql', dataSource: value };
+  const path = /^sqlite:(.+)$/.exec(value)?.[1];
+  if (path) return { type: 'sqlite', dataSource: path };
+  throw new InvalidArgumentError('must be a postgresql://user@host:port/database URL or sqlite:PATH');
 }

@@ -26,9 +26,15 @@ export interface ProvisionerConfig {
   readonly [key: string]: unknown;
 }
 
+/** `db` (step-ca's key): the store. */
 export interface DbConfig {
   readonly type: 'sqlite' | 'postgresql';
+  /** SQLite: a file (relative to the home) or ':memory:'; PostgreSQL: a `postgresql://` URL. */
   readonly dataSource: string;
+  /** PostgreSQL: the database, overriding the URL's (step-ca's `db.database`). */
+  readonly database?: string;
+  /** PostgreSQL: a file whose first line is the password, when the URL has none (fedca's own key). */
+  readonly passwordFile?: string;
 }
 
 /** A peer CA whose roots this CA fetches and federates with (fedca's extension of step-ca's config). */
@@ -82,6 +88,8 @@ export interface CaConfig {
   readonly address: string;
   /** A plain-HTTP listener serving only the CRL, OCSP, roots.pem and intermediates.pem (step-ca's key); issued certificates then point there. */
   readonly insecureAddress?: string;
+  /** Where Prometheus metrics are served over plain HTTP (`GET /metrics`), as step-ca names it; none when absent. */
+  readonly metricsAddress?: string;
   readonly dnsNames: readonly string[];
   readonly db: DbConfig;
   readonly authority: {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
 import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
+import { isPostgresUrl } from './databaseUrl.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
@@ -88,7 +89,15 @@ function db(v: Json): DbConfig {
   if (!isObject(v)) fail('db', 'must be an object');
   const type = str(v, 'type', 'db.type');
   if (type !== 'sqlite' && type !== 'postgresql') fail('db.type', `unsupported database type "${type}" (supported: sqlite, postgresql)`);
-  return { type, dataSource: str(v, 'dataSource', 'db.dataSource') };
+  const dataSource = str(v, 'dataSource', 'db.dataSource');
+  if (type === 'sqlite') {
+    for (const key of ['database', 'passwordFile']) if (v[key] !== undefined) fail(`db.${key}`, 'applies to "postgresql" only');
+    return { type, dataSource };
+  }
+  if (!isPostgresUrl(dataSource)) fail('db.dataSource', 'must be a postgresql:// URL such as "postgresql://fedca@db.internal:5432/fedca"');
+  const database = v.database === undefined ? undefined : str(v, 'database', 'db.database');
+  const passwordFile = v.passwordFile === undefined ? undefined : str(v, 'passwordFile', 'db.passwordFile');
+  return { type, dataSource, ...(database === undefined ? {} : { database }), ...(passwordFile === undefined ? {} : { passwordFile }) };
 }
 
 /** How often peers are synced unless `federation.refresh` says otherwise. */
@@ -185,6 +194,7 @@ export function validateConfig(raw: Json): CaConfig {
   const address = listenAddress(str(raw, 'address', 'address'), 'address');
   const insecureAddress = raw.insecureAddress === undefined || raw.insecureAddress === '' ? undefined : listenAddress(str(raw, 'insecureAddress', 'insecureAddress'), 'insecureAddress');
   if (insecureAddress !== undefined && insecureAddress === address && parseAddress(address).port !== 0) fail('insecureAddress', 'must differ from address');
+  const metricsAddress = raw.metricsAddress === undefined ? undefined : listenAddress(str(raw, 'metricsAddress', 'metricsAddress'), 'metricsAddress');
   const dnsNames = strList(raw.dnsNames, 'dnsNames');
   if (dnsNames.length === 0) fail('dnsNames', 'must list at least one name');
   const authority = raw.authority ?? {};
@@ -207,6 +217,7 @@ export function validateConfig(raw: Json): CaConfig {
     key: str(raw, 'key', 'key'),
     address,
     ...(insecureAddress === undefined ? {} : { insecureAddress }),
+    ...(metricsAddress === undefined ? {} : { metricsAddress }),
     dnsNames,
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },

@@ -8,7 +8,10 @@ import { generateKey, privateKeyPem, type KeyType } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
 import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
-import { SqliteStore } from '../store/sqlite.js';
+import type { DbConfig } from '../config/caConfig.js';
+import { redactedUrl } from '../config/databaseUrl.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
 import { HOME_DIRS, makePrivateDir } from './homeModes.js';
 
@@ -25,6 +28,8 @@ export interface InitOptions {
   readonly force: boolean;
   /** An existing CA to take over (root and issuer at once) instead of creating a root and an intermediate. */
   readonly adopt?: AdoptedCa;
+  /** The store the config names; default the home's SQLite file. A PostgreSQL database must be reachable and empty. */
+  readonly db?: DbConfig;
 }
 
 /** What init made. */
@@ -84,9 +89,20 @@ function createCaFiles(opts: InitOptions): CaFiles {
 
 const SQLITE_COMPANIONS = ['', '-wal', '-shm'];
 
+/** Records an adopted CA's history in `store`, then closes it; InitError when that fails. */
+async function recordIntoStore(store: Store, adopt: AdoptedCa): Promise<void> {
+  try {
+    await recordAdoptedHistory(store, adopt);
+  } catch (err) {
+    throw new InitError(`cannot record the adopted CA's certificates: ${(err as Error).message}`);
+  } finally {
+    await store.close();
+  }
+}
+
 /**
- * Builds the store of an adopted CA in a file beside its final place, so that a
- * failure leaves nothing behind; resolves that file. A database already in the
+ * Builds the SQLite store of an adopted CA in a file beside its final place, so that
+ * a failure leaves nothing behind; resolves that file. A database already in the
  * home is refused unless `force` (then it is replaced when the home is written).
  */
 async function buildAdoptedStore(opts: InitOptions, adopt: AdoptedCa): Promise<string> {
@@ -94,16 +110,32 @@ async function buildAdoptedStore(opts: InitOptions, adopt: AdoptedCa): Promise<s
   if (existsSync(file) && !opts.force) throw new InitError(`${file} already exists; use --force to replace it`);
   const building = `${file}.adopting-${randomBytes(6).toString('hex')}`;
   makePrivateDir(dirname(file));
-  const store = new SqliteStore(building);
   try {
-    await recordAdoptedHistory(store, adopt);
+    await recordIntoStore(await openStore({ type: 'sqlite', dataSource: building }, opts.home), adopt);
+  } catch (err) {
+    for (const suffix of SQLITE_COMPANIONS) rmSync(building + suffix, { force: true });
+    throw err;
+  }
+  return building;
+}
+
+/**
+ * Opens a PostgreSQL store for a new CA (migrating it) and checks that it holds no
+ * other CA's records: a shared database must start empty, --force or not.
+ */
+async function openEmptyDatabase(db: DbConfig, home: string): Promise<Store> {
+  const store = await openStore(db, home);
+  try {
+    const counts = await store.counts();
+    if (counts.certificates + counts.revocations + counts.usedTokens > 0) {
+      throw new InitError(`the database ${redactedUrl(db.dataSource)} already holds ${counts.certificates} certificate(s) of a CA; a new CA needs an empty one`);
+    }
+    return store;
   } catch (err) {
     await store.close();
-    for (const suffix of SQLITE_COMPANIONS) rmSync(building + suffix, { force: true });
-    throw new InitError(`cannot record the adopted CA's certificates: ${(err as Error).message}`);
+    if (err instanceof InitError) throw err;
+    throw new InitError(`cannot use the database ${redactedUrl(db.dataSource)}: ${(err as Error).message}`);
   }
-  await store.close();
-  return building;
 }
 
 /**
@@ -130,7 +162,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
     key: ca.intermediate ? HomeLayout.intermediateKey : HomeLayout.rootKey,
     address: opts.address,
     dnsNames: [...opts.dnsNames],
-    db: { type: 'sqlite', dataSource: HomeLayout.sqlite },
+    db: opts.db ?? { type: 'sqlite', dataSource: HomeLayout.sqlite },
     authority: {
       claims: { minTLSCertDuration: '5m', maxTLSCertDuration: '24h', defaultTLSCertDuration: '24h' },
       provisioners: [provisioner],
@@ -143,7 +175,10 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   } catch (err) {
     throw new InitError((err as Error).message);
   }
-  const adoptedStore = opts.adopt ? await buildAdoptedStore(opts, opts.adopt) : undefined;
+  const postgres = config.db.type === 'postgresql' ? await openEmptyDatabase(config.db, opts.home) : undefined;
+  if (postgres && opts.adopt) await recordIntoStore(postgres, opts.adopt);
+  else await postgres?.close();
+  const adoptedStore = opts.adopt && !postgres ? await buildAdoptedStore(opts, opts.adopt) : undefined;
 
   try {
     if (!existsSync(opts.home)) makePrivateDir(opts.home);

@@ -10,6 +10,7 @@ import { readPrivateKey } from '../pki/keys.js';
 import { pemDers } from '../pki/pem.js';
 import { provisionerFromConfig } from '../provisioners/fromConfig.js';
 import { ProvisionerConfigError } from '../provisioners/provisionerConfig.js';
+import { ObservedStore, type StoreObserver } from '../store/observed.js';
 import { openStore } from '../store/open.js';
 import { Authority } from '../authority/authority.js';
 
@@ -47,9 +48,10 @@ export class PasswordError extends Error {
 
 /**
  * Builds the authority a home's config describes: reads roots and federated roots,
- * decrypts the intermediate key with `password`, checks the chain, opens the store.
+ * decrypts the intermediate key with `password`, checks the chain, opens the store
+ * (reporting each call to `observeStore` when given).
  */
-export async function loadAuthority(home: string, config: CaConfig, password: string): Promise<Authority> {
+export async function loadAuthority(home: string, config: CaConfig, password: string, observeStore?: StoreObserver): Promise<Authority> {
   const roots = config.root.flatMap((path, i) => readCertificateFile(home, path, config.root.length > 1 ? `root[${i}]` : 'root'));
   const federatedRoots = readFederatedRoots(home, config);
   const [intermediateDer] = readCertificateFile(home, config.crt, 'crt');
@@ -85,7 +87,8 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
     const first = provisioners.findIndex((q) => q.tokenKey === p.tokenKey);
     if (first !== i) throw new ConfigError(`authority.provisioners[${i}]: tokens could not tell it from authority.provisioners[${first}] (both are found by "${p.tokenKey}")`);
   }
-  const store = await openStore(config.db, home);
+  const opened = await openStore(config.db, home);
+  const store = observeStore ? new ObservedStore(opened, observeStore) : opened;
   return new Authority({
     roots,
     federatedRoots,

@@ -2,13 +2,14 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import type { Authority, KeyAndChain } from '../authority/authority.js';
-import { createApi } from '../api/app.js';
+import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
+import { createApi, type ApiOptions } from '../api/app.js';
 import { createInsecureApi } from '../api/insecureApp.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
 import { NO_FEDERATION } from '../config/load.js';
+import { Unavailable } from '../errors.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 import { LocalRateLimiter, type RateLimiter } from './rateLimiter.js';
 
@@ -18,6 +19,8 @@ export interface ServerOptions {
   /** Names the server certificate covers. */
   readonly dnsNames: readonly string[];
   readonly log?: LogSink;
+  /** Called with every request as it arrives (metrics). */
+  readonly observeRequest?: ApiOptions['observe'];
   /** Lifetime of the server's own certificate; it is renewed at 2/3 of it. Default 24 h. */
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
@@ -76,6 +79,8 @@ export interface ConnectionTimeouts {
   readonly connectionsCheckingInterval: number;
 }
 
+/** Waiting for an unreachable store at start, retries back off up to this. */
+const STORE_RETRY_MAX_MS = 10_000;
 /** Used-token ids of expired tokens are forgotten this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -91,6 +96,8 @@ export class CaServer {
   private current?: KeyAndChain;
   private issuedAt = 0;
   private peers?: FederationPeers;
+  private storeTimer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly authority: Authority,
@@ -101,9 +108,40 @@ export class CaServer {
     return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
   }
 
-  private async issue(): Promise<KeyAndChain> {
+  private issueUnrecorded(): ServerCertificate {
     this.issuedAt = Date.now();
     return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
+  }
+
+  /** A new server certificate, recorded in the store (a renewal waits for the store: the current one still serves). */
+  private async issue(): Promise<KeyAndChain> {
+    const { certificate, record } = this.issueUnrecorded();
+    await record();
+    return certificate;
+  }
+
+  /**
+   * Records the first server certificate once the store answers, retrying (1 s
+   * doubling to 10 s) with a log line each time; meanwhile the server serves what
+   * needs no store and /health says 503, so that a balancer keeps traffic away.
+   */
+  private recordWhenStoreAnswers(record: () => Promise<void>, delayMs = 1_000): void {
+    this.storeTimer = setTimeout(() => {
+      record().then(
+        () => console.error(JSON.stringify({ level: 'info', msg: 'store reachable: serving', pid: process.pid })),
+        (err: Error) => {
+          if (this.stopped) return;
+          if (!(err instanceof Unavailable)) {
+            console.error(JSON.stringify({ level: 'error', msg: 'recording the server certificate failed', pid: process.pid, error: err.message }));
+            return;
+          }
+          const next = Math.min(delayMs * 2, STORE_RETRY_MAX_MS);
+          console.error(JSON.stringify({ level: 'warn', msg: 'store unavailable; /health answers 503, retrying', pid: process.pid, inMs: next }));
+          this.recordWhenStoreAnswers(record, next);
+        },
+      );
+    }, delayMs);
+    this.storeTimer.unref();
   }
 
   /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
@@ -130,9 +168,22 @@ export class CaServer {
     this.scheduleRenewal();
   }
 
-  /** Issues the server certificate and starts listening; resolves the bound port. */
+  /**
+   * Issues the server certificate and starts listening; resolves the bound port.
+   * An unreachable store does not stop it: the server listens, answers 503 where
+   * the store is needed, and records its certificate once the store answers.
+   */
   async start(): Promise<number> {
-    this.current = await this.issue();
+    const first = this.issueUnrecorded();
+    this.current = first.certificate;
+    const recorded = await first.record().then(
+      () => true,
+      (err: unknown) => {
+        if (!(err instanceof Unavailable)) throw err;
+        console.error(JSON.stringify({ level: 'warn', msg: 'store unavailable at start; serving, /health answers 503 until it is reachable', pid: process.pid }));
+        return false;
+      },
+    );
     this.peers = new FederationPeers(this.authority, {
       store: this.authority.store,
       home: this.options.home,
@@ -144,7 +195,7 @@ export class CaServer {
     const limiter = limits && (this.options.rateLimiter ?? new LocalRateLimiter(limits));
     if (limiter && limits?.perProvisioner) this.authority.setProvisionerLimit((name) => limiter.take('provisioner', name));
     const admitAddress = limiter && limits?.perAddress ? (address: string) => limiter.take('address', address) : undefined;
-    const app = createApi(this.authority, { log: this.options.log, admitAddress });
+    const app = createApi(this.authority, { log: this.options.log, admitAddress, observe: this.options.observeRequest });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
     await listen(server, this.options.address, () => this.peers?.stop());
@@ -163,6 +214,7 @@ export class CaServer {
     }
     this.authority.setPublicUrl(`https://${host}:${boundPort}`, insecureUrl);
     this.scheduleRenewal();
+    if (!recorded) this.recordWhenStoreAnswers(first.record);
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
     }, PRUNE_EVERY_MS);
@@ -187,6 +239,8 @@ export class CaServer {
 
   /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.storeTimer);
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();

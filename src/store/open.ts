@@ -1,10 +1,35 @@
+import { readFileSync } from 'node:fs';
 import type { DbConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
+import { ConfigError } from '../config/load.js';
+import { PostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
-/** Opens the store a config names; relative SQLite paths resolve against the home. */
+/** The first line of `db.passwordFile` (relative to the home); ConfigError when it cannot be read or is empty. */
+function databasePassword(file: string, home: string): string {
+  const path = inHome(home, file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`db.passwordFile: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const password = text.split(/\r?\n/)[0];
+  if (password === '') throw new ConfigError(`db.passwordFile: ${path} is empty`);
+  return password;
+}
+
+/**
+ * The one place a store is made, from the config's `db`: SQLite (relative paths
+ * resolve against the home) or PostgreSQL (connects lazily: an unreachable database
+ * makes calls reject with Unavailable, not this).
+ */
 export async function openStore(db: DbConfig, home: string): Promise<Store> {
   if (db.type === 'sqlite') return new SqliteStore(db.dataSource === ':memory:' ? ':memory:' : inHome(home, db.dataSource));
-  throw new Error(`the "${db.type}" store is not available in this version (use "sqlite")`);
+  return new PostgresStore({
+    url: db.dataSource,
+    database: db.database,
+    password: db.passwordFile === undefined ? undefined : databasePassword(db.passwordFile, home),
+  });
 }

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Unavailable } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { retryWhileBusy } from './retryBusy.js';
-import type { CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, UsedToken } from './store.js';
+import type { CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -56,6 +57,13 @@ const toPeerRoots = (r: PeerRootsRow): PeerRootsRecord => ({
   error: r.error,
   nextSyncAt: new Date(r.next_sync_at),
 });
+
+/** What exportRows reads for each kind, in key order. */
+const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
+  certificates: { sql: 'SELECT * FROM issued_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: CertificateRow) => toCertificate(row) },
+  revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: RevocationRow) => toRevocation(row) },
+  usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id > ? ORDER BY id LIMIT ?', map: (row: { id: string; expires_at: number }) => ({ id: row.id, expiresAt: new Date(row.expires_at) }) },
+};
 
 const toRevocation = (r: RevocationRow): Revocation => ({
   serial: r.serial,
@@ -268,6 +276,38 @@ export class SqliteStore implements Store {
 
   async pruneUsedTokens(now: Date): Promise<number> {
     return (await retryWhileBusy(() => this.deleteTokens.run(now.getTime()))).changes;
+  }
+
+  async ping(): Promise<void> {
+    // A file the process holds open: reachable as long as the store is open.
+    if (!this.db.open) throw new Unavailable('store closed');
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const count = (table: string): number => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return retryWhileBusy(() => ({ certificates: count('issued_certificates'), revocations: count('revoked_certificates'), usedTokens: count('used_tokens') }));
+  }
+
+  async exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]> {
+    const { sql, map } = EXPORTS[kind];
+    const rows = (await retryWhileBusy(() => this.db.prepare(sql).all(after, limit))) as never[];
+    return rows.map((row) => map(row)) as StoreRows[K][];
+  }
+
+  async importRows(rows: { readonly [K in keyof StoreRows]?: readonly StoreRows[K][] }): Promise<void> {
+    const insertRevocation = this.db.prepare('INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertToken = this.db.prepare('INSERT INTO used_tokens (id, expires_at) VALUES (?, ?)');
+    const copy = this.db.transaction(() => {
+      for (const c of rows.certificates ?? []) this.insertCertificateRow(c);
+      for (const r of rows.revocations ?? []) insertRevocation.run(r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner);
+      for (const t of rows.usedTokens ?? []) insertToken.run(t.id, t.expiresAt.getTime());
+    });
+    await retryWhileBusy(() => copy.immediate());
+  }
+
+  async importCrlState(state: CrlState): Promise<void> {
+    const update = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ?, revocation_seq = ? WHERE id = 1');
+    await retryWhileBusy(() => update.run(state.crlNumber, state.der ?? null, state.thisUpdate.getTime(), state.builtFromSeq, state.revocationSeq));
   }
 
   async close(): Promise<void> {

@@ -76,9 +76,27 @@ export interface PeerRootsRecord {
   readonly nextSyncAt: Date;
 }
 
+/** How many rows the store holds of each kind (for checks, copies and tests). */
+export interface StoreCounts {
+  readonly certificates: number;
+  readonly revocations: number;
+  readonly usedTokens: number;
+}
+
+/** Rows of each kind a store holds, as one store copies them into another (`fedca db migrate`). */
+export interface StoreRows {
+  readonly certificates: IssuedCertificate;
+  readonly revocations: Revocation;
+  readonly usedTokens: UsedToken;
+}
+
 /** Outcome of a revocation attempt. */
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'token-used';
 
+/**
+ * A backend: SQLite (sqlite.ts) or PostgreSQL (postgres.ts), chosen by config in
+ * open.ts. A backend that cannot reach its database rejects with `Unavailable`.
+ */
 export interface Store {
   /** Records an issued certificate. */
   storeCertificate(certificate: IssuedCertificate): Promise<void>;
@@ -133,5 +151,18 @@ export interface Store {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
+  /** Resolves once the store answers; rejects with `Unavailable` (errors.ts) while it cannot be reached. */
+  ping(): Promise<void>;
+  /** How many certificates, revocations and used token ids the store holds. */
+  counts(): Promise<StoreCounts>;
+  /** Up to `limit` rows of a kind whose key (serial, token id) sorts after `after` ("" = from the start), in key order. */
+  exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]>;
+  /**
+   * Writes copied rows as they are, in one transaction (counting nothing towards the
+   * CRL): for filling an empty store from another, never for serving.
+   */
+  importRows(rows: { readonly [K in keyof StoreRows]?: readonly StoreRows[K][] }): Promise<void>;
+  /** Overwrites the CRL state with a copied one (after importRows, so that the same CRL is served). */
+  importCrlState(state: CrlState): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import type { TestCa } from './testCa.js';
+import type { CaEndpoint } from './testCa.js';
 
 /** A response: status and parsed JSON body (or raw text / bytes). */
 export interface HttpsResponse {
@@ -20,7 +20,7 @@ export interface HttpsOptions {
 }
 
 /** One request to the test CA over real TLS, trusting its root (fresh connection each time). */
-export function https(ca: TestCa, path: string, options: HttpsOptions = {}): Promise<HttpsResponse> {
+export function https(ca: CaEndpoint, path: string, options: HttpsOptions = {}): Promise<HttpsResponse> {
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(

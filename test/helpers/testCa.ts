@@ -29,6 +29,9 @@ export interface TestCa {
   stop(): Promise<void>;
 }
 
+/** What request helpers need of a CA: in-process (TestCa) or a `fedca start` process. */
+export type CaEndpoint = Pick<TestCa, 'home' | 'url' | 'port' | 'password' | 'rootPem' | 'rootFingerprint'>;
+
 export interface TestCaOptions {
   readonly name?: string;
   readonly kty?: KeyType;

@@ -2,7 +2,7 @@ import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from '
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactDecrypt, SignJWT, type JWTPayload } from 'jose';
-import type { TestCa } from './testCa.js';
+import type { CaEndpoint } from './testCa.js';
 
 /** The decrypted key of a test CA's first provisioner. */
 export interface ProvisionerKey {
@@ -12,7 +12,7 @@ export interface ProvisionerKey {
 }
 
 /** Decrypts the `admin` provisioner's JWE from the test CA's config with its password. */
-export async function provisionerKey(ca: TestCa, name = 'admin'): Promise<ProvisionerKey> {
+export async function provisionerKey(ca: CaEndpoint, name = 'admin'): Promise<ProvisionerKey> {
   const config = JSON.parse(readFileSync(join(ca.home, 'config/ca.json'), 'utf8')) as {
     authority: { provisioners: { name: string; key: { kid: string }; encryptedKey: string }[] };
   };
@@ -32,7 +32,7 @@ export async function signClaims(key: KeyObject, kid: string, claims: JWTPayload
 }
 
 /** Claims of a good sign token for `sub`, overridable field by field. */
-export function signClaimsFor(ca: TestCa, p: ProvisionerKey, sub: string, overrides: JWTPayload = {}): JWTPayload {
+export function signClaimsFor(ca: CaEndpoint, p: ProvisionerKey, sub: string, overrides: JWTPayload = {}): JWTPayload {
   const now = Math.floor(Date.now() / 1000);
   return {
     iss: p.name,
@@ -49,6 +49,6 @@ export function signClaimsFor(ca: TestCa, p: ProvisionerKey, sub: string, overri
 }
 
 /** A good sign token for `sub` (with `sans`, default [sub]). */
-export async function signToken(ca: TestCa, p: ProvisionerKey, sub: string, overrides: JWTPayload = {}): Promise<string> {
+export async function signToken(ca: CaEndpoint, p: ProvisionerKey, sub: string, overrides: JWTPayload = {}): Promise<string> {
   return signClaims(p.key, p.kid, signClaimsFor(ca, p, sub, overrides));
 }

@@ -1,11 +1,13 @@
 import { X509Certificate } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readEasyRsaPki, type EasyRsaPki } from '../../home/importEasyRsa.js';
 import { initHome } from '../../home/initHome.js';
 import { resolveHome } from '../../config/home.js';
 import type { KeyType } from '../../pki/keys.js';
 import { action, CliError } from '../fail.js';
-import { commaList, keyType } from '../options.js';
+import type { DbConfig } from '../../config/caConfig.js';
+import { commaList, keyType, storeLocation } from '../options.js';
 import { readPasswordFile } from '../password.js';
 
 /** Defaults of `fedca init`, also used by `fedca start --init`. */
@@ -28,6 +30,8 @@ interface InitFlags {
   force?: boolean;
   fromEasyrsa?: string;
   easyrsaPassFile?: string;
+  db?: DbConfig;
+  dbPasswordFile?: string;
 }
 
 /** The easy-rsa PKI `--from-easyrsa` names, read and checked; undefined without the flag. */
@@ -35,6 +39,13 @@ function readAdoptedPki(flags: InitFlags): EasyRsaPki | undefined {
   if (flags.easyrsaPassFile && !flags.fromEasyrsa) throw new CliError('--easyrsa-pass-file applies with --from-easyrsa only');
   if (!flags.fromEasyrsa) return undefined;
   return readEasyRsaPki(flags.fromEasyrsa, flags.easyrsaPassFile ? readPasswordFile(flags.easyrsaPassFile) : undefined);
+}
+
+/** The `db` of the new config: --db (with --db-password-file), else the home's SQLite file. */
+function initDb(flags: InitFlags): DbConfig | undefined {
+  if (flags.dbPasswordFile && flags.db?.type !== 'postgresql') throw new CliError('--db-password-file applies with --db postgresql://... only');
+  if (!flags.db || flags.db.type === 'sqlite') return flags.db;
+  return flags.dbPasswordFile ? { ...flags.db, passwordFile: resolve(flags.dbPasswordFile) } : flags.db;
 }
 
 /** Runs init and prints what a user needs next. */
@@ -51,6 +62,7 @@ export async function runInit(flags: InitFlags): Promise<void> {
     kty: flags.kty,
     force: Boolean(flags.force),
     adopt,
+    db: initDb(flags),
   });
   const lines = [adopt ? `Adopted the easy-rsa CA of ${flags.fromEasyrsa} in ${home}` : `Initialised CA "${flags.name}" in ${home}`];
   if (adopt) {
@@ -66,6 +78,7 @@ export async function runInit(flags: InitFlags): Promise<void> {
     `  root fingerprint: ${result.rootFingerprint}`,
     `  provisioner:      ${flags.provisioner} (JWK)`,
   );
+  if (flags.db?.type === 'postgresql') lines.push(`  store:            PostgreSQL (migrated, empty)`);
   if (result.replacedStore) lines.push(`  replaced CA's store kept as ${result.replacedStore}`);
   if (result.passwordFile) lines.push(`  password:         ${result.passwordFile} (generated, mode 0600; keep it secret)`);
   process.stdout.write(lines.join('\n') + '\n');
@@ -85,5 +98,7 @@ export function registerInit(program: Command): void {
     .option('--force', 'replace an existing CA in this home')
     .option('--from-easyrsa <pki-dir>', "adopt an easy-rsa PKI (the pki directory of easyrsa init-pki): its CA becomes root and issuer, its index.txt's certificates and revocations are imported (--name and --kty do not apply)")
     .option('--easyrsa-pass-file <file>', "with --from-easyrsa: file holding the passphrase of the easy-rsa CA key, when it is encrypted")
+    .option('--db <location>', 'the store: postgresql://user@host:5432/database (password from the URL, --db-password-file, PGPASSWORD or ~/.pgpass; the database must be empty) or sqlite:PATH (default: sqlite:db/fedca.sqlite)', storeLocation)
+    .option('--db-password-file <file>', 'with --db postgresql://...: file whose first line is the database password (its absolute path goes into ca.json)')
     .action(action(async (flags: InitFlags) => runInit(flags)));
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Authority } from '../../authority/authority.js';
-import type { CaConfig } from '../../config/caConfig.js';
+import type { CaConfig, DbConfig } from '../../config/caConfig.js';
 import { checkHomeModes } from '../../home/homeModes.js';
 import { homeHasCa } from '../../home/initHome.js';
 import { loadAuthority, readFederatedRoots } from '../../home/load.js';
@@ -9,13 +9,15 @@ import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
 import { loadConfig } from '../../config/load.js';
 import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/issuer.js';
+import type { Server } from 'node:http';
+import { CaMetrics, serveClusterMetrics, serveMetrics } from '../../server/metrics.js';
 import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
-import { commaList, keyType } from '../options.js';
+import { commaList, keyType, storeLocation } from '../options.js';
 import { resolvePassword } from '../password.js';
 
 interface StartFlags {
@@ -24,6 +26,7 @@ interface StartFlags {
   passwordFile?: string;
   quiet?: boolean;
   init?: boolean;
+  address?: string;
 }
 
 const say = (line: string): void => {
@@ -39,6 +42,15 @@ function startPassword(home: string, flags: StartFlags): string {
   return resolvePassword(file, inHome(home, HomeLayout.password));
 }
 
+/** FEDCA_INIT_DB, parsed like init's --db. */
+function initStoreLocation(value: string): DbConfig {
+  try {
+    return storeLocation(value);
+  } catch (err) {
+    throw new CliError(`FEDCA_INIT_DB ${(err as Error).message}`);
+  }
+}
+
 /** `--init` on a home with no CA: init from FEDCA_INIT_* variables, else init's defaults. */
 async function initFromEnvironment(home: string): Promise<void> {
   const env = process.env;
@@ -50,14 +62,19 @@ async function initFromEnvironment(home: string): Promise<void> {
     provisioner: env.FEDCA_INIT_PROVISIONER || INIT_DEFAULTS.provisioner,
     passwordFile: env.FEDCA_INIT_PASSWORD_FILE || undefined,
     kty: keyType(env.FEDCA_INIT_KTY || INIT_DEFAULTS.kty),
+    db: env.FEDCA_INIT_DB ? initStoreLocation(env.FEDCA_INIT_DB) : undefined,
+    dbPasswordFile: env.FEDCA_INIT_DB_PASSWORD_FILE || undefined,
   });
 }
 
 /** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
 async function serve(home: string, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
-  const authority = await loadAuthority(home, config, password);
+  const metrics = config.metricsAddress === undefined ? undefined : new CaMetrics();
+  const authority = await loadAuthority(home, config, password, metrics?.observeStore);
+  metrics?.watchCrl(authority.store);
   const server = new CaServer(authority, {
-    address: config.address,
+    observeRequest: metrics?.observeRequest,
+    address: flags.address ?? config.address,
     insecureAddress: config.insecureAddress,
     dnsNames: config.dnsNames,
     log: flags.quiet ? undefined : (line) => process.stdout.write(line + '\n'),
@@ -69,7 +86,14 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     rateLimiter: config.rateLimit && isWorkerProcess() ? new PrimaryRateLimiter() : undefined,
   });
   const port = await server.start();
-  onStopSignals(() => server.stop());
+  // A worker's metrics are served by the primary (all workers summed); a single process serves its own.
+  let metricsServer: Server | undefined;
+  if (metrics && isWorkerProcess()) metrics.reportToPrimary();
+  else if (metrics && config.metricsAddress) metricsServer = await serveMetrics(config.metricsAddress, () => metrics.registry.metrics(), metrics.registry.contentType);
+  onStopSignals(async () => {
+    metricsServer?.close();
+    await server.stop();
+  });
   process.on('SIGHUP', () => {
     try {
       const reloaded = loadConfig(home);
@@ -107,8 +131,8 @@ function onStopSignals(stop: () => Promise<void>): void {
   if (isWorkerProcess()) process.on('disconnect', () => handler('primary gone'));
 }
 
-function banner(config: CaConfig, port: number, authority: Authority, workers: number): void {
-  const host = parseAddress(config.address).host ?? '0.0.0.0';
+function banner(config: CaConfig, address: string, port: number, authority: Authority, workers: number): void {
+  const host = parseAddress(address).host ?? '0.0.0.0';
   say(`fedca ${VERSION} serving https://${config.dnsNames[0]}:${port} (listening on ${host}:${port}, ${workers} worker${workers === 1 ? '' : 's'})`);
   say(`root fingerprint: ${fingerprint(authority.roots()[0])}`);
   say(`federation: ${authority.federation().length} root(s)`);
@@ -133,18 +157,22 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
     const { port, authority } = await serve(home, config, password, flags);
-    banner(config, port, authority, 1);
+    banner(config, flags.address ?? config.address, port, authority, 1);
     return;
   }
   const authority = await loadAuthority(home, config, password);
   await authority.store.close();
   if (config.rateLimit) serveRateLimits(config.rateLimit);
+  const metricsServer = config.metricsAddress === undefined ? undefined : await serveClusterMetrics(config.metricsAddress);
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
-  onStopSignals(() => pool.stop());
+  onStopSignals(async () => {
+    metricsServer?.close();
+    await pool.stop();
+  });
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
   // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
-  banner(config, port, authority, workers);
+  banner(config, flags.address ?? config.address, port, authority, workers);
 }
 
 function workersFromEnvironment(): number | undefined {
@@ -163,14 +191,24 @@ function workerCount(value: string): number {
   return n;
 }
 
+function listenAddress(value: string): string {
+  try {
+    parseAddress(value);
+  } catch {
+    throw new InvalidArgumentError('must be HOST:PORT, [IPv6]:PORT or :PORT');
+  }
+  return value;
+}
+
 export function registerStart(program: Command): void {
   program
     .command('start')
     .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federatedRoots and federation peers)')
     .option('--home <dir>', 'CA home directory (default: $FEDCA_HOME or the current directory)')
     .option('--password-file <file>', 'password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else pki/secrets/password in the home)')
-    .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE)')
+    .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE, _DB, _DB_PASSWORD_FILE)')
     .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU)', workerCount)
     .option('--quiet', 'no access log')
+    .option('--address <host:port>', "where to listen, instead of the config's address (replicas sharing one home)", listenAddress)
     .action(action(async (flags: StartFlags) => runStart(flags)));
 }

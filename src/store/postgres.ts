@@ -1,0 +1,445 @@
+import pg from 'pg';
+import { Unavailable } from '../errors.js';
+import { POSTGRES_MIGRATIONS } from './postgresMigrations.js';
+import type { CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import { isUnreachable } from './unreachable.js';
+
+/** Where the PostgreSQL store connects. */
+export interface PostgresConnection {
+  /** `postgresql://user[:password]@host[:port]/database[?...]`. */
+  readonly url: string;
+  /** Overrides the URL's database (step-ca's `db.database`). */
+  readonly database?: string;
+  /** Used when the URL has no password (else node-postgres falls back to PGPASSWORD, then PGPASSFILE / ~/.pgpass). */
+  readonly password?: string;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+}
+
+/** Key of the advisory lock that replicas starting together take to migrate once. */
+const MIGRATION_LOCK = 0x66656463; // "fedc"
+/** A connection attempt gives up after this long, so a request waits at most about this for a 503. */
+const CONNECT_TIMEOUT_MS = 3_000;
+/** A statement running longer than this (a database gone silent) fails rather than hold the request. */
+const STATEMENT_TIMEOUT_MS = 10_000;
+
+interface CertificateRow {
+  serial: string;
+  der: Buffer;
+  common_name: string;
+  not_before: string;
+  not_after: string;
+  provisioner: string;
+  replaces: string | null;
+  groups: string[] | null;
+}
+
+interface PeerRootsRow {
+  url: string;
+  fingerprint: string;
+  roots: Buffer[];
+  fetched_at: string;
+  failures: number;
+  error: string;
+  next_sync_at: string;
+}
+
+interface RevocationRow {
+  serial: string;
+  reason_code: number;
+  reason: string;
+  revoked_at: string;
+  not_after: string;
+  provisioner: string;
+}
+
+interface CrlRow {
+  crl_number: string;
+  der: Buffer | null;
+  this_update: string;
+  built_from_seq: string;
+  revocation_seq: string;
+}
+
+const toRevocation = (r: RevocationRow): Revocation => ({
+  serial: r.serial,
+  reasonCode: r.reason_code,
+  reason: r.reason,
+  revokedAt: new Date(Number(r.revoked_at)),
+  notAfter: new Date(Number(r.not_after)),
+  provisioner: r.provisioner,
+});
+
+const toCertificate = (row: CertificateRow): IssuedCertificate => ({
+  serial: row.serial,
+  der: row.der,
+  commonName: row.common_name,
+  notBefore: new Date(Number(row.not_before)),
+  notAfter: new Date(Number(row.not_after)),
+  provisioner: row.provisioner,
+  ...(row.replaces === null ? {} : { replaces: row.replaces }),
+  ...(row.groups === null ? {} : { groups: row.groups }),
+});
+
+const toPeerRoots = (r: PeerRootsRow): PeerRootsRecord => ({
+  url: r.url,
+  fingerprint: r.fingerprint,
+  roots: r.roots,
+  fetchedAt: new Date(Number(r.fetched_at)),
+  failures: r.failures,
+  error: r.error,
+  nextSyncAt: new Date(Number(r.next_sync_at)),
+});
+
+/** The columns of issued_certificates in the order certificateValues gives them ($1..$9). */
+const CERTIFICATE_COLUMNS = 'serial, der, common_name, not_before, not_after, provisioner, issued_at, replaces, groups';
+const CERTIFICATE_SELECT = 'SELECT serial, der, common_name, not_before, not_after, provisioner, replaces, groups FROM issued_certificates';
+
+/** What exportRows reads for each kind, in key order (byte order: the same on every locale). */
+const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
+  certificates: { sql: 'SELECT serial, der, common_name, not_before, not_after, provisioner, replaces, groups FROM issued_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: CertificateRow) => toCertificate(row) },
+  revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: RevocationRow) => toRevocation(row) },
+  usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { id: string; expires_at: string }) => ({ id: row.id, expiresAt: new Date(Number(row.expires_at)) }) },
+};
+
+const certificateValues = (c: IssuedCertificate): unknown[] => [c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null, c.groups ?? null];
+
+/** Thrown inside the revocation transaction to roll it back with this outcome. */
+class Refused extends Error {
+  constructor(readonly outcome: RevokeOutcome) {
+    super(outcome);
+  }
+}
+
+/**
+ * The store of N replicas: PostgreSQL through a `pg` pool. It connects lazily and
+ * reconnects by itself: every call first makes sure the schema is migrated (once per
+ * process, retried after a failure), and an unreachable database rejects with
+ * `Unavailable` (503) instead of a driver error. Uniqueness of token ids and serials
+ * are primary keys, so they hold across every replica.
+ */
+export class PostgresStore implements Store {
+  private readonly pool: pg.Pool;
+  private migrated?: Promise<void>;
+  private closed = false;
+  private readonly statementNames = new Map<string, string>();
+
+  constructor(connection: PostgresConnection) {
+    this.pool = new pg.Pool({
+      connectionString: connection.url,
+      ...(connection.database === undefined ? {} : { database: connection.database }),
+      ...(connection.password === undefined ? {} : { password: connection.password }),
+      max: connection.poolSize ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      application_name: 'fedca',
+    });
+    // An idle connection cut by a database restart: the pool drops it and later calls make new ones.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Applies the migrations the database lacks, holding the advisory lock so that concurrent replicas migrate once. */
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+        const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+        for (const m of POSTGRES_MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(m.sql);
+            await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
+            await client.query('COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      // A connection that failed mid-migration may still hold the lock: destroy it rather than reuse it.
+      client.release(broken);
+    }
+  }
+
+  /** Resolves once the schema is current; a failed attempt is forgotten so that the next call tries again. */
+  private ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new Unavailable('store closed'));
+    this.migrated ??= this.migrate().catch((err: unknown) => {
+      this.migrated = undefined;
+      throw err;
+    });
+    return this.migrated;
+  }
+
+  /** Runs `work` once the schema is current, turning "database unreachable" into `Unavailable`. */
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      await this.ready();
+      return await work();
+    } catch (err) {
+      if (err instanceof Unavailable || err instanceof Refused) throw err;
+      if (isUnreachable(err)) throw new Unavailable();
+      throw err;
+    }
+  }
+
+  /** Runs one statement as a named prepared statement: parsed and planned once per connection, not per call. */
+  private query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `fedca_${this.statementNames.size}`;
+      this.statementNames.set(text, name);
+    }
+    return this.pool.query<R>({ name, text, values });
+  }
+
+  /** Runs `work` in one transaction on one connection; rolls back if it throws. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (isUnreachable(err)) broken = err as Error;
+      else await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  storeCertificate(c: IssuedCertificate): Promise<void> {
+    return this.run(async () => {
+      await this.query(
+        `INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        certificateValues(c),
+      );
+    });
+  }
+
+  recordIssuance(token: UsedToken, c: IssuedCertificate): Promise<boolean> {
+    // One statement, so one round trip and atomic: the certificate row exists only if the token row was new.
+    return this.run(async () => {
+      const result = await this.query(
+        `WITH burned AS (INSERT INTO used_tokens (id, expires_at) VALUES ($10, $11) ON CONFLICT (id) DO NOTHING RETURNING id)
+         INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS})
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::TEXT[] FROM burned`,
+        [...certificateValues(c), token.id, token.expiresAt.getTime()],
+      );
+      return result.rowCount === 1;
+    });
+  }
+
+  certificate(serial: string): Promise<IssuedCertificate | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<CertificateRow>(`${CERTIFICATE_SELECT} WHERE serial = $1`, [serial])).rows[0];
+      return row ? toCertificate(row) : undefined;
+    });
+  }
+
+  successors(serial: string): Promise<IssuedCertificate[]> {
+    return this.run(async () => (await this.query<CertificateRow>(`${CERTIFICATE_SELECT} WHERE replaces = $1 ORDER BY issued_at, serial`, [serial])).rows.map(toCertificate));
+  }
+
+  async revokeAll(revocations: readonly Revocation[], token?: UsedToken): Promise<readonly string[] | 'token-used'> {
+    try {
+      return await this.run(() =>
+        this.transaction(async (client) => {
+          if (token && (await client.query('INSERT INTO used_tokens (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [token.id, token.expiresAt.getTime()])).rowCount !== 1) {
+            throw new Refused('token-used');
+          }
+          const revoked: string[] = [];
+          for (const r of revocations) {
+            const inserted = await client.query(
+              'INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (serial) DO NOTHING',
+              [r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner],
+            );
+            if (inserted.rowCount === 1) revoked.push(r.serial);
+          }
+          if (revoked.length) await client.query('UPDATE crl_state SET revocation_seq = revocation_seq + 1 WHERE id = 1');
+          return revoked;
+        }),
+      );
+    } catch (err) {
+      if (err instanceof Refused && err.outcome === 'token-used') return 'token-used';
+      throw err;
+    }
+  }
+
+  async revoke(r: Revocation, token?: UsedToken): Promise<RevokeOutcome> {
+    try {
+      return await this.run(() =>
+        this.transaction(async (client) => {
+          if (token && (await client.query('INSERT INTO used_tokens (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [token.id, token.expiresAt.getTime()])).rowCount !== 1) {
+            throw new Refused('token-used');
+          }
+          const inserted = await client.query(
+            'INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (serial) DO NOTHING',
+            [r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner],
+          );
+          // Roll back the token burn: a refused revocation writes nothing.
+          if (inserted.rowCount !== 1) throw new Refused('already-revoked');
+          await client.query('UPDATE crl_state SET revocation_seq = revocation_seq + 1 WHERE id = 1');
+          return 'revoked' as const;
+        }),
+      );
+    } catch (err) {
+      if (err instanceof Refused) return err.outcome;
+      throw err;
+    }
+  }
+
+  revocation(serial: string): Promise<Revocation | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<RevocationRow>('SELECT * FROM revoked_certificates WHERE serial = $1', [serial])).rows[0];
+      return row ? toRevocation(row) : undefined;
+    });
+  }
+
+  revocations(now: Date): Promise<Revocation[]> {
+    return this.run(async () => (await this.query<RevocationRow>('SELECT * FROM revoked_certificates WHERE not_after > $1 ORDER BY revoked_at, serial', [now.getTime()])).rows.map(toRevocation));
+  }
+
+  crlState(): Promise<CrlState> {
+    return this.run(async () => {
+      const row = (await this.query<CrlRow>('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1')).rows[0];
+      return {
+        crlNumber: BigInt(row.crl_number),
+        der: row.der ?? undefined,
+        thisUpdate: new Date(Number(row.this_update)),
+        builtFromSeq: BigInt(row.built_from_seq),
+        revocationSeq: BigInt(row.revocation_seq),
+      };
+    });
+  }
+
+  saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.query('UPDATE crl_state SET crl_number = $1, der = $2, this_update = $3, built_from_seq = $4 WHERE id = 1 AND crl_number = $5', [
+        crlNumber.toString(),
+        der,
+        thisUpdate.getTime(),
+        builtFromSeq.toString(),
+        (crlNumber - 1n).toString(),
+      ]);
+      return result.rowCount === 1;
+    });
+  }
+
+  peerRoots(): Promise<PeerRootsRecord[]> {
+    return this.run(async () => (await this.query<PeerRootsRow>('SELECT * FROM peer_roots')).rows.map(toPeerRoots));
+  }
+
+  savePeerRoots(r: PeerRootsRecord): Promise<void> {
+    return this.run(async () => {
+      await this.query(
+        `INSERT INTO peer_roots (url, fingerprint, roots, fetched_at, failures, error, next_sync_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (url) DO UPDATE SET fingerprint = excluded.fingerprint, roots = excluded.roots, fetched_at = excluded.fetched_at,
+           failures = excluded.failures, error = excluded.error, next_sync_at = excluded.next_sync_at`,
+        [r.url, r.fingerprint, r.roots, r.fetchedAt.getTime(), r.failures, r.error, r.nextSyncAt.getTime()],
+      );
+    });
+  }
+
+  forgetPeerRoots(keepUrls: readonly string[]): Promise<void> {
+    return this.run(async () => {
+      await this.query('DELETE FROM peer_roots WHERE NOT (url = ANY($1::TEXT[]))', [keepUrls]);
+    });
+  }
+
+  claimLease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
+    // Taken when free or expired, or already ours; one statement, so atomic across replicas.
+    return this.run(async () => {
+      const result = await this.query(
+        `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= $4 OR leases.holder = excluded.holder`,
+        [name, holder, until.getTime(), now.getTime()],
+      );
+      return result.rowCount === 1;
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.run(async () => {
+      await this.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+    });
+  }
+
+  pruneUsedTokens(now: Date): Promise<number> {
+    return this.run(async () => (await this.query('DELETE FROM used_tokens WHERE expires_at < $1', [now.getTime()])).rowCount ?? 0);
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      await this.query('SELECT 1');
+    });
+  }
+
+  counts(): Promise<StoreCounts> {
+    return this.run(async () => {
+      const row = (
+        await this.query<{ certificates: string; revocations: string; used_tokens: string }>(
+          'SELECT (SELECT count(*) FROM issued_certificates) AS certificates, (SELECT count(*) FROM revoked_certificates) AS revocations, (SELECT count(*) FROM used_tokens) AS used_tokens',
+        )
+      ).rows[0];
+      return { certificates: Number(row.certificates), revocations: Number(row.revocations), usedTokens: Number(row.used_tokens) };
+    });
+  }
+
+  exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]> {
+    const { sql, map } = EXPORTS[kind];
+    return this.run(async () => (await this.query(sql, [after, limit])).rows.map((row) => map(row as never)) as StoreRows[K][]);
+  }
+
+  importRows(rows: { readonly [K in keyof StoreRows]?: readonly StoreRows[K][] }): Promise<void> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        for (const c of rows.certificates ?? []) {
+          await client.query(`INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, certificateValues(c));
+        }
+        for (const r of rows.revocations ?? []) {
+          await client.query('INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES ($1, $2, $3, $4, $5, $6)', [
+            r.serial,
+            r.reasonCode,
+            r.reason,
+            r.revokedAt.getTime(),
+            r.notAfter.getTime(),
+            r.provisioner,
+          ]);
+        }
+        for (const t of rows.usedTokens ?? []) await client.query('INSERT INTO used_tokens (id, expires_at) VALUES ($1, $2)', [t.id, t.expiresAt.getTime()]);
+      }),
+    );
+  }
+
+  importCrlState(state: CrlState): Promise<void> {
+    return this.run(async () => {
+      await this.query('UPDATE crl_state SET crl_number = $1, der = $2, this_update = $3, built_from_seq = $4, revocation_seq = $5 WHERE id = 1', [
+        state.crlNumber.toString(),
+        state.der ?? null,
+        state.thisUpdate.getTime(),
+        state.builtFromSeq.toString(),
+        state.revocationSeq.toString(),
+      ]);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
