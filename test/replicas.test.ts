@@ -4,6 +4,8 @@ import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { fingerprint } from '../src/pki/issuer.js';
+import { pemDers } from '../src/pki/pem.js';
 import { parseLog } from './helpers/accessLog.js';
 import { startFedca, type RunningCa } from './helpers/cli.js';
 import { opensslCsr } from './helpers/csr.js';
@@ -14,7 +16,7 @@ import { issueCertificate, revokeCertificate } from './helpers/issued.js';
 import { closedPort } from './helpers/ports.js';
 import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
 import { skipUnless } from './helpers/requirements.js';
-import { initTestHome, type CaEndpoint, type TestHome } from './helpers/testCa.js';
+import { initTestHome, startTestCa, type CaEndpoint, type TestCa, type TestHome } from './helpers/testCa.js';
 import { provisionerKey, signToken, type ProvisionerKey } from './helpers/tokens.js';
 import { until } from './helpers/wait.js';
 
@@ -208,5 +210,58 @@ describe('replicas: several fedca processes on one PostgreSQL behind haproxy', f
     const received = outcomes.flatMap((o) => ('serial' in o && o.serial ? [o.serial] : []));
     assert.equal((await storedSerials(received)).size, received.length, 'a certificate a client received is not in PostgreSQL');
     assert.ok(signsLogged(survivor) > survivorSigns, 'the survivor served signs');
+  });
+});
+
+describe('replicas: federation peers synced by one replica are served by every replica', function () {
+  this.timeout(120_000);
+  let schema: TestSchema | undefined;
+  let home: TestHome | undefined;
+  let peer: TestCa | undefined;
+  const started: RunningCa[] = [];
+
+  before(async function () {
+    await requirePostgres(this);
+  });
+  after(async () => {
+    await Promise.all(started.map((r) => r.stop('SIGKILL')));
+    await peer?.stop();
+    if (home) rmSync(home.home, { recursive: true, force: true });
+    await schema?.drop();
+  });
+
+  /** The fingerprints a replica lists on GET /federation. */
+  const federationOf = async (endpoint: CaEndpoint): Promise<string[]> => {
+    const res = await https(endpoint, '/federation');
+    assert.equal(res.status, 200, res.body.toString('utf8'));
+    return res.json<{ crts: string[] }>().crts.flatMap((pem) => pemDers(pem)).map(fingerprint);
+  };
+
+  const startReplica = async (shared: TestHome): Promise<CaEndpoint> => {
+    const port = await closedPort();
+    const replica = await startFedca(['--home', shared.home, '--password-file', shared.passwordFile, '--workers', '1', '--address', `127.0.0.1:${port}`]);
+    started.push(replica);
+    return endpointAt(shared, port);
+  };
+
+  it("a peer synced on replica A: replica B's /federation lists its root without fetching it again", async () => {
+    peer = await startTestCa({ name: 'Peer' });
+    const peerRoot = peer.rootFingerprint;
+    schema = await createTestSchema();
+    home = await initTestHome({
+      editConfig: (c) => {
+        c.db = { type: 'postgresql', dataSource: (schema as TestSchema).url };
+        c.federation = { peers: [{ url: peer?.url, fingerprint: peerRoot }], refresh: '1h' };
+      },
+    });
+    const a = await startReplica(home);
+    await until(async () => (await federationOf(a)).includes(peerRoot), "replica A to sync the peer's root");
+    const fetchesByA = (peer as TestCa).logLines.length;
+    assert.ok(fetchesByA > 0, 'replica A fetched nothing from the peer');
+
+    const b = await startReplica(home);
+    await until(async () => (await federationOf(b)).includes(peerRoot), "replica B to serve the peer's root");
+    assert.deepEqual((await federationOf(b)).sort(), (await federationOf(a)).sort());
+    assert.equal((peer as TestCa).logLines.length, fetchesByA, 'replica B fetched the peer itself instead of reading what A synced');
   });
 });
