@@ -1,10 +1,9 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { decodeJwt } from 'jose';
-import { createCsr } from '../pki/csrBuilder.js';
-import { generateKey, type KeySpec } from '../pki/keys.js';
-import { toPem } from '../pki/pem.js';
+import type { KeySpec } from '../pki/keys.js';
 import type { CaClient } from '../sdk/caClient.js';
+import { issueForNewKey, type IssuedKey } from '../sdk/issueForNewKey.js';
+import { tokenSans } from '../sdk/tokenSans.js';
 import type { SignResponse } from '../sdk/wire.js';
 import { addCaOptions, type CaFlags } from './caConnection.js';
 import { CliError } from './fail.js';
@@ -51,15 +50,13 @@ export interface IssuePlan {
   readonly profile?: string;
 }
 
-/** The SANs of a token given with --token (its `sans` claim, else its subject), so the CSR asks for what it allows. */
-function tokenSans(token: string, subject: string): string[] {
+/** The SANs a token given with --token allows, so the CSR asks for what it allows. Throws CliError when it is not a JWT. */
+function sansOfToken(token: string, subject: string): string[] {
   try {
-    const { sans } = decodeJwt(token);
-    if (Array.isArray(sans) && sans.length > 0 && sans.every((s) => typeof s === 'string')) return sans as string[];
+    return tokenSans(token, subject);
   } catch {
     throw new CliError('--token is not a JWT');
   }
-  return [subject];
 }
 
 /**
@@ -73,14 +70,8 @@ export function planIssue(subject: string, flags: IssueFlags, profile?: string):
   const spec = keySpec(flags, { kty: 'EC' });
   const token = flags.token;
   const password = token === undefined ? provisionerPassword(flags) : '';
-  const sans = flags.san?.length ? flags.san : token ? tokenSans(token, subject) : [subject];
+  const sans = flags.san?.length ? flags.san : token ? sansOfToken(token, subject) : [subject];
   return { subject, sans, spec, token, password, profile: flags.profile ?? profile };
-}
-
-/** A fresh private key and the certificate the CA issued for it. */
-export interface IssuedKey {
-  readonly key: KeyObject;
-  readonly signed: SignResponse;
 }
 
 /**
@@ -90,10 +81,7 @@ export interface IssuedKey {
  */
 export async function issueKey(client: CaClient, plan: IssuePlan, flags: IssueFlags): Promise<IssuedKey> {
   const ott = plan.token ?? (await (await loadProvisioner(client, flags, plan.password)).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
-  const key = generateKey(plan.spec);
-  const csrPem = toPem(createCsr(key, plan.subject, plan.sans), 'CERTIFICATE REQUEST');
-  const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter });
-  return { key, signed };
+  return issueForNewKey(client, { subject: plan.subject, sans: plan.sans, key: plan.spec, ott, notBefore: flags.notBefore, notAfter: flags.notAfter });
 }
 
 /**

@@ -6,7 +6,9 @@ import { createApi } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
+import { formatDuration } from '../config/duration.js';
 import { DEFAULT_FEDERATION_REFRESH } from '../config/load.js';
+import { RenewalSchedule } from '../sdk/renewalSchedule.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 
 export interface ServerOptions {
@@ -15,7 +17,7 @@ export interface ServerOptions {
   /** Names the server certificate covers. */
   readonly dnsNames: readonly string[];
   readonly log?: LogSink;
-  /** Lifetime of the server's own certificate; it is renewed at 2/3 of it. Default 24 h. */
+  /** Lifetime of the server's own certificate; it is renewed on the SDK's RenewalSchedule (at 2/3 of it). Default 24 h. */
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
   readonly onRenewed?: (cert: KeyAndChain) => void;
@@ -50,7 +52,7 @@ export class CaServer {
   private renewTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
-  private issuedAt = 0;
+  private schedule?: RenewalSchedule;
   private peers?: FederationPeers;
 
   constructor(
@@ -62,38 +64,40 @@ export class CaServer {
     return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
   }
 
-  private async issue(): Promise<KeyAndChain> {
-    this.issuedAt = Date.now();
-    return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
+  /** A new server certificate, and its validity counted from now (when it was received). */
+  private async issue(): Promise<{ cert: KeyAndChain; receivedAt: Date }> {
+    const receivedAt = new Date();
+    const cert = await this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS, receivedAt);
+    return { cert, receivedAt };
   }
 
-  /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
-  private scheduleRenewal(): void {
-    const cert = this.current;
-    if (!cert) return;
-    const at = this.issuedAt + ((cert.notAfter.getTime() - this.issuedAt) * 2) / 3;
-    this.renewTimer = setTimeout(() => void this.renew(), Math.max(500, at - Date.now()));
+  private renewAt(when: Date): void {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(0, when.getTime() - Date.now()));
     this.renewTimer.unref();
   }
 
   private async renew(): Promise<void> {
+    const schedule = this.schedule;
+    if (!schedule) return;
     try {
-      const next = await this.issue();
-      this.server?.setSecureContext(this.tlsContext(next));
-      this.current = next;
-      this.options.onRenewed?.(next);
+      const { cert, receivedAt } = await this.issue();
+      this.server?.setSecureContext(this.tlsContext(cert));
+      this.current = cert;
+      this.renewAt(schedule.renewed({ ...cert, receivedAt }));
+      this.options.onRenewed?.(cert);
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'server certificate renewal failed; retrying in 1 min', error: (err as Error).message }));
-      this.renewTimer = setTimeout(() => void this.renew(), 60_000);
-      this.renewTimer.unref();
-      return;
+      const retryAt = schedule.failed();
+      console.error(JSON.stringify({ level: 'error', msg: `server certificate renewal failed; retrying in ${formatDuration(retryAt.getTime() - Date.now())}`, error: (err as Error).message }));
+      this.renewAt(retryAt);
     }
-    this.scheduleRenewal();
   }
 
   /** Issues the server certificate and starts listening; resolves the bound port. */
   async start(): Promise<number> {
-    this.current = await this.issue();
+    const first = await this.issue();
+    this.current = first.cert;
+    this.schedule = new RenewalSchedule({ ...first.cert, receivedAt: first.receivedAt });
     if (this.options.home) {
       this.peers = new FederationPeers(this.authority, {
         home: this.options.home,
@@ -120,7 +124,7 @@ export class CaServer {
     const boundPort = (server.address() as AddressInfo).port;
     const name = this.options.dnsNames[0];
     this.authority.setPublicUrl(`https://${name.includes(':') ? `[${name}]` : name}:${boundPort}`);
-    this.scheduleRenewal();
+    this.renewAt(this.schedule.due);
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
     }, PRUNE_EVERY_MS);
