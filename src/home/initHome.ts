@@ -1,15 +1,18 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HomeLayout, inHome } from '../config/home.js';
 import { validateConfig } from '../config/load.js';
-import { createIssuer, fingerprint } from '../pki/issuer.js';
+import { replaceFile } from '../files/replaceFiles.js';
+import { createIssuer } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { generateKey, privateKeyPem, type KeyType } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
 import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
+import { InitError } from './errors.js';
 
 /** What `fedca init` needs. */
 export interface InitOptions {
@@ -37,15 +40,10 @@ export interface InitResult {
   readonly replacedStore?: string;
 }
 
-/** Thrown when init would overwrite a CA, or its inputs are wrong. Nothing was written. */
-export class InitError extends Error {
-  readonly code = 'ERR_INIT';
-}
-
 function writeFile(home: string, path: string, content: string, mode = 0o644): string {
   const file = inHome(home, path);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, content, { mode });
+  replaceFile(file, content, mode);
   return file;
 }
 

@@ -1,8 +1,10 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerConfig } from '../config/caConfig.js';
 import { HomeLayout, inHome } from '../config/home.js';
+import { readFileIfExists } from '../files/readFile.js';
+import { replaceFile } from '../files/replaceFiles.js';
 import { pemDers, toPem } from '../pki/pem.js';
 
 /** What a CA keeps of a peer: the roots it last fetched, and the pin in force when it did. */
@@ -28,17 +30,12 @@ export function peerRootsFile(home: string, url: string): string {
  */
 export function readPeerRoots(home: string, peer: PeerConfig): PeerRoots | undefined {
   const file = peerRootsFile(home, peer.url);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const bytes = readFileIfExists(file, (code) => new Error(`cannot read ${file} (${code})`));
+  if (!bytes) return undefined;
   let record: { url?: unknown; fingerprint?: unknown; roots?: unknown; fetchedAt?: unknown };
   let roots: Buffer[];
   try {
-    record = JSON.parse(text) as typeof record;
+    record = JSON.parse(bytes.toString('utf8')) as typeof record;
     if (!Array.isArray(record.roots) || !record.roots.every((r) => typeof r === 'string')) throw new Error('no roots');
     roots = (record.roots as string[]).flatMap((pem) => pemDers(pem));
     for (const der of roots) new X509Certificate(der);
@@ -51,18 +48,12 @@ export function readPeerRoots(home: string, peer: PeerConfig): PeerRoots | undef
 }
 
 /**
- * Saves a peer's roots, atomically (a temporary file renamed over the old one):
- * several server processes may sync the same peer, and a reader sees one whole file or the other.
+ * Saves a peer's roots, atomically (replaceFile): several server processes may
+ * sync the same peer, and a reader sees one whole file or the other.
  */
 export function writePeerRoots(home: string, record: PeerRoots): void {
   const file = peerRootsFile(home, record.url);
   mkdirSync(inHome(home, HomeLayout.peersDir), { recursive: true });
   const json = { url: record.url, fingerprint: record.fingerprint, fetchedAt: record.fetchedAt.toISOString(), roots: record.roots.map((der) => toPem(der)) };
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temporary, JSON.stringify(json, null, 2) + '\n', { mode: 0o644 });
-    renameSync(temporary, file);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
+  replaceFile(file, JSON.stringify(json, null, 2) + '\n', 0o644);
 }

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { replaceFile } from '../files/replaceFiles.js';
+import { ClientHomeError } from './errors.js';
 
 /**
  * The client's home (like step's `~/.step`): where `fedca bootstrap` keeps the
@@ -30,11 +32,6 @@ export interface BootstrapRecord {
 export interface SavedBootstrap {
   readonly defaultsFile: string;
   readonly rootFile: string;
-}
-
-/** Thrown for an unreadable defaults file, or when saving would overwrite another CA's. */
-export class ClientHomeError extends Error {
-  readonly code = 'ERR_CLIENT_HOME';
 }
 
 /** The client home: `$FEDCA_CLIENT_HOME`, else `~/.fedca`. */
@@ -68,7 +65,7 @@ const holdsOther = (file: string, content: string): boolean => existsSync(file) 
 
 function writeWithParents(file: string, content: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, content, { mode: 0o644 });
+  replaceFile(file, content, 0o644);
 }
 
 /**

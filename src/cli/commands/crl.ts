@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { replaceFiles } from '../../files/replaceFiles.js';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
-import { replaceFiles } from '../outputFiles.js';
 
 interface CrlFlags extends CaFlags {
   pem?: boolean;
