@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { peerRootsFile } from '../src/home/peerRoots.js';
 import { loadAuthority } from '../src/home/load.js';
 import { loadConfig } from '../src/config/load.js';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { pemDers } from '../src/pki/pem.js';
 import { CaServer } from '../src/server/server.js';
 import type { PeerSyncOutcome } from '../src/server/federationPeers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ProvisionerConfig } from '../src/config/caConfig.js';
 import { pemDers } from '../src/pki/pem.js';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
 import { CaClient } from '../src/sdk/caClient.js';
 import { CaConnectionError, CaError } from '../src/sdk/errors.js';
@@ -56,6 +56,7 @@ describe('CaClient', () => {
     await assert.rejects(client.encryptedKey('no-such-kid'), (err: Error) => {
       assert.ok(err instanceof CaError);
       assert.equal(err.status, 404);
+      assert.equal(err.serverCode, 'ERR_NOT_FOUND');
       assert.match(err.serverMessage, /no-such-kid/);
       return true;
     });

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
-import { fingerprint, type Issuer } from '../pki/issuer.js';
+import { type Issuer } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { commonNameOf } from '../pki/name.js';
 import { decodeJws, verifyJws } from '../provisioners/jws.js';
 import { audienceMatches, checkRegisteredClaims } from '../provisioners/tokenClaims.js';

@@ -29,6 +29,11 @@ export const KeyUsage = {
 } as const;
 export type KeyUsageName = keyof typeof KeyUsage;
 
+/** The default leaf profile's key usages (api.md): digitalSignature, plus keyEncipherment for an RSA key (TLS 1.2 RSA key exchange). */
+export function defaultKeyUsages(rsaKey: boolean): KeyUsageName[] {
+  return rsaKey ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
+}
+
 /** keyUsage (critical), as a DER named-bit BIT STRING (trailing zero bits dropped). */
 export function keyUsage(usages: readonly KeyUsageName[]): Buffer {
   let bits = 0;
@@ -94,7 +99,7 @@ export function crlDistributionPoint(url: string): Buffer {
 
 /** authorityInfoAccess with an OCSP responder URL. */
 export function ocspAccess(url: string): Buffer {
-  return extension(OID.authorityInfoAccess, sequence(sequence(oid('1.3.6.1.5.5.7.48.1'), implicitPrimitive(6, Buffer.from(url, 'ascii')))));
+  return extension(OID.authorityInfoAccess, sequence(sequence(oid(OID.ocspAccess), implicitPrimitive(6, Buffer.from(url, 'ascii')))));
 }
 
 /** Provisioner types as step-ca numbers them in its provisioner extension. */

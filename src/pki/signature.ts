@@ -1,5 +1,6 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { children, readInteger, readOid, readRoot } from './der.js';
+import { NODE_KEY_TYPE, type KeyType } from './keys.js';
 import { OID } from './oids.js';
 
 /** node:crypto's name of each digest algorithm, by OID. */
@@ -11,7 +12,7 @@ export const DIGEST_OF_OID: Readonly<Record<string, string>> = {
 };
 
 /** Key types, as JWK's `kty` names them. */
-export type SignatureKeyType = 'EC' | 'RSA' | 'OKP';
+export type SignatureKeyType = KeyType;
 
 /** Each ECDSA / RSA PKCS#1 v1.5 / EdDSA signature algorithm: its digest (null: EdDSA hashes itself) and the key type it needs. */
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, { readonly digest: string | null; readonly keyType: SignatureKeyType }>> = {
@@ -23,8 +24,6 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, { readonly digest: string | 
   [OID.sha512WithRsa]: { digest: 'sha512', keyType: 'RSA' },
   [OID.ed25519]: { digest: null, keyType: 'OKP' },
 };
-
-const NODE_KEY_TYPE: Readonly<Record<SignatureKeyType, string>> = { EC: 'ec', RSA: 'rsa', OKP: 'ed25519' };
 
 /** The key type a signature algorithm (dotted OID) needs; RSASSA-PSS counts as RSA; undefined when unsupported. */
 export function signatureKeyType(algorithm: string): SignatureKeyType | undefined {

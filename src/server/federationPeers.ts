@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { readPeerRoots, writePeerRoots, type PeerRoots } from '../home/peerRoots.js';
 import type { FederationConfig, PeerConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
-import { fingerprint } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { pemDers, toPem } from '../pki/pem.js';
 import { isRoot } from '../pki/root.js';
 import { CaClient } from '../sdk/caClient.js';

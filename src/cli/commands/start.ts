@@ -7,7 +7,7 @@ import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
 import { loadConfig } from '../../config/load.js';
 import { VERSION } from '../../config/version.js';
-import { fingerprint } from '../../pki/issuer.js';
+import { fingerprint } from '../../pki/fingerprint.js';
 import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { parseAddress } from '../../config/address.js';
