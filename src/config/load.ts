@@ -4,11 +4,7 @@ import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, Pee
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
-
-/** A configuration problem: names the key and what is wrong with it. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
-}
+import { ConfigError } from './errors.js';
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);

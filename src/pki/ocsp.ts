@@ -3,7 +3,6 @@ import {
   bitString,
   children,
   contents,
-  DerError,
   explicit,
   expectChildren,
   generalizedTime,
@@ -20,6 +19,7 @@ import {
   whole,
   type Element,
 } from './der.js';
+import { DerError } from './errors.js';
 import { extension, keyIdentifier } from './extensions.js';
 import type { ParsedCertificate } from './certificate.js';
 import type { Issuer } from './issuer.js';

@@ -1,6 +1,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
-import { children, contents, DerError, expectChildren, explicit, integer, nullValue, octetString, oid, readBitString, readOid, readRoot, readTime, sequence, Tag, whole, type Element } from './der.js';
+import { children, contents, expectChildren, explicit, integer, nullValue, octetString, oid, readBitString, readOid, readRoot, readTime, sequence, Tag, whole, type Element } from './der.js';
+import { DerError, OcspResponseError } from './errors.js';
 import { extension, keyIdentifier } from './extensions.js';
 import { issuerHashes, namesIssuer, OCSP_OID, readCertId, readExtensions, type CertId, type CertStatus } from './ocsp.js';
 import { OID } from './oids.js';
@@ -129,11 +130,6 @@ export function parseOcspResponse(der: Buffer): OcspResponse {
   const [type, response] = expectChildren(der, children(der, bytesEl)[0], Tag.SEQUENCE, 'ResponseBytes');
   if (readOid(der, type) !== OCSP_OID.basic) throw new DerError(`OCSP response type ${readOid(der, type)} is not the basic one`);
   return { status, basic: readBasic(contents(der, response)) };
-}
-
-/** Thrown when a response cannot be trusted: signature, signer, nonce or times are off. */
-export class OcspResponseError extends Error {
-  readonly code = 'ERR_OCSP_RESPONSE';
 }
 
 const namesResponder = (id: ResponderId, cert: ParsedCertificate): boolean =>
