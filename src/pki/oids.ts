@@ -14,6 +14,8 @@ export const OID = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  // access methods (authorityInfoAccess)
+  ocspAccess: '1.3.6.1.5.5.7.48.1',
   // extended key usages
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
