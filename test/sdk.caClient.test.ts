@@ -77,8 +77,10 @@ describe('CaClient', () => {
     await assert.rejects(nowhere.health(), (err: Error) => err instanceof CaConnectionError && err.message.includes(`127.0.0.1:${port}`));
   });
 
-  it('only https CA URLs; a trailing slash is dropped', () => {
-    assert.throws(() => new CaClient({ caUrl: 'http://localhost:1', rootPem: ca.rootPem }), /must be https/);
+  it('only https CA URLs, by the same rule as a federation peer\'s; a trailing slash is dropped', () => {
+    assert.throws(() => new CaClient({ caUrl: 'http://localhost:1', rootPem: ca.rootPem }), (err: Error) => err instanceof TypeError && /^the CA URL must be an https URL, not http$/.test(err.message));
+    assert.throws(() => new CaClient({ caUrl: 'https://user:secret@localhost:1', rootPem: ca.rootPem }), /^TypeError: the CA URL must not have a query, fragment or credentials$/);
+    assert.throws(() => new CaClient({ caUrl: 'localhost:1', rootPem: ca.rootPem }), /the CA URL must be an https URL/);
     const c = new CaClient({ caUrl: `${ca.url}/`, rootPem: ca.rootPem });
     assert.equal(c.caUrl, ca.url);
     c.close();

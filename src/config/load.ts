@@ -3,6 +3,7 @@ import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
+import { parseHttpsUrl } from './httpsUrl.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
 import { ConfigError } from './errors.js';
 
@@ -87,14 +88,12 @@ export const DEFAULT_FEDERATION_REFRESH = '1h';
 function peer(v: Json, path: string): PeerConfig {
   if (!isObject(v)) fail(path, 'must be an object with "url" and "fingerprint"');
   const text = str(v, 'url', `${path}.url`);
-  let url: URL;
+  let url: string;
   try {
-    url = new URL(text);
-  } catch {
-    fail(`${path}.url`, `must be an https URL such as "https://ca.example:9000", got ${JSON.stringify(text)}`);
+    url = parseHttpsUrl(text);
+  } catch (err) {
+    fail(`${path}.url`, (err as Error).message);
   }
-  if (url.protocol !== 'https:' || url.hostname === '') fail(`${path}.url`, `must be an https URL, got ${JSON.stringify(text)}`);
-  if (url.search || url.hash || url.username || url.password) fail(`${path}.url`, 'must not have a query, fragment or credentials');
   const pinned = str(v, 'fingerprint', `${path}.fingerprint`);
   let fingerprint: string;
   try {
@@ -102,7 +101,7 @@ function peer(v: Json, path: string): PeerConfig {
   } catch {
     fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
   }
-  return { url: url.href.replace(/\/+$/, ''), fingerprint };
+  return { url, fingerprint };
 }
 
 function federation(v: Json): FederationConfig {
