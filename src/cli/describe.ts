@@ -17,6 +17,7 @@ import { readProvisionerExtension } from '../pki/extensions.js';
 import { nameText } from '../pki/name.js';
 import { OCSP_OID } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
+import { signatureAlgorithmName } from '../pki/signature.js';
 
 /** A public key as people name it: "EC P-256", "RSA 2048", "Ed25519". */
 export interface PublicKeyDescription {
@@ -68,16 +69,6 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
   '1.3.6.1.5.5.7.3.8': 'timeStamping',
   [OID.ocspSigning]: 'OCSPSigning',
 };
-const SIGNATURE_NAMES: Readonly<Record<string, string>> = {
-  [OID.ecdsaWithSha256]: 'ECDSA with SHA-256',
-  [OID.ecdsaWithSha384]: 'ECDSA with SHA-384',
-  [OID.ecdsaWithSha512]: 'ECDSA with SHA-512',
-  [OID.sha256WithRsa]: 'RSASSA-PKCS1-v1_5 with SHA-256',
-  [OID.sha384WithRsa]: 'RSASSA-PKCS1-v1_5 with SHA-384',
-  [OID.sha512WithRsa]: 'RSASSA-PKCS1-v1_5 with SHA-512',
-  [OID.rsassaPss]: 'RSASSA-PSS',
-  [OID.ed25519]: 'Ed25519',
-};
 const PROVISIONER_TYPES: Readonly<Record<string, string>> = { '1': 'JWK', '2': 'OIDC', '3': 'GCP', '4': 'AWS', '5': 'Azure', '6': 'ACME', '7': 'X5C', '8': 'K8sSA', '9': 'SSHPOP' };
 
 /** Hex with a colon between bytes, as OpenSSL prints key identifiers. */
@@ -102,7 +93,7 @@ function describePublicKey(spki: Buffer): PublicKeyDescription {
 /** The name of a signature algorithm (a DER AlgorithmIdentifier), or its OID. */
 function describeSignature(algorithmIdentifier: Buffer): string {
   const algorithm = readOid(algorithmIdentifier, children(algorithmIdentifier, readRoot(algorithmIdentifier))[0]);
-  return SIGNATURE_NAMES[algorithm] ?? algorithm;
+  return signatureAlgorithmName(algorithm);
 }
 
 /** step-ca's provisioner extension, undefined when it cannot be read. */
@@ -171,7 +162,7 @@ export function describeCsr(der: Buffer): Description {
     kind: 'certificate request',
     subject: nameText(csr.subject),
     publicKey: describePublicKey(csr.publicKey),
-    signatureAlgorithm: SIGNATURE_NAMES[csr.signatureAlgorithm] ?? csr.signatureAlgorithm,
+    signatureAlgorithm: signatureAlgorithmName(csr.signatureAlgorithm),
     ...describeExtensions(csr.extensions),
     sha256Fingerprint: sha256(der),
   };

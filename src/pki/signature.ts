@@ -25,6 +25,17 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, { readonly digest: string | 
   [OID.ed25519]: { digest: null, keyType: 'OKP' },
 };
 
+const SCHEME_NAMES: Readonly<Record<SignatureKeyType, string>> = { EC: 'ECDSA', RSA: 'RSASSA-PKCS1-v1_5', OKP: 'Ed25519' };
+
+/** A signature algorithm (dotted OID) as people name it ("ECDSA with SHA-256", "Ed25519", "RSASSA-PSS"); the OID when fedca does not know it. */
+export function signatureAlgorithmName(algorithm: string): string {
+  if (algorithm === OID.rsassaPss) return 'RSASSA-PSS';
+  const known = SIGNATURE_ALGORITHMS[algorithm];
+  if (!known) return algorithm;
+  const scheme = SCHEME_NAMES[known.keyType];
+  return known.digest ? `${scheme} with ${known.digest.toUpperCase().replace(/^SHA/, 'SHA-')}` : scheme;
+}
+
 /** The key type a signature algorithm (dotted OID) needs; RSASSA-PSS counts as RSA; undefined when unsupported. */
 export function signatureKeyType(algorithm: string): SignatureKeyType | undefined {
   return algorithm === OID.rsassaPss ? 'RSA' : SIGNATURE_ALGORITHMS[algorithm]?.keyType;
