@@ -17,4 +17,7 @@ export { ManagementAuthError, ManagementCommandError, ManagementConnectionError 
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';
 export { RenewingAgent } from './renewingAgent.js';
+export { issueForNewKey, type IssuedKey, type NewKeyRequest } from './issueForNewKey.js';
+export { nextRenewal, RenewalSchedule, renewalDue, retryDelayMs, validityOf, type RenewalScheduleOptions, type Validity } from './renewalSchedule.js';
+export { tokenSans } from './tokenSans.js';
 export { peerAnchor } from './peerAnchor.js';
