@@ -88,8 +88,9 @@ function sansFor(options: ManagedIdentityOptions, token: string): readonly strin
 
 /**
  * A workload's certificate, kept valid: obtained with a one-time token, renewed
- * over mTLS on the RenewalSchedule (2/3 of its lifetime ± jitter, backing off after failures; a fresh certificate from the token source
- * when the CA refuses the renewal), with the CA's roots and federation bundle
+ * over mTLS on the RenewalSchedule (2/3 of its lifetime ± jitter, backing off
+ * after failures; a fresh certificate from the token source when the CA
+ * refuses the renewal), with the CA's roots and federation bundle
  * fetched again at each renewal. Servers and agents it creates take the new certificate and trust for
  * every new connection without dropping open ones.
  */

@@ -82,11 +82,13 @@ export class CaServer {
     if (!schedule) return;
     try {
       const { cert, receivedAt } = await this.issue();
+      if (this.schedule !== schedule) return; // stopped meanwhile
       this.server?.setSecureContext(this.tlsContext(cert));
       this.current = cert;
       this.renewAt(schedule.renewed({ ...cert, receivedAt }));
       this.options.onRenewed?.(cert);
     } catch (err) {
+      if (this.schedule !== schedule) return;
       const retryAt = schedule.failed();
       console.error(JSON.stringify({ level: 'error', msg: `server certificate renewal failed; retrying in ${formatDuration(retryAt.getTime() - Date.now())}`, error: (err as Error).message }));
       this.renewAt(retryAt);
@@ -149,6 +151,7 @@ export class CaServer {
 
   /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
   async stop(): Promise<void> {
+    this.schedule = undefined;
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();
