@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
+import { readFileOr } from '../files/readFile.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseHttpsUrl } from './httpsUrl.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
@@ -159,12 +159,7 @@ export function validateConfig(raw: Json): CaConfig {
 /** Reads and validates `config/ca.json` of a home. Throws ConfigError with a one-line reason. */
 export function loadConfig(home: string): CaConfig {
   const file = inHome(home, HomeLayout.config);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ConfigError(`${file}: cannot read the configuration (run "fedca init" first?)`);
-  }
+  const text = readFileOr(file, (code) => new ConfigError(`${file}: cannot read the configuration (${code}; run "fedca init" first?)`)).toString('utf8');
   let raw: Json;
   try {
     raw = JSON.parse(text);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { readFileIfExists } from '../files/readFile.js';
 import { replaceFile } from '../files/replaceFiles.js';
 import { ClientHomeError } from './errors.js';
 
@@ -47,10 +48,11 @@ const optionalString = (v: unknown): string | undefined => (typeof v === 'string
  */
 export function readClientDefaults(home: string): ClientDefaults {
   const file = join(home, ClientHomeLayout.defaults);
-  if (!existsSync(file)) return {};
+  const bytes = readFileIfExists(file, (code) => new ClientHomeError(`cannot read ${file} (${code})`));
+  if (!bytes) return {};
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new ClientHomeError(`cannot read ${file}: ${(err as Error).message}`);
   }
