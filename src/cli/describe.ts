@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { parseCertificate, type ParsedExtension } from '../pki/certificate.js';
 import { parseCsrDer } from '../pki/csr.js';
 import { curveOfNode } from '../pki/curves.js';
@@ -14,6 +14,7 @@ import {
   readSubjectKeyIdentifier,
 } from '../pki/extensionReaders.js';
 import { readProvisionerExtension } from '../pki/extensions.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { nameText } from '../pki/name.js';
 import { OCSP_OID } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
@@ -135,8 +136,6 @@ function describeExtensions(extensions: readonly ParsedExtension[]): ExtensionFi
   return fields;
 }
 
-const sha256 = (der: Buffer): string => createHash('sha256').update(der).digest('hex');
-
 /** Describes a DER certificate, with fedca's own DER reader. Throws when it is not one. */
 export function describeCertificate(der: Buffer): Description {
   const cert = parseCertificate(der);
@@ -151,7 +150,7 @@ export function describeCertificate(der: Buffer): Description {
     publicKey: describePublicKey(cert.publicKey),
     signatureAlgorithm: describeSignature(cert.signatureAlgorithm),
     ...describeExtensions(cert.extensions),
-    sha256Fingerprint: sha256(der),
+    sha256Fingerprint: fingerprint(der),
   };
 }
 
@@ -164,6 +163,6 @@ export function describeCsr(der: Buffer): Description {
     publicKey: describePublicKey(csr.publicKey),
     signatureAlgorithm: signatureAlgorithmName(csr.signatureAlgorithm),
     ...describeExtensions(csr.extensions),
-    sha256Fingerprint: sha256(der),
+    sha256Fingerprint: fingerprint(der),
   };
 }
