@@ -1,55 +1,70 @@
 /**
- * The typed errors of the CA core's layers (authority, provisioners): each carries
- * the HTTP status it maps to, a stable `code` that api.md's JSON error body
- * carries too, and a message safe to show the client (never a secret); `api/`
+ * The typed errors of the CA core's layers (authority, provisioners). Each carries
+ * the HTTP status it maps to, the stable `code` of that status (api.md's error body
+ * carries both) and a message safe to show the client (never a secret); `api/`
  * renders them in one place. Lowest layer: anything may import it.
  */
 
-/** The stable codes of errors the server answers with, one per kind of refusal. */
-export type AuthorityErrorCode = 'ERR_BAD_REQUEST' | 'ERR_UNAUTHORIZED' | 'ERR_FORBIDDEN' | 'ERR_NOT_FOUND' | 'ERR_PAYLOAD_TOO_LARGE';
+/** The stable code of each status the server answers with, in api.md's JSON error body. */
+export const ERROR_CODES = {
+  400: 'ERR_BAD_REQUEST',
+  401: 'ERR_UNAUTHORIZED',
+  403: 'ERR_FORBIDDEN',
+  404: 'ERR_NOT_FOUND',
+  413: 'ERR_PAYLOAD_TOO_LARGE',
+  429: 'ERR_RATE_LIMITED',
+  500: 'ERR_INTERNAL',
+  503: 'ERR_UNAVAILABLE',
+} as const;
+/** The statuses of errors the server answers with. */
+export type ErrorStatus = keyof typeof ERROR_CODES;
+/** Their stable codes. */
+export type ErrorCode = (typeof ERROR_CODES)[ErrorStatus];
 
 export class AuthorityError extends Error {
+  readonly code: ErrorCode;
+
   constructor(
-    readonly status: number,
-    readonly code: AuthorityErrorCode,
+    readonly status: ErrorStatus,
     message: string,
   ) {
     super(message);
+    this.code = ERROR_CODES[status];
   }
 }
 
 /** 400: the request is malformed (bad CSR, bad JSON, bad duration). */
 export class BadRequest extends AuthorityError {
   constructor(message: string) {
-    super(400, 'ERR_BAD_REQUEST', message);
+    super(400, message);
   }
 }
 
 /** 401: missing or invalid token or client certificate. */
 export class Unauthorized extends AuthorityError {
   constructor(message: string) {
-    super(401, 'ERR_UNAUTHORIZED', message);
+    super(401, message);
   }
 }
 
 /** 403: authenticated, but policy does not allow it. */
 export class Forbidden extends AuthorityError {
   constructor(message: string) {
-    super(403, 'ERR_FORBIDDEN', message);
+    super(403, message);
   }
 }
 
 /** 404: no such resource. */
 export class NotFound extends AuthorityError {
   constructor(message: string) {
-    super(404, 'ERR_NOT_FOUND', message);
+    super(404, message);
   }
 }
 
 /** 413: the request body is over the limit api.md sets (256 KiB). */
 export class PayloadTooLarge extends AuthorityError {
   constructor(message: string) {
-    super(413, 'ERR_PAYLOAD_TOO_LARGE', message);
+    super(413, message);
   }
 }
 

@@ -1,14 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { AuthorityError, type AuthorityErrorCode } from '../errors.js';
+import { AuthorityError, ERROR_CODES, type ErrorStatus } from '../errors.js';
 import { sendJson } from './sendJson.js';
 
-/** The stable `code` of each error the server writes; the authority's errors bring their own. */
-export type ErrorCode = AuthorityErrorCode | 'ERR_INTERNAL';
-
-/** Writes api.md's JSON error: `{"status": http status, "code": stable code, "message": text}`. */
-export function writeError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  sendJson(res, status, { status, code, message });
+/** Writes api.md's JSON error: `{"status": http status, "code": its stable code, "message": text}`. */
+export function writeError(res: ServerResponse, status: ErrorStatus, message: string): void {
+  sendJson(res, status, { status, code: ERROR_CODES[status], message });
 }
 
 interface HttpishError {
@@ -22,12 +19,12 @@ interface HttpishError {
  * with no details, logged.
  */
 export function writeErrorFor(res: ServerResponse, err: unknown): void {
-  if (err instanceof AuthorityError) return writeError(res, err.status, err.code, err.message);
+  if (err instanceof AuthorityError) return writeError(res, err.status, err.message);
   const e = (err ?? {}) as HttpishError;
-  if (e.type === 'entity.too.large') return writeError(res, 413, 'ERR_PAYLOAD_TOO_LARGE', 'request body too large');
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return writeError(res, 400, 'ERR_BAD_REQUEST', 'bad request');
+  if (e.type === 'entity.too.large') return writeError(res, 413, 'request body too large');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return writeError(res, 400, 'bad request');
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', error: String((err as Error)?.stack ?? err) }));
-  writeError(res, 500, 'ERR_INTERNAL', 'internal server error');
+  writeError(res, 500, 'internal server error');
 }
 
 /** express's error middleware: `writeErrorFor`. */
@@ -38,5 +35,5 @@ export function errorHandler(err: unknown, _req: Request, res: Response, next: N
 
 /** 404 for any route api.md does not define. */
 export function notFound(req: Request, res: Response): void {
-  writeError(res, 404, 'ERR_NOT_FOUND', `no such endpoint: ${req.method} ${req.path}`);
+  writeError(res, 404, `no such endpoint: ${req.method} ${req.path}`);
 }

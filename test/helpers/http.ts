@@ -25,7 +25,9 @@ const CODE_OF_STATUS: Readonly<Record<number, string>> = {
   403: 'ERR_FORBIDDEN',
   404: 'ERR_NOT_FOUND',
   413: 'ERR_PAYLOAD_TOO_LARGE',
+  429: 'ERR_RATE_LIMITED',
   500: 'ERR_INTERNAL',
+  503: 'ERR_UNAVAILABLE',
 };
 
 /** Asserts api.md's error shape: the status, JSON, `{"status","code","message"}` and nothing else, the code that goes with the status. */
