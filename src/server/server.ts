@@ -8,7 +8,9 @@ import { createInsecureApi } from '../api/insecureApp.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
+import { formatDuration } from '../config/duration.js';
 import { NO_FEDERATION } from '../config/load.js';
+import { RenewalSchedule } from '../sdk/renewalSchedule.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 import { LocalRateLimiter, type RateLimiter } from './rateLimiter.js';
 
@@ -18,7 +20,7 @@ export interface ServerOptions {
   /** Names the server certificate covers. */
   readonly dnsNames: readonly string[];
   readonly log?: LogSink;
-  /** Lifetime of the server's own certificate; it is renewed at 2/3 of it. Default 24 h. */
+  /** Lifetime of the server's own certificate; it is renewed on the SDK's RenewalSchedule (at 2/3 of it). Default 24 h. */
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
   readonly onRenewed?: (cert: KeyAndChain) => void;
@@ -89,7 +91,7 @@ export class CaServer {
   private renewTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
-  private issuedAt = 0;
+  private schedule?: RenewalSchedule;
   private peers?: FederationPeers;
 
   constructor(
@@ -101,38 +103,42 @@ export class CaServer {
     return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
   }
 
-  private async issue(): Promise<KeyAndChain> {
-    this.issuedAt = Date.now();
-    return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
+  /** A new server certificate, and its validity counted from now (when it was received). */
+  private async issue(): Promise<{ cert: KeyAndChain; receivedAt: Date }> {
+    const receivedAt = new Date();
+    const cert = await this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS, receivedAt);
+    return { cert, receivedAt };
   }
 
-  /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
-  private scheduleRenewal(): void {
-    const cert = this.current;
-    if (!cert) return;
-    const at = this.issuedAt + ((cert.notAfter.getTime() - this.issuedAt) * 2) / 3;
-    this.renewTimer = setTimeout(() => void this.renew(), Math.max(500, at - Date.now()));
+  private renewAt(when: Date): void {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(0, when.getTime() - Date.now()));
     this.renewTimer.unref();
   }
 
   private async renew(): Promise<void> {
+    const schedule = this.schedule;
+    if (!schedule) return;
     try {
-      const next = await this.issue();
-      this.server?.setSecureContext(this.tlsContext(next));
-      this.current = next;
-      this.options.onRenewed?.(next);
+      const { cert, receivedAt } = await this.issue();
+      if (this.schedule !== schedule) return; // stopped meanwhile
+      this.server?.setSecureContext(this.tlsContext(cert));
+      this.current = cert;
+      this.renewAt(schedule.renewed({ ...cert, receivedAt }));
+      this.options.onRenewed?.(cert);
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'server certificate renewal failed; retrying in 1 min', error: (err as Error).message }));
-      this.renewTimer = setTimeout(() => void this.renew(), 60_000);
-      this.renewTimer.unref();
-      return;
+      if (this.schedule !== schedule) return;
+      const retryAt = schedule.failed();
+      console.error(JSON.stringify({ level: 'error', msg: `server certificate renewal failed; retrying in ${formatDuration(retryAt.getTime() - Date.now())}`, error: (err as Error).message }));
+      this.renewAt(retryAt);
     }
-    this.scheduleRenewal();
   }
 
   /** Issues the server certificate and starts listening; resolves the bound port. */
   async start(): Promise<number> {
-    this.current = await this.issue();
+    const first = await this.issue();
+    this.current = first.cert;
+    this.schedule = new RenewalSchedule({ ...first.cert, receivedAt: first.receivedAt });
     this.peers = new FederationPeers(this.authority, {
       store: this.authority.store,
       home: this.options.home,
@@ -162,7 +168,7 @@ export class CaServer {
       insecureUrl = `http://${host}:${(insecure.address() as AddressInfo).port}`;
     }
     this.authority.setPublicUrl(`https://${host}:${boundPort}`, insecureUrl);
-    this.scheduleRenewal();
+    this.renewAt(this.schedule.due);
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
     }, PRUNE_EVERY_MS);
@@ -187,6 +193,7 @@ export class CaServer {
 
   /** Stops accepting, lets in-flight requests finish (cut after 10 s), closes the store. */
   async stop(): Promise<void> {
+    this.schedule = undefined;
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();

@@ -8,8 +8,7 @@ import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
 import { loadConfig } from '../../config/load.js';
 import { VERSION } from '../../config/version.js';
-import { fingerprint } from '../../pki/issuer.js';
-import { CaServer } from '../../server/server.js';
+import { fingerprint } from '../../pki/fingerprint.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
@@ -56,6 +55,8 @@ async function initFromEnvironment(home: string): Promise<void> {
 /** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
 async function serve(home: string, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
   const authority = await loadAuthority(home, config, password);
+  // Loaded here, not at the top: the HTTP stack (express) costs every other verb ~0.3 s of startup.
+  const { CaServer } = await import('../../server/server.js');
   const server = new CaServer(authority, {
     address: config.address,
     insecureAddress: config.insecureAddress,
