@@ -1,19 +1,39 @@
 /**
- * The typed errors of fedca's request paths (provisioners, authority). Each carries the
- * HTTP status it maps to and a message safe to show the client (never a secret);
- * `api/` renders them in one place. Lowest layer: anything may import it.
+ * The typed errors of the CA core's layers (authority, provisioners). Each carries
+ * the HTTP status it maps to, the stable `code` of that status (api.md's error body
+ * carries both) and a message safe to show the client (never a secret); `api/`
+ * renders them in one place. Lowest layer: anything may import it.
  */
 /** A request's text as a message quotes it: JSON-escaped (controls visible), cut after `max` characters so no answer echoes a request's bulk. */
 export function quote(text: string, max = 80): string {
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text);
 }
 
+/** The stable code of each status the server answers with, in api.md's JSON error body. */
+export const ERROR_CODES = {
+  400: 'ERR_BAD_REQUEST',
+  401: 'ERR_UNAUTHORIZED',
+  403: 'ERR_FORBIDDEN',
+  404: 'ERR_NOT_FOUND',
+  413: 'ERR_PAYLOAD_TOO_LARGE',
+  429: 'ERR_RATE_LIMITED',
+  500: 'ERR_INTERNAL',
+  503: 'ERR_UNAVAILABLE',
+} as const;
+/** The statuses of errors the server answers with. */
+export type ErrorStatus = keyof typeof ERROR_CODES;
+/** Their stable codes. */
+export type ErrorCode = (typeof ERROR_CODES)[ErrorStatus];
+
 export class AuthorityError extends Error {
+  readonly code: ErrorCode;
+
   constructor(
-    readonly status: number,
+    readonly status: ErrorStatus,
     message: string,
   ) {
     super(message);
+    this.code = ERROR_CODES[status];
   }
 }
 
@@ -73,4 +93,9 @@ export class Unavailable extends AuthorityError {
   ) {
     super(503, message);
   }
+}
+
+/** A provisioner's `options.profiles` is not a list of known profile names (a configuration error, found on load). */
+export class ProfileListError extends Error {
+  readonly code = 'ERR_PROFILE_LIST';
 }

@@ -216,6 +216,13 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
       await verifyWithOpenssl(crt);
       const inspected = await fedca(['inspect', crt]);
       assert.match(inspected.stdout, /SANs:\s+DNS:svc\.example, IP:127\.0\.0\.1/);
+      // fedca's own extensions are named and read, not listed as OIDs.
+      assert.match(inspected.stdout, /Provisioner:\s+JWK "admin" \([\w-]+\)/);
+      assert.match(inspected.stdout, /CRL:\s+https:\/\/\S+\/crl\n/);
+      assert.match(inspected.stdout, /OCSP:\s+https:\/\/\S+\/ocsp\n/);
+      assert.match(inspected.stdout, /Key usage:\s+digitalSignature \(critical\)/);
+      assert.match(inspected.stdout, /Ext key usage:\s+serverAuth, clientAuth/);
+      assert.doesNotMatch(inspected.stdout, /Other extensions/);
       const keyCheck = await exec('openssl', ['x509', '-in', crt, '-noout', '-pubkey']);
       const keyPub = await exec('openssl', ['pkey', '-in', key, '-pubout']);
       assert.equal(keyCheck.stdout, keyPub.stdout, 'the key file holds the key of the certificate');

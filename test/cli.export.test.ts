@@ -195,7 +195,9 @@ describe('fedca export: openvpn-server, openvpn-client, acm', () => {
       assert.match(opened.stdout, /subject=CN = laptop/);
       assert.match(opened.stdout, /-----BEGIN PRIVATE KEY-----/);
       const wrong = await exec('openssl', ['pkcs12', '-in', p12, '-passin', 'pass:guess', '-noenc']);
-      assert.notEqual(wrong.status, 0);
+      assert.equal(wrong.status, 1, wrong.stderr);
+      assert.match(wrong.stderr, /mac verify (failure|error)/i, 'refused by the MAC check: the password protects it');
+      assert.doesNotMatch(wrong.stdout, /PRIVATE KEY/);
     });
 
     it('--server-locked without --p12-password-file: one line on stderr, nothing written', async () => {

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { initHome } from '../src/home/initHome.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { pemDers } from '../src/pki/pem.js';
 import { assertOneLine, fedca as runFedca } from './helpers/cli.js';
 import type { ExecResult } from './helpers/exec.js';

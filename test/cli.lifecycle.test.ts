@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertHelpDescribes, assertOneLineError, CLI, exec, runFedca, spawnFedca, type Run, type RunningFedca } from './helpers/cliRun.js';
 import { closedPort } from './helpers/ports.js';
@@ -125,9 +125,14 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
   });
 
   it('renew --daemon renews a short certificate on its own, runs --exec, and exits 0 on SIGTERM', async () => {
-    // 36 s of validity after a 1-minute backdate: due at 2/3 of 96 s, some 4 s from now.
+    // The daemon counts the lifetime from receipt (the file's mtime), which would make a 36 s
+    // certificate due 24 s from now. Received as early as its backdated notBefore, it is due at
+    // 2/3 of 96 s from there: some 4 s after it was issued.
     const [crt, key] = await certificate('short.example', 'short', ['--not-after', '36s']);
     const first = leafOf(crt);
+    const notBefore = new Date(first.validFrom);
+    const notAfter = new Date(first.validTo);
+    utimesSync(crt, notBefore, notBefore);
     const marker = join(dir, 'exec.log');
     const daemon = daemonFedca(['renew', crt, key, '--daemon', '--exec', `echo ran >> ${shellQuote(marker)} && echo exec-done >&2`, ...caFlags()]);
     await daemon.stderrMatching(/exec-done/);
@@ -138,6 +143,10 @@ describe('lifecycle CLI: renew, rekey, revoke, crl', () => {
     assert.equal(renewed.subject, first.subject);
     assert.match(readFileSync(marker, 'utf8'), /^(ran\n)+$/);
     const log = daemon.stderr().split('\n').filter((l) => l.startsWith('fedca renew: '));
+    const planned = Date.parse(/watching .*short\.crt .*next renewal at (\S+)$/m.exec(log.join('\n'))?.[1] ?? '');
+    const lifetime = notAfter.getTime() - notBefore.getTime();
+    const due = notBefore.getTime() + (2 * lifetime) / 3;
+    assert.ok(Math.abs(planned - due) <= lifetime / 40, `planned at 2/3 of the lifetime from receipt (± 1/40 of it): ${new Date(planned).toISOString()}, due ${new Date(due).toISOString()}`);
     assert.ok(log.some((l) => /renewed .*short\.crt \(serial [0-9a-f]+ \(\d+\), not after .*next renewal at/.test(l)), daemon.stderr());
     assert.ok(log.some((l) => /stopping on SIGTERM/.test(l)), daemon.stderr());
   });

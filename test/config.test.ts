@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseAddress } from '../src/config/address.js';
 import type { CaConfig } from '../src/config/caConfig.js';
 import { formatDuration, parseDuration } from '../src/config/duration.js';
-import { ConfigError, loadConfig, validateConfig } from '../src/config/load.js';
+import { loadConfig, validateConfig } from '../src/config/load.js';
+import { ConfigError } from '../src/config/errors.js';
 import { tempDir } from './helpers/testCa.js';
 
 /** A valid ca.json as init writes it (the provisioner key trimmed to what validation reads). */

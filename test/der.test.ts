@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  bitString, boolean, children, contents, DerError, generalizedTime, integer, oid, readBitString, readElement, readInteger, readOid, readRoot, readTime, sequence, Tag, time, tlv, unsignedInteger,
-} from '../src/pki/der.js';
+import { bitString, boolean, children, contents, generalizedTime, integer, oid, readBitString, readElement, readInteger, readOid, readRoot, readTime, sequence, Tag, time, tlv, unsignedInteger } from '../src/pki/der.js';
+import { DerError } from '../src/pki/errors.js';
 import { openssl } from './helpers/exec.js';
 
 const hex = (b: Buffer): string => b.toString('hex');

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerRootsFile } from '../src/home/peerRoots.js';
 import { generateKey } from '../src/pki/keys.js';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { issueRoot } from '../src/pki/issueCertificate.js';
 import { pemDers, toPem } from '../src/pki/pem.js';
 import type { PeerConfig } from '../src/config/caConfig.js';

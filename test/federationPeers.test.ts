@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAuthority } from '../src/home/load.js';
 import { loadConfig, NO_FEDERATION } from '../src/config/load.js';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { pemDers } from '../src/pki/pem.js';
 import { CaServer } from '../src/server/server.js';
 import type { PeerSyncOutcome } from '../src/server/federationPeers.js';

@@ -4,7 +4,8 @@ import { classifySans } from '../src/pki/extensions.js';
 import { createIssuer, type Issuer } from '../src/pki/issuer.js';
 import { generateKey, spkiDer } from '../src/pki/keys.js';
 import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus } from '../src/pki/ocsp.js';
-import { answerFor, buildOcspRequest, nonceValue, OcspResponseError, parseOcspResponse, responseStatusName, verifyOcspResponse, type BasicOcspResponse } from '../src/pki/ocspClient.js';
+import { answerFor, buildOcspRequest, nonceValue, parseOcspResponse, responseStatusName, verifyOcspResponse, type BasicOcspResponse } from '../src/pki/ocspClient.js';
+import { OcspResponseError } from '../src/pki/errors.js';
 import { OID } from '../src/pki/oids.js';
 import { issueIntermediate, issueLeaf, issueRoot } from '../src/pki/issueCertificate.js';
 

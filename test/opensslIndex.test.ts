@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { IndexError, parseOpensslIndex } from '../src/home/opensslIndex.js';
+import { parseOpensslIndex } from '../src/home/opensslIndex.js';
+import { IndexError } from '../src/home/errors.js';
 
 describe("authority/opensslIndex: easy-rsa's index.txt", () => {
   it('reads valid, revoked (with and without a reason) and expired lines', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaClient } from '../src/sdk/caClient.js';
-import { ManagementAuthError } from '../src/sdk/errors.js';
+import { ManagementAuthError } from '../src/openvpn/errors.js';
 import { OcspChecker } from '../src/sdk/ocspChecker.js';
 import { OpenvpnAgent, type AgentLogRecord } from '../src/openvpn/agent.js';
 import { parseManagementAddress } from '../src/openvpn/managementAddress.js';

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { pemDers } from '../src/pki/pem.js';
 import { parseLog } from './helpers/accessLog.js';
 import { startFedca, type RunningCa } from './helpers/cli.js';

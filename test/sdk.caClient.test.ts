@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JwkProvisionerConfig } from '../src/provisioners/jwk.js';
 import { pemDers } from '../src/pki/pem.js';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { newJwkProvisioner } from '../src/provisioners/jwkKeys.js';
 import { CaClient } from '../src/sdk/caClient.js';
 import { CaConnectionError, CaError } from '../src/sdk/errors.js';
@@ -56,6 +56,7 @@ describe('CaClient', () => {
     await assert.rejects(client.encryptedKey('no-such-kid'), (err: Error) => {
       assert.ok(err instanceof CaError);
       assert.equal(err.status, 404);
+      assert.equal(err.serverCode, 'ERR_NOT_FOUND');
       assert.match(err.serverMessage, /no-such-kid/);
       return true;
     });
@@ -76,8 +77,10 @@ describe('CaClient', () => {
     await assert.rejects(nowhere.health(), (err: Error) => err instanceof CaConnectionError && err.message.includes(`127.0.0.1:${port}`));
   });
 
-  it('only https CA URLs; a trailing slash is dropped', () => {
-    assert.throws(() => new CaClient({ caUrl: 'http://localhost:1', rootPem: ca.rootPem }), /must be https/);
+  it('only https CA URLs, by the same rule as a federation peer\'s; a trailing slash is dropped', () => {
+    assert.throws(() => new CaClient({ caUrl: 'http://localhost:1', rootPem: ca.rootPem }), (err: Error) => err instanceof TypeError && /^the CA URL must be an https URL, not http$/.test(err.message));
+    assert.throws(() => new CaClient({ caUrl: 'https://user:secret@localhost:1', rootPem: ca.rootPem }), /^TypeError: the CA URL must not have a query, fragment or credentials$/);
+    assert.throws(() => new CaClient({ caUrl: 'localhost:1', rootPem: ca.rootPem }), /the CA URL must be an https URL/);
     const c = new CaClient({ caUrl: `${ca.url}/`, rootPem: ca.rootPem });
     assert.equal(c.caUrl, ca.url);
     c.close();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ClientHomeError, ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap } from '../src/sdk/clientHome.js';
+import { ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap } from '../src/sdk/clientHome.js';
+import { ClientHomeError } from '../src/sdk/errors.js';
 import { miniPki } from './helpers/miniPki.js';
 import { tempDir } from './helpers/testCa.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fingerprint } from '../src/pki/issuer.js';
+import { fingerprint } from '../src/pki/fingerprint.js';
 import { pemDers } from '../src/pki/pem.js';
 import { CaClient } from '../src/sdk/caClient.js';
 import { OcspChecker } from '../src/sdk/ocspChecker.js';

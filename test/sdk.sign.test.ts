@@ -40,13 +40,14 @@ describe('CaClient.sign with a Provisioner token (needs /sign)', () => {
     assert.ok(lifetime > 3600_000 - 120_000 && lifetime <= 3600_000 + 120_000, `about 1h, got ${lifetime} ms`);
   });
 
-  it('a token used twice is refused with the CA status and message', async () => {
+  it('a token used twice is refused with the CA status, code and message', async () => {
     const ott = await provisioner.token('once.example');
     await client.sign({ csrPem: csrPem('once.example', ['once.example']), ott });
     await assert.rejects(client.sign({ csrPem: csrPem('once.example', ['once.example']), ott }), (err: Error) => {
       assert.ok(err instanceof CaError);
       assert.equal(err.status, 401);
-      assert.ok(err.serverMessage.length > 0);
+      assert.equal(err.serverCode, 'ERR_UNAUTHORIZED');
+      assert.match(err.serverMessage, /already used/);
       return true;
     });
   });

@@ -4,7 +4,7 @@ import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { explicit, integer, nullValue, oid, sequence } from '../src/pki/der.js';
 import { parseCsrPem, verifyCsr } from '../src/pki/csr.js';
 import { OID } from '../src/pki/oids.js';
-import { signatureKeyType, verifySignature } from '../src/pki/signature.js';
+import { signatureAlgorithmName, signatureKeyType, verifySignature } from '../src/pki/signature.js';
 
 describe('signature verification (pki/signature)', () => {
   const data = Buffer.from('tbs bytes');
@@ -47,5 +47,13 @@ describe('signature verification (pki/signature)', () => {
     const csr = parseCsrPem(csrPem);
     assert.equal(csr.signatureAlgorithm, OID.rsassaPss);
     assert.equal(verifyCsr(csr).kty, 'RSA');
+  });
+
+  it('names signature algorithms as people do, an unknown one by its OID', () => {
+    assert.equal(signatureAlgorithmName(OID.ecdsaWithSha384), 'ECDSA with SHA-384');
+    assert.equal(signatureAlgorithmName(OID.sha256WithRsa), 'RSASSA-PKCS1-v1_5 with SHA-256');
+    assert.equal(signatureAlgorithmName(OID.rsassaPss), 'RSASSA-PSS');
+    assert.equal(signatureAlgorithmName(OID.ed25519), 'Ed25519');
+    assert.equal(signatureAlgorithmName('1.2.840.10040.4.3'), '1.2.840.10040.4.3');
   });
 });

@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { AuthorityError, TooManyRequests, Unavailable } from '../errors.js';
+import { AuthorityError, ERROR_CODES, TooManyRequests, Unavailable, type ErrorStatus } from '../errors.js';
 import { ClientGone } from './jsonBody.js';
 import { sendJson } from './sendJson.js';
 
-/** Writes api.md's JSON error: `{"status": code, "message": text}`. */
-export function writeError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { status, message });
+/** Writes api.md's JSON error: `{"status": http status, "code": its stable code, "message": text}`. */
+export function writeError(res: ServerResponse, status: ErrorStatus, message: string): void {
+  sendJson(res, status, { status, code: ERROR_CODES[status], message });
 }
 
 interface HttpishError {

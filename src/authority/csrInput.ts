@@ -1,5 +1,6 @@
 import { BadRequest } from '../errors.js';
-import { CsrError, parseCsrPem, verifyCsr, type ParsedCsr, type PublicKeyInfo } from '../pki/csr.js';
+import { parseCsrPem, verifyCsr, type ParsedCsr, type PublicKeyInfo } from '../pki/csr.js';
+import { CsrError } from '../pki/errors.js';
 
 /** A CSR from a request, parsed and with its self-signature checked. */
 export interface VerifiedCsr {

@@ -1,4 +1,4 @@
-import { DerError } from '../pki/der.js';
+import { DerError } from '../pki/errors.js';
 import { createIssuer, type Issuer } from '../pki/issuer.js';
 import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus, type OcspRequest } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';

@@ -1,6 +1,5 @@
 import { NotFound } from '../errors.js';
-import { normaliseFingerprint } from '../pki/fingerprint.js';
-import { fingerprint } from '../pki/issuer.js';
+import { fingerprint, normaliseFingerprint } from '../pki/fingerprint.js';
 
 /**
  * The roots a CA publishes: its own, the federated roots of `federatedRoots`

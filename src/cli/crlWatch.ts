@@ -6,7 +6,8 @@ import { crlSigners, verifyCrl } from '../sdk/verifiedCrl.js';
 import { sleepUntil } from './abortableWait.js';
 import { runExecHook } from './execHook.js';
 import { CliError } from './fail.js';
-import { replaceFiles, rewriteInPlace } from './outputFiles.js';
+import { replaceFiles } from '../files/replaceFiles.js';
+import { rewriteInPlace } from './outputFiles.js';
 
 /** What `fedca crl --watch` keeps fresh, and how. */
 export interface CrlWatchOptions {

@@ -1,20 +1,24 @@
-import 'reflect-metadata';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { parseCertificate, type ParsedExtension } from '../pki/certificate.js';
+import { parseCsrDer } from '../pki/csr.js';
+import { curveOfNode } from '../pki/curves.js';
+import { children, readOid, readRoot } from '../pki/der.js';
 import {
-  AuthorityKeyIdentifierExtension,
-  BasicConstraintsExtension,
-  ExtendedKeyUsageExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  Pkcs10CertificateRequest,
-  SubjectAlternativeNameExtension,
-  SubjectKeyIdentifierExtension,
-  X509Certificate,
-  type Extension,
-  type PublicKey,
-} from '@peculiar/x509';
+  readAuthorityKeyIdentifier,
+  readBasicConstraints,
+  readCrlDistributionPoints,
+  readExtKeyUsage,
+  readGeneralNames,
+  readKeyUsage,
+  readOcspUrls,
+  readSubjectKeyIdentifier,
+} from '../pki/extensionReaders.js';
 import { readProvisionerExtension } from '../pki/extensions.js';
+import { fingerprint } from '../pki/fingerprint.js';
+import { nameText } from '../pki/name.js';
+import { OCSP_OID } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
+import { signatureAlgorithmName } from '../pki/signature.js';
 
 /** A public key as people name it: "EC P-256", "RSA 2048", "Ed25519". */
 export interface PublicKeyDescription {
@@ -47,11 +51,17 @@ export interface Description {
   readonly authorityKeyId?: string;
   /** step-ca's provisioner extension: which provisioner authorised the certificate. */
   readonly provisioner?: { readonly type: string; readonly name: string; readonly credentialId: string };
+  /** Where the CA publishes its CRL (cRLDistributionPoints). */
+  readonly crlDistributionPoints?: string[];
+  /** Where the CA answers OCSP (authorityInfoAccess). */
+  readonly ocspResponders?: string[];
+  /** The OCSP responder's own certificate needs no revocation check (id-pkix-ocsp-nocheck). */
+  readonly ocspNoCheck?: boolean;
+  /** Extensions fedca does not read, by OID. */
   readonly otherExtensions: { readonly oid: string; readonly critical: boolean }[];
   readonly sha256Fingerprint: string;
 }
 
-const CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 const EKU_NAMES: Readonly<Record<string, string>> = {
   [OID.serverAuth]: 'serverAuth',
   [OID.clientAuth]: 'clientAuth',
@@ -61,25 +71,16 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
   [OID.ocspSigning]: 'OCSPSigning',
 };
 const PROVISIONER_TYPES: Readonly<Record<string, string>> = { '1': 'JWK', '2': 'OIDC', '3': 'GCP', '4': 'AWS', '5': 'Azure', '6': 'ACME', '7': 'X5C', '8': 'K8sSA', '9': 'SSHPOP' };
-const KNOWN = new Set<string>([
-  OID.keyUsage,
-  OID.extKeyUsage,
-  OID.basicConstraints,
-  OID.subjectAltName,
-  OID.subjectKeyIdentifier,
-  OID.authorityKeyIdentifier,
-  OID.stepProvisioner,
-]);
 
 /** Hex with a colon between bytes, as OpenSSL prints key identifiers. */
-const colonHex = (hex: string | undefined): string | undefined => hex && (hex.toLowerCase().match(/../g) ?? []).join(':');
+const colonHex = (bytes: Buffer | undefined): string | undefined => bytes && (bytes.toString('hex').match(/../g) ?? []).join(':');
 
-function describePublicKey(key: PublicKey): PublicKeyDescription {
-  const node = createPublicKey({ key: Buffer.from(key.rawData), format: 'der', type: 'spki' });
+function describePublicKey(spki: Buffer): PublicKeyDescription {
+  const node = createPublicKey({ key: spki, format: 'der', type: 'spki' });
   const details = node.asymmetricKeyDetails ?? {};
   switch (node.asymmetricKeyType) {
     case 'ec':
-      return { type: 'EC', curve: CURVES[details.namedCurve ?? ''] ?? details.namedCurve };
+      return { type: 'EC', curve: curveOfNode(details.namedCurve)?.name ?? details.namedCurve };
     case 'rsa':
     case 'rsa-pss':
       return { type: node.asymmetricKeyType === 'rsa' ? 'RSA' : 'RSA-PSS', bits: details.modulusLength };
@@ -90,76 +91,78 @@ function describePublicKey(key: PublicKey): PublicKeyDescription {
   }
 }
 
-function describeSignature(algorithm: Algorithm & { hash?: Algorithm }): string {
-  return algorithm.hash ? `${algorithm.name} with ${algorithm.hash.name}` : algorithm.name;
+/** The name of a signature algorithm (a DER AlgorithmIdentifier), or its OID. */
+function describeSignature(algorithmIdentifier: Buffer): string {
+  const algorithm = readOid(algorithmIdentifier, children(algorithmIdentifier, readRoot(algorithmIdentifier))[0]);
+  return signatureAlgorithmName(algorithm);
 }
 
-function keyUsageNames(flags: number): string[] {
-  return Object.entries(KeyUsageFlags)
-    .filter((entry): entry is [string, number] => typeof entry[1] === 'number' && (flags & entry[1]) !== 0)
-    .map(([name]) => name);
-}
-
-/** step-ca's provisioner extension: SEQUENCE { type INTEGER, name OCTET STRING, credentialID OCTET STRING, ... }. */
-function describeProvisioner(ext: Extension): Description['provisioner'] {
+/** step-ca's provisioner extension, undefined when it cannot be read. */
+function describeProvisioner(value: Buffer): Description['provisioner'] {
   try {
-    const ref = readProvisionerExtension(Buffer.from(ext.value));
+    const ref = readProvisionerExtension(value);
     return { type: PROVISIONER_TYPES[String(ref.type)] ?? String(ref.type), name: ref.name, credentialId: ref.credentialId };
   } catch {
     return undefined;
   }
 }
 
-type Inspectable = X509Certificate | Pkcs10CertificateRequest;
-type CommonFields = Omit<Description, 'kind' | 'issuer' | 'serial' | 'notBefore' | 'notAfter'>;
+type ExtensionFields = Pick<
+  Description,
+  'sans' | 'keyUsage' | 'extKeyUsage' | 'basicConstraints' | 'subjectKeyId' | 'authorityKeyId' | 'provisioner' | 'crlDistributionPoints' | 'ocspResponders' | 'ocspNoCheck' | 'otherExtensions'
+>;
 
-function describeExtensions(item: Inspectable): Pick<Description, 'sans' | 'keyUsage' | 'extKeyUsage' | 'basicConstraints' | 'subjectKeyId' | 'authorityKeyId' | 'provisioner' | 'otherExtensions'> {
-  const find = <T extends Extension>(type: new (raw: BufferSource) => T): T | undefined => item.extensions.find((e): e is T => e instanceof type);
-  const san = find(SubjectAlternativeNameExtension);
-  const ku = find(KeyUsagesExtension);
-  const eku = find(ExtendedKeyUsageExtension);
-  const bc = find(BasicConstraintsExtension);
-  const provisioner = item.extensions.find((e) => e.type === OID.stepProvisioner);
-  return {
-    sans: san ? san.names.items.map((n) => ({ type: n.type, value: n.value })) : [],
-    keyUsage: ku && { critical: ku.critical, usages: keyUsageNames(ku.usages) },
-    extKeyUsage: eku?.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)),
-    basicConstraints: bc && { critical: bc.critical, ca: bc.ca, ...(bc.pathLength !== undefined ? { pathLength: bc.pathLength } : {}) },
-    subjectKeyId: colonHex(find(SubjectKeyIdentifierExtension)?.keyId),
-    authorityKeyId: colonHex(find(AuthorityKeyIdentifierExtension)?.keyId),
-    provisioner: provisioner && describeProvisioner(provisioner),
-    otherExtensions: item.extensions.filter((e) => !KNOWN.has(e.type)).map((e) => ({ oid: e.type, critical: e.critical })),
-  };
+/** Each extension fedca writes, read into its field of the description. */
+const READERS: Readonly<Record<string, (e: ParsedExtension) => Partial<ExtensionFields>>> = {
+  [OID.subjectAltName]: (e) => ({ sans: readGeneralNames(e.value) }),
+  [OID.keyUsage]: (e) => ({ keyUsage: { critical: e.critical, usages: readKeyUsage(e.value) } }),
+  [OID.extKeyUsage]: (e) => ({ extKeyUsage: readExtKeyUsage(e.value).map((u) => EKU_NAMES[u] ?? u) }),
+  [OID.basicConstraints]: (e) => ({ basicConstraints: { critical: e.critical, ...readBasicConstraints(e.value) } }),
+  [OID.subjectKeyIdentifier]: (e) => ({ subjectKeyId: colonHex(readSubjectKeyIdentifier(e.value)) }),
+  [OID.authorityKeyIdentifier]: (e) => ({ authorityKeyId: colonHex(readAuthorityKeyIdentifier(e.value)) }),
+  [OID.stepProvisioner]: (e) => ({ provisioner: describeProvisioner(e.value) }),
+  [OID.cRLDistributionPoints]: (e) => ({ crlDistributionPoints: readCrlDistributionPoints(e.value) }),
+  [OID.authorityInfoAccess]: (e) => ({ ocspResponders: readOcspUrls(e.value) }),
+  [OCSP_OID.noCheck]: () => ({ ocspNoCheck: true }),
+};
+
+function describeExtensions(extensions: readonly ParsedExtension[]): ExtensionFields {
+  const fields: ExtensionFields = { sans: [], otherExtensions: [] };
+  for (const e of extensions) {
+    const read = READERS[e.id];
+    if (read) Object.assign(fields, read(e));
+    else fields.otherExtensions.push({ oid: e.id, critical: e.critical });
+  }
+  return fields;
 }
 
-/** What certificates and CSRs both have: subject, key, signature algorithm, extensions, fingerprint. */
-function describeCommon(item: Inspectable, der: Buffer): CommonFields {
-  return {
-    subject: item.subject,
-    publicKey: describePublicKey(item.publicKey),
-    signatureAlgorithm: describeSignature(item.signatureAlgorithm),
-    ...describeExtensions(item),
-    sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
-  };
-}
-
-/** Describes a DER certificate. Throws when it is not one. */
+/** Describes a DER certificate, with fedca's own DER reader. Throws when it is not one. */
 export function describeCertificate(der: Buffer): Description {
-  const cert = new X509Certificate(new Uint8Array(der));
-  const serialHex = cert.serialNumber.toLowerCase();
-  const { subject, ...common } = describeCommon(cert, der);
+  const cert = parseCertificate(der);
+  const serialHex = cert.serial.toString(16);
   return {
     kind: 'certificate',
-    subject,
-    issuer: cert.issuer,
-    serial: { hex: serialHex, decimal: BigInt('0x' + (serialHex || '0')).toString(10) },
+    subject: nameText(cert.subject),
+    issuer: nameText(cert.issuer),
+    serial: { hex: serialHex.length % 2 ? '0' + serialHex : serialHex, decimal: cert.serial.toString(10) },
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
-    ...common,
+    publicKey: describePublicKey(cert.publicKey),
+    signatureAlgorithm: describeSignature(cert.signatureAlgorithm),
+    ...describeExtensions(cert.extensions),
+    sha256Fingerprint: fingerprint(der),
   };
 }
 
 /** Describes a DER PKCS#10 certification request (what it asks for; its signature is not checked). Throws when it is not one. */
 export function describeCsr(der: Buffer): Description {
-  return { kind: 'certificate request', ...describeCommon(new Pkcs10CertificateRequest(new Uint8Array(der)), der) };
+  const csr = parseCsrDer(der);
+  return {
+    kind: 'certificate request',
+    subject: nameText(csr.subject),
+    publicKey: describePublicKey(csr.publicKey),
+    signatureAlgorithm: signatureAlgorithmName(csr.signatureAlgorithm),
+    ...describeExtensions(csr.extensions),
+    sha256Fingerprint: fingerprint(der),
+  };
 }

@@ -1,11 +1,14 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { errnoCode } from '../files/errno.js';
+import { replaceFiles, type Replacement } from '../files/replaceFiles.js';
 import type { CaClient } from '../sdk/caClient.js';
+import type { IssuedKey } from '../sdk/issueForNewKey.js';
 import { connectToCa } from './caConnection.js';
-import { CliError, errorCode } from './fail.js';
-import { addIssueOptions, issueKey, planIssue, type IssuedKey, type IssueFlags } from './issueFlags.js';
-import { checkWritable, replaceFiles, type Replacement } from './outputFiles.js';
+import { CliError } from './fail.js';
+import { addIssueOptions, issueKey, planIssue, type IssueFlags } from './issueFlags.js';
+import { checkWritable } from './outputFiles.js';
 
 /** The flags every `fedca export` verb takes. */
 export interface ExportFlags extends IssueFlags {
@@ -79,7 +82,7 @@ export async function issueAndWrite<Fetched>(name: string, flags: ExportFlags, p
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw new CliError(`cannot create ${dir} (${errorCode(err)})`, 1);
+        throw new CliError(`cannot create ${dir} (${errnoCode(err)})`, 1);
       }
     }
     replaceFiles(files);

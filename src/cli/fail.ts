@@ -1,8 +1,10 @@
-import { InitError } from '../home/initHome.js';
-import { ConfigError } from '../config/load.js';
+import { InitError } from '../home/errors.js';
+import { ConfigError } from '../config/errors.js';
 
 /** A CLI usage or input error: printed as one line, exit code 2 unless given. */
 export class CliError extends Error {
+  readonly code = 'ERR_CLI';
+
   constructor(
     message: string,
     readonly exitCode = 2,
@@ -10,9 +12,6 @@ export class CliError extends Error {
     super(message);
   }
 }
-
-/** The errno code of a failed file operation ("ENOENT"), for one-line messages. */
-export const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
 
 /** Exit code for an error: 2 for bad config, init input or usage, 1 for everything else. */
 export function exitCodeOf(err: unknown): number {

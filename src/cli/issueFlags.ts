@@ -1,10 +1,10 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { decodeJwt } from 'jose';
-import { createCsr } from '../pki/csrBuilder.js';
-import { generateKey, type KeySpec } from '../pki/keys.js';
-import { toPem } from '../pki/pem.js';
+import type { KeySpec } from '../pki/keys.js';
 import type { CaClient } from '../sdk/caClient.js';
+import { issueForNewKey, type IssuedKey } from '../sdk/issueForNewKey.js';
+import { tokenSans } from '../sdk/tokenSans.js';
 import type { SignResponse } from '../sdk/wire.js';
 import { addCaOptions, type CaFlags } from './caConnection.js';
 import { CliError } from './fail.js';
@@ -60,15 +60,13 @@ export interface IssuePlan {
   readonly profile?: string;
 }
 
-/** The SANs of a token given with --token (its `sans` claim, else its subject), so the CSR asks for what it allows. */
-function tokenSans(token: string, subject: string): string[] {
+/** The SANs a token given with --token allows, so the CSR asks for what it allows. Throws CliError when it is not a JWT. */
+function sansOfToken(token: string, subject: string): string[] {
   try {
-    const { sans } = decodeJwt(token);
-    if (Array.isArray(sans) && sans.length > 0 && sans.every((s) => typeof s === 'string')) return sans as string[];
+    return tokenSans(token, subject);
   } catch {
     throw new CliError('--token is not a JWT');
   }
-  return [subject];
 }
 
 /** The profile a token given with --token names (undefined when none, or not a JWT: tokenSans says so). */
@@ -96,14 +94,8 @@ export function planIssue(subject: string, flags: IssueFlags, profile?: string):
   // An OIDC provisioner (--provisioner NAME) needs no password: its login gives the token.
   const x5c = flags.x5cCert && flags.x5cKey ? readCertificateFiles(flags.x5cCert, flags.x5cKey) : undefined;
   const password = token === undefined && !x5c && (flags.passwordFile !== undefined || flags.provisioner === undefined) ? provisionerPassword(flags) : undefined;
-  const sans = flags.san?.length ? flags.san : token ? tokenSans(token, subject) : [subject];
+  const sans = flags.san?.length ? flags.san : token ? sansOfToken(token, subject) : [subject];
   return { subject, sans, spec, token, password, profile: flags.profile ?? profile, ...(x5c ? { x5c } : {}) };
-}
-
-/** A fresh private key and the certificate the CA issued for it. */
-export interface IssuedKey {
-  readonly key: KeyObject;
-  readonly signed: SignResponse;
 }
 
 /**
@@ -117,10 +109,7 @@ export async function issueKey(client: CaClient, plan: IssuePlan, flags: IssueFl
   const x5c = plan.x5c && (await createX5cToken(plan.x5c, client.caUrl, { provisioner: flags.provisioner ?? '', subject: plan.subject, sans: plan.sans, profile: plan.profile }));
   const sso = plan.token === undefined && !x5c ? await singleSignOnToken(client, flags.provisioner) : undefined;
   const ott = plan.token ?? x5c ?? sso ?? (await (await loadProvisioner(client, flags, plan.password ?? provisionerPassword(flags))).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
-  const key = generateKey(plan.spec);
-  const csrPem = toPem(createCsr(key, plan.subject, plan.sans), 'CERTIFICATE REQUEST');
-  const signed = await client.sign({ csrPem, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(sso && plan.profile ? { profile: plan.profile } : {}) });
-  return { key, signed };
+  return issueForNewKey(client, { subject: plan.subject, sans: plan.sans, key: plan.spec, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(sso && plan.profile ? { profile: plan.profile } : {}) });
 }
 
 /**

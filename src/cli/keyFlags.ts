@@ -1,6 +1,5 @@
-import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import type { KeySpec, KeyType } from '../pki/keys.js';
+import { RSA_BITS, type KeySpec, type KeyType } from '../pki/keys.js';
 import { CliError } from './fail.js';
 import { ecCurve, keyType, positiveInteger } from './options.js';
 
@@ -23,15 +22,6 @@ export function addKeyOptions(command: Command, keepsCurrent = false): Command {
 /** The key generated for a profile unless the flags say otherwise: AWS Client VPN takes RSA only (see pki/awsClientVpn.ts). */
 export const defaultKeyFor = (profile: string | undefined): KeySpec => (profile?.startsWith('aws-client-vpn-') ? { kty: 'RSA', size: 2048 } : { kty: 'EC' });
 
-const CURVES: Readonly<Record<string, KeySpec['curve']>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
-
-/** The spec of an existing key (what a rekey keeps unless told otherwise); EC P-256 for a key type fedca does not generate. */
-export function keySpecOf(key: KeyObject): KeySpec {
-  if (key.asymmetricKeyType === 'rsa') return { kty: 'RSA', size: key.asymmetricKeyDetails?.modulusLength };
-  if (key.asymmetricKeyType === 'ed25519') return { kty: 'OKP' };
-  return { kty: 'EC', curve: CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] };
-}
-
 /**
  * The key to generate: the flags, else `fallback` (whose curve or size applies
  * only when the type is the fallback's). Throws CliError for options that do
@@ -41,7 +31,7 @@ export function keySpec(flags: KeyFlags, fallback: KeySpec): KeySpec {
   const kty = flags.kty ?? (flags.curve ? 'EC' : flags.size !== undefined ? 'RSA' : fallback.kty);
   if (flags.curve && kty !== 'EC') throw new CliError('--curve applies to --kty EC only');
   if (flags.size !== undefined && kty !== 'RSA') throw new CliError('--size applies to --kty RSA only');
-  if (flags.size !== undefined && (flags.size < 2048 || flags.size > 8192)) throw new CliError('--size must be between 2048 and 8192');
+  if (flags.size !== undefined && (flags.size < RSA_BITS.min || flags.size > RSA_BITS.max)) throw new CliError(`--size must be between ${RSA_BITS.min} and ${RSA_BITS.max}`);
   const inherited = kty === fallback.kty ? fallback : { kty };
   return { kty, curve: flags.curve ?? inherited.curve, size: flags.size ?? inherited.size };
 }

@@ -2,9 +2,8 @@ import { InvalidArgumentError } from 'commander';
 import type { DbConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
 import { isPostgresUrl } from '../config/databaseUrl.js';
-import type { KeySpec, KeyType } from '../pki/keys.js';
-
-type Curve = NonNullable<KeySpec['curve']>;
+import { curveNamed, type CurveName } from '../pki/curves.js';
+import type { KeyType } from '../pki/keys.js';
 
 /** Parses a comma-separated list option ("a,b"), dropping blanks. */
 export function commaList(value: string): string[] {
@@ -31,10 +30,10 @@ export function positiveInteger(value: string): number {
 }
 
 /** Parses `--curve`. */
-export function ecCurve(value: string): Curve {
-  const v = value.toUpperCase();
-  if (v !== 'P-256' && v !== 'P-384' && v !== 'P-521') throw new InvalidArgumentError('must be P-256, P-384 or P-521');
-  return v;
+export function ecCurve(value: string): CurveName {
+  const curve = curveNamed(value.toUpperCase());
+  if (!curve) throw new InvalidArgumentError('must be P-256, P-384 or P-521');
+  return curve.name;
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

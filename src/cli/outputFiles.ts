@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { CliError, errorCode } from './fail.js';
-
-/** The errno code of a file-system error, for one-line messages. */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { errnoCode } from '../files/errno.js';
+import { replaceFile } from '../files/replaceFiles.js';
+import { CliError } from './fail.js';
 
 /** Refuses, before any work is done, to overwrite existing files unless `force` is set. Throws CliError. */
 export function checkWritable(files: readonly string[], force: boolean): void {
@@ -14,69 +13,13 @@ export function checkWritable(files: readonly string[], force: boolean): void {
 }
 
 /**
- * Creates a file with `mode` (less the umask); with `force` an existing file is
- * removed first, so a key never sits in a file with an older, wider mode.
- * Without `force`, fails rather than replace a file that appeared meanwhile.
- * Throws CliError when it cannot write.
+ * Writes a new file with `mode` (less the umask), atomically; with `force` it
+ * replaces an existing file (a new inode, so a key never sits in a file with an
+ * older, wider mode). Without `force`, fails rather than replace a file that
+ * appeared meanwhile. Throws FileWriteError when it cannot write.
  */
 export function writeOutputFile(file: string, content: string, mode: number, force: boolean): void {
-  try {
-    if (force) rmSync(file, { force: true });
-    writeFileSync(file, content, { mode, flag: 'wx' });
-  } catch (err) {
-    throw new CliError(`cannot write ${file} (${errorCode(err)})`, 1);
-  }
-}
-
-/** A file to replace and what it should hold. */
-export interface Replacement {
-  readonly file: string;
-  readonly content: string | Buffer;
-  /** The new file's mode (less the umask). */
-  readonly mode: number;
-}
-
-/** Writes `content` to a new temporary file next to `file` and flushes it to disk; returns its path. */
-function writeTemporary({ file, content, mode }: Replacement): string {
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temporary, 'wx', mode);
-  try {
-    writeFileSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return temporary;
-}
-
-/**
- * Replaces files atomically, so a reader (a TLS server reloading its
- * certificate) sees the old content or the new, never half of it: each content
- * goes to a temporary file in its target's directory, and only once all are
- * written are they renamed over their targets, in order.
- * Throws CliError when it cannot write; the targets are then untouched, unless
- * a rename itself failed after an earlier one succeeded.
- */
-export function replaceFiles(replacements: readonly Replacement[]): void {
-  const temporaries: string[] = [];
-  try {
-    for (const r of replacements) {
-      try {
-        temporaries.push(writeTemporary(r));
-      } catch (err) {
-        throw new CliError(`cannot write ${r.file} (${errorCode(err)})`, 1);
-      }
-    }
-    replacements.forEach((r, i) => {
-      try {
-        renameSync(temporaries[i], r.file);
-      } catch (err) {
-        throw new CliError(`cannot replace ${r.file} (${errorCode(err)})`, 1);
-      }
-    });
-  } finally {
-    for (const t of temporaries) rmSync(t, { force: true });
-  }
+  replaceFile(file, content, mode, force);
 }
 
 /**
@@ -93,7 +36,7 @@ export function rewriteInPlace(file: string, content: Buffer, mode: number): voi
     ftruncateSync(fd, content.length);
     fsyncSync(fd);
   } catch (err) {
-    throw new CliError(`cannot rewrite ${file} (${errorCode(err)})`, 1);
+    throw new CliError(`cannot rewrite ${file} (${errnoCode(err)})`, 1);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

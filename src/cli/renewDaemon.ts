@@ -1,13 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { formatDuration } from '../config/duration.js';
+import { replaceFiles } from '../files/replaceFiles.js';
 import type { ClientCertificate } from '../sdk/clientCertificate.js';
 import type { SignResponse } from '../sdk/wire.js';
 import { sleepUntil, unlessAborted } from './abortableWait.js';
 import { runExecHook } from './execHook.js';
 import { chainPem, serialText } from './issued.js';
-import { replaceFiles } from './outputFiles.js';
-import { MIN_WAIT_MS, nextRenewal, retryDelayMs, validityOf } from './renewalSchedule.js';
+import { RenewalSchedule, validityOf } from '../sdk/renewalSchedule.js';
 
 /** What `fedca renew --daemon` keeps renewing, and how. */
 export interface RenewDaemonOptions {
@@ -49,9 +49,8 @@ export async function runRenewDaemon(options: RenewDaemonOptions): Promise<void>
     let certPem = options.certificate.certPem;
     let leaf = new X509Certificate(certPem);
     // The file's mtime says when the certificate was received (fedca writes it then).
-    let validity = validityOf(leaf, statSync(options.crtFile).mtime);
-    let failures = 0;
-    let wakeAt = options.immediately ? new Date() : nextRenewal(validity, options.expiresInMs);
+    const schedule = new RenewalSchedule(validityOf(leaf, statSync(options.crtFile).mtime), { expiresInMs: options.expiresInMs });
+    let wakeAt = options.immediately ? new Date() : schedule.due;
     options.log(`watching ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);
     while (await sleepUntil(wakeAt, stop.signal)) {
       try {
@@ -60,16 +59,13 @@ export async function runRenewDaemon(options: RenewDaemonOptions): Promise<void>
         // The new certificate is the one to renew next, even if saving it fails below.
         certPem = chainPem(signed);
         leaf = new X509Certificate(signed.crt);
-        validity = validityOf(leaf, new Date());
+        const receivedAt = new Date();
         replaceFiles([{ file: options.crtFile, content: certPem, mode: 0o644 }]);
-        failures = 0;
-        wakeAt = new Date(Math.max(nextRenewal(validity, options.expiresInMs).getTime(), Date.now() + MIN_WAIT_MS));
+        wakeAt = schedule.renewed(validityOf(leaf, receivedAt));
         options.log(`renewed ${options.crtFile} (${describeLeaf(leaf)}): next renewal at ${wakeAt.toISOString()}`);
       } catch (err) {
-        failures += 1;
-        const delay = retryDelayMs(failures, validity);
-        wakeAt = new Date(Date.now() + delay);
-        options.log(`renewing ${options.crtFile} failed: ${(err as Error).message}; retrying in ${formatDuration(delay)}`);
+        wakeAt = schedule.failed();
+        options.log(`renewing ${options.crtFile} failed: ${(err as Error).message}; retrying in ${formatDuration(wakeAt.getTime() - Date.now())}`);
         continue;
       }
       if (options.exec) await runExecHook(options.exec).catch((err: Error) => options.log(err.message));

@@ -5,7 +5,7 @@ import { addCaOptions, type CaFlags } from './caConnection.js';
 import { runExecHook } from './execHook.js';
 import { issuedLines } from './issued.js';
 import { positiveDuration } from './options.js';
-import { renewalDue, validityOf } from './renewalSchedule.js';
+import { renewalDue, validityOf } from '../sdk/renewalSchedule.js';
 
 /** The options `fedca renew` and `fedca rekey` share: when to act, where to write, what to run after. */
 export interface RenewalFlags extends CaFlags {

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { replaceFile } from '../files/replaceFiles.js';
 import type { CaConfig } from './caConfig.js';
 import { HomeLayout, inHome } from './home.js';
-import { ConfigError, loadConfig, validateConfig } from './load.js';
+import { loadConfig, validateConfig } from './load.js';
+import { ConfigError } from './errors.js';
 
 /** ca.json as JSON, for edits that keep every key they do not touch. */
 export type RawConfig = Record<string, unknown>;
@@ -10,7 +11,7 @@ export type RawConfig = Record<string, unknown>;
 /**
  * Edits `config/ca.json` of a home: reads it (it must be valid now), applies
  * `edit` to the parsed JSON, validates the result like `start` would, and
- * replaces the file atomically with the same mode. Returns the new config.
+ * replaces the file atomically and durably (replaceFile) with the same mode. Returns the new config.
  * Throws ConfigError (nothing written) when the file is invalid before or after.
  */
 export function updateConfig(home: string, edit: (raw: RawConfig) => void): CaConfig {
@@ -25,12 +26,6 @@ export function updateConfig(home: string, edit: (raw: RawConfig) => void): CaCo
     if (err instanceof ConfigError) throw new ConfigError(`${file}: the edit would make it invalid: ${err.message}`);
     throw err;
   }
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temporary, JSON.stringify(raw, null, 2) + '\n', { mode: statSync(file).mode & 0o777 });
-    renameSync(temporary, file);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
+  replaceFile(file, JSON.stringify(raw, null, 2) + '\n', statSync(file).mode & 0o777);
   return config;
 }

@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { parseAddress } from './address.js';
 import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
 import { isPostgresUrl } from './databaseUrl.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { readFileOr } from '../files/readFile.js';
 import { HomeLayout, inHome } from './home.js';
+import { parseHttpsUrl } from './httpsUrl.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
-
-/** A configuration problem: names the key and what is wrong with it. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
-}
+import { ConfigError } from './errors.js';
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -114,14 +111,12 @@ const MAX_PEER_BYTES = 8 * 1024 * 1024;
 function peer(v: Json, path: string): PeerConfig {
   if (!isObject(v)) fail(path, 'must be an object with "url" and "fingerprint"');
   const text = str(v, 'url', `${path}.url`);
-  let url: URL;
+  let url: string;
   try {
-    url = new URL(text);
-  } catch {
-    fail(`${path}.url`, `must be an https URL such as "https://ca.example:9000", got ${JSON.stringify(text)}`);
+    url = parseHttpsUrl(text);
+  } catch (err) {
+    fail(`${path}.url`, (err as Error).message);
   }
-  if (url.protocol !== 'https:' || url.hostname === '') fail(`${path}.url`, `must be an https URL, got ${JSON.stringify(text)}`);
-  if (url.search || url.hash || url.username || url.password) fail(`${path}.url`, 'must not have a query, fragment or credentials');
   const pinned = str(v, 'fingerprint', `${path}.fingerprint`);
   let fingerprint: string;
   try {
@@ -130,7 +125,7 @@ function peer(v: Json, path: string): PeerConfig {
     fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
   }
   const maxRoots = wholeNumber(v.maxRoots, `${path}.maxRoots`, MAX_PEER_ROOTS);
-  return { url: url.href.replace(/\/+$/, ''), fingerprint, ...(maxRoots === undefined ? {} : { maxRoots }) };
+  return { url, fingerprint, ...(maxRoots === undefined ? {} : { maxRoots }) };
 }
 
 /** `federation` when ca.json has none: no peers, every bound at its default. */
@@ -229,12 +224,7 @@ export function validateConfig(raw: Json): CaConfig {
 /** Reads and validates `config/ca.json` of a home. Throws ConfigError with a one-line reason. */
 export function loadConfig(home: string): CaConfig {
   const file = inHome(home, HomeLayout.config);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ConfigError(`${file}: cannot read the configuration (run "fedca init" first?)`);
-  }
+  const text = readFileOr(file, (code) => new ConfigError(`${file}: cannot read the configuration (${code}; run "fedca init" first?)`)).toString('utf8');
   let raw: Json;
   try {
     raw = JSON.parse(text);

@@ -1,11 +1,13 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { updateConfig } from '../config/edit.js';
 import { HomeLayout, inHome } from '../config/home.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
+import { replaceFile } from '../files/replaceFiles.js';
 import { parseCertificate } from '../pki/certificate.js';
-import { fingerprint } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { commonNameOf } from '../pki/name.js';
 import { toPem } from '../pki/pem.js';
 import { isRoot } from '../pki/root.js';
@@ -109,7 +111,7 @@ export function addFederatedRoots(home: string, ders: readonly Buffer[], source:
   const file = federatedFileFor(home, fresh[0]);
   const absolute = inHome(home, file);
   mkdirSync(inHome(home, HomeLayout.federatedDir), { recursive: true });
-  writeFileSync(absolute, fresh.map((der) => toPem(der)).join(''), { mode: 0o644, flag: 'wx' });
+  replaceFile(absolute, fresh.map((der) => toPem(der)).join(''), 0o644, false);
   try {
     updateConfig(home, (raw) => {
       raw.federatedRoots = [...(Array.isArray(raw.federatedRoots) ? raw.federatedRoots : []), file];

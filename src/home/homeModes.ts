@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CaConfig } from '../config/caConfig.js';
 import { HomeLayout, inHome } from '../config/home.js';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 
 /** The folders init makes, parents first: each 0700, whatever the umask (the store makes its own, likewise). */
 export const HOME_DIRS: readonly string[] = ['config', 'pki', 'pki/secrets', HomeLayout.federatedDir];

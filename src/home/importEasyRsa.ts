@@ -1,20 +1,18 @@
 import { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileOr } from '../files/readFile.js';
 import { parseCertificate } from '../pki/certificate.js';
 import { createIssuer } from '../pki/issuer.js';
-import { KeyDecryptError, readPrivateKey } from '../pki/keys.js';
+import { readPrivateKey } from '../pki/keys.js';
+import { KeyDecryptError } from '../pki/errors.js';
 import { commonNameOf } from '../pki/name.js';
 import { pemDers } from '../pki/pem.js';
 import { isRoot } from '../pki/root.js';
 import type { IssuedCertificate, Revocation } from '../store/store.js';
 import type { AdoptedCa } from './adoptedCa.js';
-import { IndexError, parseOpensslIndex } from './opensslIndex.js';
-
-/** An easy-rsa PKI that cannot be adopted: a file missing or unreadable, a key that does not fit. */
-export class EasyRsaError extends Error {
-  readonly code = 'ERR_EASYRSA';
-}
+import { parseOpensslIndex } from './opensslIndex.js';
+import { EasyRsaError, IndexError } from './errors.js';
 
 /** An easy-rsa PKI read for adoption, and what could not be taken from it. */
 export interface EasyRsaPki extends AdoptedCa {
@@ -26,11 +24,7 @@ export interface EasyRsaPki extends AdoptedCa {
 const CERTIFICATE_DIRS = ['issued', 'certs_by_serial', 'revoked/certs_by_serial'];
 
 function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new EasyRsaError(`cannot read the easy-rsa ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readFileOr(file, (code) => new EasyRsaError(`cannot read the easy-rsa ${what} ${file} (${code})`)).toString('utf8');
 }
 
 /** A hex serial as a map key: upper case, no leading zeros. */

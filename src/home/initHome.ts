@@ -1,9 +1,11 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HomeLayout, inHome } from '../config/home.js';
 import { validateConfig } from '../config/load.js';
-import { createIssuer, fingerprint } from '../pki/issuer.js';
+import { replaceFile } from '../files/replaceFiles.js';
+import { createIssuer } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { generateKey, privateKeyPem, type KeyType } from '../pki/keys.js';
 import { toPem } from '../pki/pem.js';
 import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
@@ -14,6 +16,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
 import { HOME_DIRS, makePrivateDir } from './homeModes.js';
+import { InitError } from './errors.js';
 
 /** What `fedca init` needs. */
 export interface InitOptions {
@@ -43,16 +46,11 @@ export interface InitResult {
   readonly replacedStore?: string;
 }
 
-/** Thrown when init would overwrite a CA, or its inputs are wrong. Nothing was written. */
-export class InitError extends Error {
-  readonly code = 'ERR_INIT';
-}
-
-/** Writes a file of the home with exactly `mode` (chmod after writing: the umask, and a file replaced with --force, do not decide it). */
+/** Writes a file of the home atomically with exactly `mode` (chmod after writing: the umask, and a file replaced with --force, do not decide it). */
 function writeFile(home: string, path: string, content: string, mode = 0o644): string {
   const file = inHome(home, path);
   makePrivateDir(dirname(file));
-  writeFileSync(file, content, { mode });
+  replaceFile(file, content, mode);
   chmodSync(file, mode);
   return file;
 }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { CaConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
 import { parseDuration } from '../config/duration.js';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
+import { readFileOr } from '../files/readFile.js';
 import { mergeClaims } from '../provisioners/claims.js';
 import { createIssuer } from '../pki/issuer.js';
 import { readPrivateKey } from '../pki/keys.js';
@@ -13,16 +13,12 @@ import { ProvisionerConfigError } from '../provisioners/provisionerConfig.js';
 import { ObservedStore, type StoreObserver } from '../store/observed.js';
 import { openStore } from '../store/open.js';
 import { Authority } from '../authority/authority.js';
+import { PasswordError } from './errors.js';
 
 /** Reads every certificate of a PEM file (one or a bundle); ConfigError naming `key` otherwise. */
 export function readCertificateFile(home: string, path: string, key: string): Buffer[] {
   const file = inHome(home, path);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = readFileOr(file, (code) => new ConfigError(`${key}: cannot read ${file} (${code})`)).toString('utf8');
   let ders: Buffer[];
   try {
     ders = pemDers(text);
@@ -41,11 +37,6 @@ export function readFederatedRoots(home: string, config: CaConfig): Buffer[] {
 
 const DAY_MS = 24 * 3_600_000;
 
-/** Thrown when the CA key cannot be decrypted with the password given. */
-export class PasswordError extends Error {
-  readonly code = 'ERR_PASSWORD';
-}
-
 /**
  * Builds the authority a home's config describes: reads roots and federated roots,
  * decrypts the intermediate key with `password`, checks the chain, opens the store
@@ -56,12 +47,7 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
   const federatedRoots = readFederatedRoots(home, config);
   const [intermediateDer] = readCertificateFile(home, config.crt, 'crt');
   const keyFile = inHome(home, config.key);
-  let keyPem: string;
-  try {
-    keyPem = readFileSync(keyFile, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`key: cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const keyPem = readFileOr(keyFile, (code) => new ConfigError(`key: cannot read ${keyFile} (${code})`)).toString('utf8');
   let intermediate;
   try {
     intermediate = createIssuer(intermediateDer, readPrivateKey(keyPem, password));

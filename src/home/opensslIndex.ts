@@ -1,3 +1,4 @@
+import { IndexError } from './errors.js';
 /**
  * The certificate database of `openssl ca` (easy-rsa's `pki/index.txt`): one line
  * per issued certificate, six tab-separated fields — status (V valid, R revoked,
@@ -14,11 +15,6 @@ export interface IndexEntry {
   readonly subject: string;
   /** Set for status R. */
   readonly revocation?: { readonly revokedAt: Date; readonly reasonCode: number; readonly reason: string };
-}
-
-/** An index.txt line that is not what `openssl ca` writes. */
-export class IndexError extends Error {
-  readonly code = 'ERR_OPENSSL_INDEX';
 }
 
 /**

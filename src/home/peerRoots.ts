@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerConfig } from '../config/caConfig.js';
 import { HomeLayout, inHome } from '../config/home.js';
+import { readFileIfExists } from '../files/readFile.js';
 import { pemDers } from '../pki/pem.js';
 
 /** What versions before the store kept of a peer in a file: the roots it last fetched, and the pin in force when it did. */
@@ -28,17 +28,12 @@ export function peerRootsFile(home: string, url: string): string {
  */
 export function readPeerRoots(home: string, peer: PeerConfig): PeerRoots | undefined {
   const file = peerRootsFile(home, peer.url);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const bytes = readFileIfExists(file, (code) => new Error(`cannot read ${file} (${code})`));
+  if (!bytes) return undefined;
   let record: { url?: unknown; fingerprint?: unknown; roots?: unknown; fetchedAt?: unknown };
   let roots: Buffer[];
   try {
-    record = JSON.parse(text) as typeof record;
+    record = JSON.parse(bytes.toString('utf8')) as typeof record;
     if (!Array.isArray(record.roots) || !record.roots.every((r) => typeof r === 'string')) throw new Error('no roots');
     roots = (record.roots as string[]).flatMap((pem) => pemDers(pem));
     for (const der of roots) new X509Certificate(der);

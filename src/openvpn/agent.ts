@@ -1,5 +1,5 @@
 import { crlReasonName } from '../pki/crlReason.js';
-import type { ManagementAuthError } from '../sdk/errors.js';
+import type { ManagementAuthError } from './errors.js';
 import type { CertificateToCheck, Verdict } from '../sdk/ocspChecker.js';
 import { certificateFromEnv, type EnvCertificate } from './clientCertificate.js';
 import { parseClientList, type ListedClient } from './clientList.js';

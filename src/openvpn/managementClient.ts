@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { ManagementAuthError, ManagementCommandError, ManagementConnectionError } from '../sdk/errors.js';
+import { ManagementAuthError, ManagementCommandError, ManagementConnectionError } from './errors.js';
 import { formatManagementAddress, type ManagementAddress } from './managementAddress.js';
 import { ManagementParser, type ClientNotification, type ManagementEvent } from './managementParser.js';
 

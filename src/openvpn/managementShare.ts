@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { formatManagementAddress, type ManagementAddress } from './managementAddress.js';
-import { ManagementCommandError } from '../sdk/errors.js';
+import { ManagementCommandError } from './errors.js';
 import type { CommandReply } from './managementClient.js';
 
 /** What the share passes commands to: the agent's connection to OpenVPN. */

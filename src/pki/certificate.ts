@@ -1,4 +1,5 @@
-import { bitString, children, contents, DerError, explicit, readDer, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, sequenceOf, time, Tag, unsignedInteger, whole, integer } from './der.js';
+import { bitString, children, contents, explicit, readDer, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, sequenceOf, time, Tag, unsignedInteger, whole, integer, type Element } from './der.js';
+import { DerError } from './errors.js';
 import type { Signer } from './keys.js';
 
 /** Everything a certificate says, in DER pieces ready to encode (RFC 5280 §4.1). */
@@ -59,6 +60,13 @@ export interface ParsedCertificate {
   readonly signature: Buffer;
 }
 
+/** Reads one Extension element of `buf` (RFC 5280 §4.1): extnID, critical, extnValue. */
+export function readExtension(buf: Buffer, ext: Element): ParsedExtension {
+  const parts = children(buf, ext);
+  const critical = parts.length === 3 && contents(buf, parts[1])[0] === 0xff;
+  return { id: readOid(buf, parts[0]), critical, der: whole(buf, ext), value: contents(buf, parts[parts.length - 1]) };
+}
+
 /** Splits a DER certificate into its fields. Throws DerError on malformed input, and nothing else. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
   return readDer('Certificate', () => readCertificate(der));
@@ -79,11 +87,7 @@ function readCertificate(der: Buffer): ParsedCertificate {
   for (; i < fields.length; i++) {
     if (fields[i].tag !== 0xa3) continue;
     const [list] = children(der, fields[i]);
-    for (const ext of children(der, list)) {
-      const parts = children(der, ext);
-      const critical = parts.length === 3 && contents(der, parts[1])[0] === 0xff;
-      extensions.push({ id: readOid(der, parts[0]), critical, der: whole(der, ext), value: contents(der, parts[parts.length - 1]) });
-    }
+    for (const ext of children(der, list)) extensions.push(readExtension(der, ext));
   }
   return {
     der,

@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import { checkStructure, children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, Tag, whole, type Element } from './der.js';
+import { readExtension, type ParsedExtension } from './certificate.js';
+import { children, expectChildren, readBitString, readInteger, readOid, readRoot, Tag, whole, type Element } from './der.js';
+import { CsrError, DerError } from './errors.js';
+import { readGeneralNames } from './extensionReaders.js';
 import type { SubjectAltNames } from './extensions.js';
-import { formatIp } from './ip.js';
 import { OID } from './oids.js';
 import { readCommonName } from './name.js';
 import { pemBlocks } from './pem.js';
@@ -17,8 +19,12 @@ export interface ParsedCsr {
   readonly commonName: string;
   /** DER SubjectPublicKeyInfo. */
   readonly publicKey: Buffer;
+  /** DER Name of the subject. */
+  readonly subject: Buffer;
   /** Names from the extensionRequest's subjectAltName, by kind. */
   readonly sans: SubjectAltNames;
+  /** Every extension the extensionRequest asks for. */
+  readonly extensions: readonly ParsedExtension[];
   readonly signatureAlgorithm: string;
   /** DER parameters of the signature algorithm (RSASSA-PSS), if any. */
   readonly signatureParams?: Buffer;
@@ -37,61 +43,37 @@ export interface PublicKeyInfo {
   readonly description: string;
 }
 
-/** A CSR that is malformed or whose signature does not verify. */
-export class CsrError extends Error {
-  readonly code = 'ERR_CSR';
-}
-
 /** An IA5String name of a CSR as text; CsrError for a byte that is not printable ASCII (a control, NUL, or 8-bit). */
-function ia5Text(value: Buffer, what: string): string {
-  const bad = value.findIndex((b) => b < 0x20 || b > 0x7e);
-  if (bad >= 0) throw new CsrError(`CSR subjectAltName ${what} has byte 0x${value[bad].toString(16).padStart(2, '0')} at position ${bad}: not printable ASCII`);
-  return value.toString('latin1');
+function ia5Text(value: string, what: string): string {
+  const bad = [...value].findIndex((c) => c < '\u0020' || c > '\u007e');
+  if (bad >= 0) throw new CsrError(`CSR subjectAltName ${what} has byte 0x${value.charCodeAt(bad).toString(16).padStart(2, '0')} at position ${bad}: not printable ASCII`);
+  return value;
 }
 
-function readGeneralNames(buf: Buffer, seq: Element): SubjectAltNames {
+const IA5_KINDS = { dns: 'DNS name', email: 'email address', url: 'URI' } as const;
+
+/** The names of a subjectAltName value, by kind; CsrError for a kind a certificate cannot be issued for. */
+function sansOf(value: Buffer | undefined): SubjectAltNames {
   const out = { dns: [] as string[], ips: [] as string[], emails: [] as string[], uris: [] as string[] };
-  for (const gn of children(buf, seq)) {
-    const value = contents(buf, gn);
-    switch (gn.tag) {
-      case 0x82:
-        out.dns.push(ia5Text(value, 'DNS name'));
-        break;
-      case 0x87:
-        out.ips.push(formatIp(value));
-        break;
-      case 0x81:
-        out.emails.push(ia5Text(value, 'email address'));
-        break;
-      case 0x86:
-        out.uris.push(ia5Text(value, 'URI'));
-        break;
-      default:
-        throw new CsrError(`unsupported subjectAltName type in CSR (tag 0x${gn.tag.toString(16)})`);
-    }
+  const kinds = { dns: out.dns, ip: out.ips, email: out.emails, url: out.uris };
+  for (const name of value ? readGeneralNames(value) : []) {
+    if (name.type === 'other') throw new CsrError(`unsupported subjectAltName type in CSR (tag ${name.value.slice(1, -1)})`);
+    kinds[name.type].push(name.type === 'ip' ? name.value : ia5Text(name.value, IA5_KINDS[name.type]));
   }
   return out;
 }
 
-function readRequestedSans(buf: Buffer, attributes: Element | undefined): SubjectAltNames {
-  const none = { dns: [], ips: [], emails: [], uris: [] };
-  if (!attributes) return none;
-  for (const attr of children(buf, attributes)) {
+/** The extensions of the CSR's extensionRequest attribute (PKCS #9), as a certificate's are read. */
+function readRequestedExtensions(buf: Buffer, attributes: Element | undefined): ParsedExtension[] {
+  const out: ParsedExtension[] = [];
+  for (const attr of attributes ? children(buf, attributes) : []) {
     const [type, values] = expectChildren(buf, attr, Tag.SEQUENCE, 'Attribute');
     if (readOid(buf, type) !== OID.extensionRequest) continue;
     for (const exts of children(buf, values)) {
-      for (const ext of expectChildren(buf, exts, Tag.SEQUENCE, 'Extensions')) {
-        const parts = children(buf, ext);
-        if (readOid(buf, parts[0]) !== OID.subjectAltName) continue;
-        const octets = parts[parts.length - 1];
-        const inner = readElement(buf, octets.contentStart, octets.end);
-        // DER inside an OCTET STRING: bounded like the rest, before it is read.
-        checkStructure(buf, inner);
-        return readGeneralNames(buf, inner);
-      }
+      for (const ext of expectChildren(buf, exts, Tag.SEQUENCE, 'Extensions')) out.push(readExtension(buf, ext));
     }
   }
-  return none;
+  return out;
 }
 
 /** Parses a DER CSR. Throws CsrError when it is not one. */
@@ -103,12 +85,15 @@ export function parseCsrDer(der: Buffer): ParsedCsr {
     if (!spkiEl || readInteger(der, versionEl) !== 0n) throw new CsrError('CSR is not a PKCS #10 v1 request');
     if (attributesEl && attributesEl.tag !== 0xa0) throw new CsrError('CSR attributes are malformed');
     const [algOid, params] = expectChildren(der, algEl, Tag.SEQUENCE, 'AlgorithmIdentifier');
+    const extensions = readRequestedExtensions(der, attributesEl);
     return {
       der,
       info: whole(der, infoEl),
       commonName: readCommonName(der, subjectEl),
+      subject: whole(der, subjectEl),
       publicKey: whole(der, spkiEl),
-      sans: readRequestedSans(der, attributesEl),
+      sans: sansOf(extensions.find((e) => e.id === OID.subjectAltName)?.value),
+      extensions,
       signatureAlgorithm: readOid(der, algOid),
       signatureParams: params && params.tag !== Tag.NULL ? whole(der, params) : undefined,
       signature: readBitString(der, sigEl),

@@ -5,6 +5,7 @@
  * ASN.1 schema library spends most of its time there (measured: ~2.4 ms per leaf
  * with @peculiar/x509 against a few tens of µs for these concatenations).
  */
+import { DerError } from './errors.js';
 
 /** Universal tags used by X.509. */
 export const Tag = {
@@ -138,11 +139,6 @@ export interface Element {
   readonly contentStart: number;
   /** Offset just past the last content byte. */
   readonly end: number;
-}
-
-/** Thrown for bytes that are not well-formed DER of the expected shape. */
-export class DerError extends Error {
-  readonly code = 'ERR_DER';
 }
 
 /**

@@ -30,6 +30,11 @@ export const KeyUsage = {
 } as const;
 export type KeyUsageName = keyof typeof KeyUsage;
 
+/** The default leaf profile's key usages (api.md): digitalSignature, plus keyEncipherment for an RSA key (TLS 1.2 RSA key exchange). */
+export function defaultKeyUsages(rsaKey: boolean): KeyUsageName[] {
+  return rsaKey ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
+}
+
 /** keyUsage (critical), as a DER named-bit BIT STRING (trailing zero bits dropped). */
 export function keyUsage(usages: readonly KeyUsageName[]): Buffer {
   let bits = 0;

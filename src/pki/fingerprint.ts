@@ -1,5 +1,10 @@
-import { fingerprint } from './issuer.js';
+import { createHash } from 'node:crypto';
 import { pemDers } from './pem.js';
+
+/** SHA-256 fingerprint of a certificate's DER, lower-case hex (step-ca's form). */
+export function fingerprint(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}
 
 /** Strips what api.md lets a fingerprint carry (`-`, `:`, spaces) and lower-cases it. */
 export const normaliseFingerprint = (text: string): string => text.replace(/[-:\s]/g, '').toLowerCase();

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { signCertificate } from './certificate.js';
-import { authorityKeyIdentifier, basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName, type SubjectAltNames } from './extensions.js';
+import { authorityKeyIdentifier, basicConstraints, defaultKeyUsages, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName, type SubjectAltNames } from './extensions.js';
 import { randomSerial, type Issuer } from './issuer.js';
 import { createSigner, spkiDer } from './keys.js';
 import { encodeName } from './name.js';
@@ -73,7 +73,7 @@ export interface LeafRequest {
 export function issueLeaf(request: LeafRequest, issuer: Issuer, serial = randomSerial()): Buffer {
   const emptySubject = request.commonName === '';
   const extensions = [
-    keyUsage(request.keyUsages ?? (request.rsaKey ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'])),
+    keyUsage(request.keyUsages ?? defaultKeyUsages(request.rsaKey === true)),
     extKeyUsage(request.extKeyUsages ?? [OID.serverAuth, OID.clientAuth]),
     subjectKeyIdentifier(keyIdentifier(request.publicKey)),
     authorityKeyIdentifier(issuer.keyId),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { contents, readRoot, Tag } from './der.js';
 import { keyIdentifier } from './extensions.js';
@@ -39,11 +39,6 @@ export function createIssuer(certificateDer: Buffer, key: KeyObject): Issuer {
 /** A fresh positive serial of 128 random bits (RFC 5280 allows up to 20 octets). */
 export function randomSerial(): Buffer {
   return randomBytes(16);
-}
-
-/** SHA-256 fingerprint of a certificate's DER, lower-case hex (step-ca's form). */
-export function fingerprint(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
 }
 
 /** A serial number's unsigned big-endian bytes as the decimal string step's API uses. */

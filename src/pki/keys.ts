@@ -1,6 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign as cryptoSign } from 'node:crypto';
+import { CURVE, curveOfNode, type CurveName } from './curves.js';
 import { nullValue, octetString, oid, sequence } from './der.js';
 import { OID } from './oids.js';
+import { KeyDecryptError } from './errors.js';
 import { pbes2Encrypt } from './pbes2.js';
 import { toPem } from './pem.js';
 
@@ -10,25 +12,41 @@ export type KeyType = 'EC' | 'RSA' | 'OKP';
 /** What to generate: the type and, for EC a curve, for RSA a size in bits. */
 export interface KeySpec {
   readonly kty: KeyType;
-  readonly curve?: 'P-256' | 'P-384' | 'P-521';
+  readonly curve?: CurveName;
   readonly size?: number;
 }
 
-const NODE_CURVE = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' } as const;
+/** node:crypto's `asymmetricKeyType` of each key type. */
+export const NODE_KEY_TYPE: Readonly<Record<KeyType, string>> = { EC: 'ec', RSA: 'rsa', OKP: 'ed25519' };
+
+/** The key type of a node key (EC, RSA, OKP = Ed25519); undefined for any other (RSA-PSS, X25519, DSA, ...). */
+export function keyTypeOf(key: KeyObject): KeyType | undefined {
+  return (Object.keys(NODE_KEY_TYPE) as KeyType[]).find((kty) => NODE_KEY_TYPE[kty] === key.asymmetricKeyType);
+}
+
+/** RSA key sizes fedca generates and accepts, in bits (api.md). */
+export const RSA_BITS = { min: 2048, max: 8192 } as const;
 
 /** Generates a private key. Defaults: EC P-256; RSA 2048. */
 export function generateKey(spec: KeySpec): KeyObject {
   switch (spec.kty) {
     case 'EC':
-      return generateKeyPairSync('ec', { namedCurve: NODE_CURVE[spec.curve ?? 'P-256'] }).privateKey;
+      return generateKeyPairSync('ec', { namedCurve: CURVE[spec.curve ?? 'P-256'].nodeName }).privateKey;
     case 'RSA': {
-      const size = spec.size ?? 2048;
-      if (size < 2048 || size > 8192) throw new RangeError(`RSA key size ${size} is outside 2048-8192`);
+      const size = spec.size ?? RSA_BITS.min;
+      if (size < RSA_BITS.min || size > RSA_BITS.max) throw new RangeError(`RSA key size ${size} is outside ${RSA_BITS.min}-${RSA_BITS.max}`);
       return generateKeyPairSync('rsa', { modulusLength: size }).privateKey;
     }
     case 'OKP':
       return generateKeyPairSync('ed25519').privateKey;
   }
+}
+
+/** The spec of an existing key (what a rekey keeps unless told otherwise); EC P-256 for a key type fedca does not generate. */
+export function keySpecOf(key: KeyObject): KeySpec {
+  if (key.asymmetricKeyType === 'rsa') return { kty: 'RSA', size: key.asymmetricKeyDetails?.modulusLength };
+  if (key.asymmetricKeyType === 'ed25519') return { kty: 'OKP' };
+  return { kty: 'EC', curve: curveOfNode(key.asymmetricKeyDetails?.namedCurve)?.name };
 }
 
 /** The DER SubjectPublicKeyInfo of a (private or public) key. */
@@ -55,11 +73,6 @@ export function privateKeyPem(key: KeyObject, password?: string, iterations = KE
   return toPem(sequence(algorithm, octetString(ciphertext)), 'ENCRYPTED PRIVATE KEY');
 }
 
-/** Thrown when a private key cannot be read: wrong password, or not a key. */
-export class KeyDecryptError extends Error {
-  readonly code = 'ERR_KEY_DECRYPT';
-}
-
 /** Reads a PEM private key, decrypting it with `password` when it is encrypted. */
 export function readPrivateKey(pem: string, password?: string): KeyObject {
   try {
@@ -81,9 +94,8 @@ export interface Signer {
 export function createSigner(key: KeyObject): Signer {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    const [hash, alg] = curve === 'secp384r1' ? ['sha384', OID.ecdsaWithSha384] : curve === 'secp521r1' ? ['sha512', OID.ecdsaWithSha512] : ['sha256', OID.ecdsaWithSha256];
-    return { key, algorithm: sequence(oid(alg)), sign: (data) => cryptoSign(hash, data, key) };
+    const { hash, signatureOid } = curveOfNode(key.asymmetricKeyDetails?.namedCurve) ?? CURVE['P-256'];
+    return { key, algorithm: sequence(oid(signatureOid)), sign: (data) => cryptoSign(hash, data, key) };
   }
   if (type === 'rsa') {
     return { key, algorithm: sequence(oid(OID.sha256WithRsa), nullValue()), sign: (data) => cryptoSign('sha256', data, key) };

@@ -3,7 +3,6 @@ import {
   bitString,
   children,
   contents,
-  DerError,
   explicit,
   expectChildren,
   generalizedTime,
@@ -22,8 +21,9 @@ import {
   whole,
   type Element,
 } from './der.js';
+import { DerError } from './errors.js';
 import { extension, keyIdentifier } from './extensions.js';
-import type { ParsedCertificate } from './certificate.js';
+import { readExtension, type ParsedCertificate, type ParsedExtension } from './certificate.js';
 import type { Issuer } from './issuer.js';
 import { DIGEST_OF_OID } from './signature.js';
 
@@ -53,12 +53,9 @@ export interface OcspRequest {
   readonly nonce?: Buffer;
 }
 
-/** The extensions of an Extensions list, each as its OID and extnValue contents. */
-export function readExtensions(buf: Buffer, list: Element): { id: string; value: Buffer }[] {
-  return children(buf, list).map((ext) => {
-    const parts = children(buf, ext);
-    return { id: readOid(buf, parts[0]), value: contents(buf, parts[parts.length - 1]) };
-  });
+/** The extensions of an Extensions list, read as a certificate's are. */
+export function readExtensions(buf: Buffer, list: Element): ParsedExtension[] {
+  return children(buf, list).map((ext) => readExtension(buf, ext));
 }
 
 /** Reads a CertID element. Throws DerError. */

@@ -1,6 +1,8 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
-import { children, contents, DerError, expectChildren, explicit, integer, nullValue, octetString, oid, readBitString, readOid, readRoot, readTime, sequence, Tag, whole, type Element } from './der.js';
+import { children, contents, expectChildren, explicit, integer, nullValue, octetString, oid, readBitString, readOid, readRoot, readTime, sequence, Tag, whole, type Element } from './der.js';
+import { DerError, OcspResponseError } from './errors.js';
+import { readExtKeyUsage } from './extensionReaders.js';
 import { extension, keyIdentifier } from './extensions.js';
 import { issuerHashes, namesIssuer, OCSP_OID, readCertId, readExtensions, type CertId, type CertStatus } from './ocsp.js';
 import { OID } from './oids.js';
@@ -131,18 +133,12 @@ export function parseOcspResponse(der: Buffer): OcspResponse {
   return { status, basic: readBasic(contents(der, response)) };
 }
 
-/** Thrown when a response cannot be trusted: signature, signer, nonce or times are off. */
-export class OcspResponseError extends Error {
-  readonly code = 'ERR_OCSP_RESPONSE';
-}
-
 const namesResponder = (id: ResponderId, cert: ParsedCertificate): boolean =>
   'byKey' in id ? id.byKey.equals(keyIdentifier(cert.publicKey)) : id.byName.equals(cert.subject);
 
 function hasExtendedKeyUsage(cert: ParsedCertificate, purpose: string): boolean {
   const eku = cert.extensions.find((e) => e.id === OID.extKeyUsage);
-  if (!eku) return false;
-  return children(eku.value, readRoot(eku.value)).some((el) => readOid(eku.value, el) === purpose);
+  return eku !== undefined && readExtKeyUsage(eku.value).includes(purpose);
 }
 
 /** A responder `issuer` authorised (RFC 6960 §4.2.2.2): issued and signed by it, EKU OCSPSigning, valid now. */

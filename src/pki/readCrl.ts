@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parseCertificate } from './certificate.js';
-import { children, contents, DerError, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, Tag, whole } from './der.js';
+import { DerError } from './errors.js';
+import { children, contents, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, Tag, whole } from './der.js';
 import { OID } from './oids.js';
 import { verifySignature } from './signature.js';
 

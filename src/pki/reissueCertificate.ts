@@ -1,5 +1,5 @@
 import { signCertificate, type ParsedCertificate } from './certificate.js';
-import { authorityKeyIdentifier, keyIdentifier, keyUsage, subjectKeyIdentifier } from './extensions.js';
+import { authorityKeyIdentifier, defaultKeyUsages, keyIdentifier, keyUsage, subjectKeyIdentifier } from './extensions.js';
 import { randomSerial, type Issuer } from './issuer.js';
 import { OID } from './oids.js';
 import { readSpki } from './spki.js';
@@ -27,7 +27,7 @@ export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issue
   const extensions = old.extensions.map((e) => {
     if (e.id === OID.subjectKeyIdentifier) return subjectKeyIdentifier(keyIdentifier(publicKey));
     if (e.id === OID.authorityKeyIdentifier) return authorityKeyIdentifier(issuer.keyId);
-    if (e.id === OID.keyUsage && keyTypeChanged) return keyUsage(kty === 'RSA' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']);
+    if (e.id === OID.keyUsage && keyTypeChanged) return keyUsage(defaultKeyUsages(kty === 'RSA'));
     return e.der;
   });
   const der = signCertificate({ serial, issuer: issuer.certificate.subject, subject: old.subject, notBefore, notAfter, publicKey, extensions }, issuer.signer);

@@ -1,5 +1,6 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { children, readInteger, readOid, readRoot } from './der.js';
+import { NODE_KEY_TYPE, type KeyType } from './keys.js';
 import { OID } from './oids.js';
 
 /** node:crypto's name of each digest algorithm, by OID. */
@@ -11,7 +12,7 @@ export const DIGEST_OF_OID: Readonly<Record<string, string>> = {
 };
 
 /** Key types, as JWK's `kty` names them. */
-export type SignatureKeyType = 'EC' | 'RSA' | 'OKP';
+export type SignatureKeyType = KeyType;
 
 /** Each ECDSA / RSA PKCS#1 v1.5 / EdDSA signature algorithm: its digest (null: EdDSA hashes itself) and the key type it needs. */
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, { readonly digest: string | null; readonly keyType: SignatureKeyType }>> = {
@@ -24,7 +25,16 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, { readonly digest: string | 
   [OID.ed25519]: { digest: null, keyType: 'OKP' },
 };
 
-const NODE_KEY_TYPE: Readonly<Record<SignatureKeyType, string>> = { EC: 'ec', RSA: 'rsa', OKP: 'ed25519' };
+const SCHEME_NAMES: Readonly<Record<SignatureKeyType, string>> = { EC: 'ECDSA', RSA: 'RSASSA-PKCS1-v1_5', OKP: 'Ed25519' };
+
+/** A signature algorithm (dotted OID) as people name it ("ECDSA with SHA-256", "Ed25519", "RSASSA-PSS"); the OID when fedca does not know it. */
+export function signatureAlgorithmName(algorithm: string): string {
+  if (algorithm === OID.rsassaPss) return 'RSASSA-PSS';
+  const known = SIGNATURE_ALGORITHMS[algorithm];
+  if (!known) return algorithm;
+  const scheme = SCHEME_NAMES[known.keyType];
+  return known.digest ? `${scheme} with ${known.digest.toUpperCase().replace(/^SHA/, 'SHA-')}` : scheme;
+}
 
 /** The key type a signature algorithm (dotted OID) needs; RSASSA-PSS counts as RSA; undefined when unsupported. */
 export function signatureKeyType(algorithm: string): SignatureKeyType | undefined {

@@ -1,5 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { children, contents, DerError, readBitString, readOid, readRoot, Tag } from './der.js';
+import { curveOfOid } from './curves.js';
+import { children, contents, readBitString, readOid, readRoot, Tag } from './der.js';
+import { DerError } from './errors.js';
 import { OID } from './oids.js';
 
 /** What a SubjectPublicKeyInfo holds, read without OpenSSL's (slow) decoders. */
@@ -15,11 +17,6 @@ export interface SpkiKey {
   readonly algorithm: string;
 }
 
-const CURVES: Record<string, { name: string; size: number }> = {
-  '1.2.840.10045.3.1.7': { name: 'P-256', size: 32 },
-  '1.3.132.0.34': { name: 'P-384', size: 48 },
-  '1.3.132.0.35': { name: 'P-521', size: 66 },
-};
 
 /** OpenSSL's own ceilings: no RSA modulus over 16384 bits, no public exponent over 64 bits. */
 export const RSA_MAX_MODULUS_BITS = 16384;
@@ -40,7 +37,7 @@ export function readSpki(spki: Buffer): SpkiKey {
   const algorithm = readOid(spki, algOidEl);
   const key = readBitString(spki, keyEl);
   if (algorithm === OID.ecPublicKey && paramEl?.tag === Tag.OID) {
-    const curve = CURVES[readOid(spki, paramEl)];
+    const curve = curveOfOid(readOid(spki, paramEl));
     if (!curve) return { kty: 'EC', curve: readOid(spki, paramEl), algorithm };
     const uncompressed = key.length === 1 + 2 * curve.size && key[0] === 0x04;
     const jwk = uncompressed

@@ -1,4 +1,4 @@
-import { BadRequest, Forbidden } from '../errors.js';
+import { BadRequest, Forbidden, ProfileListError } from '../errors.js';
 import { OID } from '../pki/oids.js';
 import { awsKeyValidator, commonNameRequiredValidator, dnsNameValidator, extKeyUsageModifier, keyUsageModifier, type SignOption } from './signOptions.js';
 
@@ -49,11 +49,6 @@ const PROFILE_OPTIONS: Record<ProfileName, readonly SignOption[]> = {
     commonNameRequiredValidator('the aws-client-vpn-client profile'),
   ],
 };
-
-/** Thrown for a provisioner's `options.profiles` that is not a list of known profile names. */
-export class ProfileListError extends Error {
-  readonly code = 'ERR_PROFILE_LIST';
-}
 
 /**
  * The profiles a provisioner allows, from its `options.profiles` (absent: all).

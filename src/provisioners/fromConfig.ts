@@ -1,5 +1,5 @@
 import type { ProvisionerConfig } from '../config/caConfig.js';
-import { ProfileListError } from './certificateProfiles.js';
+import { ProfileListError } from '../errors.js';
 import { mergeClaims } from './claims.js';
 import { jwkProvisioner } from './jwk.js';
 import type { Provisioner } from './provisioner.js';

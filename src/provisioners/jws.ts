@@ -1,5 +1,7 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { Unauthorized } from '../errors.js';
+import { JWS_ALGORITHMS } from '../pki/jwsAlgorithms.js';
+import { NODE_KEY_TYPE } from '../pki/keys.js';
 
 /** The JOSE header members fedca reads. */
 export interface JwsHeader {
@@ -59,33 +61,18 @@ export function decodeJws(token: string): DecodedJws {
   };
 }
 
-type Check = { hash: string | null; keyType: string; curve?: string; pss?: number; p1363?: boolean };
-
-const ALGORITHMS: Record<string, Check> = {
-  ES256: { hash: 'sha256', keyType: 'ec', curve: 'prime256v1', p1363: true },
-  ES384: { hash: 'sha384', keyType: 'ec', curve: 'secp384r1', p1363: true },
-  ES512: { hash: 'sha512', keyType: 'ec', curve: 'secp521r1', p1363: true },
-  RS256: { hash: 'sha256', keyType: 'rsa' },
-  RS384: { hash: 'sha384', keyType: 'rsa' },
-  RS512: { hash: 'sha512', keyType: 'rsa' },
-  PS256: { hash: 'sha256', keyType: 'rsa', pss: 32 },
-  PS384: { hash: 'sha384', keyType: 'rsa', pss: 48 },
-  PS512: { hash: 'sha512', keyType: 'rsa', pss: 64 },
-  EdDSA: { hash: null, keyType: 'ed25519' },
-};
-
 /**
  * Verifies a JWS signature with `key` using node:crypto directly (the sign path's
  * hot spot: about half the cost of a general JOSE library). The header's alg must
  * fit the key: an ES256 header with an RSA key is refused, not tried.
  */
 export function verifyJws(jws: DecodedJws, key: KeyObject): boolean {
-  const check = ALGORITHMS[jws.header.alg];
-  if (!check || key.asymmetricKeyType !== check.keyType) return false;
-  if (check.curve && key.asymmetricKeyDetails?.namedCurve !== check.curve) return false;
+  const check = Object.hasOwn(JWS_ALGORITHMS, jws.header.alg) ? JWS_ALGORITHMS[jws.header.alg] : undefined;
+  if (!check || key.asymmetricKeyType !== NODE_KEY_TYPE[check.keyType]) return false;
+  if (check.curve && key.asymmetricKeyDetails?.namedCurve !== check.curve.nodeName) return false;
   try {
-    if (check.pss) return cryptoVerify(check.hash, jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: check.pss }, jws.signature);
-    if (check.p1363) return cryptoVerify(check.hash, jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
+    if (check.pssSaltLength) return cryptoVerify(check.hash, jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: check.pssSaltLength }, jws.signature);
+    if (check.curve) return cryptoVerify(check.hash, jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
     return cryptoVerify(check.hash, jws.signingInput, key, jws.signature);
   } catch {
     return false;

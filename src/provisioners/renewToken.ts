@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
-import { fingerprint } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { commonNameOf } from '../pki/name.js';
 import { verifyJws, type DecodedJws } from './jws.js';
 import type { AuthorizeContext } from './provisioner.js';

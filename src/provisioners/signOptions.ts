@@ -3,9 +3,11 @@ import { BadRequest, Forbidden, quote } from '../errors.js';
 import { awsKeyProblem } from '../pki/awsClientVpn.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
 import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
+import { curveNamed } from '../pki/curves.js';
 import { canonicalIp } from '../pki/ip.js';
 import { isEncodableTime } from '../pki/der.js';
 import { looksLikeRfc3339, parseRfc3339 } from '../config/rfc3339.js';
+import { RSA_BITS } from '../pki/keys.js';
 
 /**
  * Sign options (step-ca's shape): a provisioner turns a token into a list of small
@@ -120,8 +122,8 @@ export function publicKeyValidator(): RequestValidator {
     kind: 'validator',
     validate({ publicKey }) {
       const ok =
-        (publicKey.kty === 'EC' && ['P-256', 'P-384', 'P-521'].includes(publicKey.curve ?? '')) ||
-        (publicKey.kty === 'RSA' && (publicKey.bits ?? 0) >= 2048 && (publicKey.bits ?? 0) <= 8192) ||
+        (publicKey.kty === 'EC' && curveNamed(publicKey.curve) !== undefined) ||
+        (publicKey.kty === 'RSA' && (publicKey.bits ?? 0) >= RSA_BITS.min && (publicKey.bits ?? 0) <= RSA_BITS.max) ||
         publicKey.kty === 'OKP';
       if (!ok) throw new BadRequest(`CSR public key ${publicKey.description} is not allowed (ECDSA P-256/P-384/P-521, RSA 2048-8192 or Ed25519)`);
     },

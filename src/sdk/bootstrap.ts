@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Agent } from 'node:https';
 import { checkServerIdentity, type DetailedPeerCertificate } from 'node:tls';
-import { fingerprint } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { pemDers, toPem } from '../pki/pem.js';
 import { caEndpoint, normaliseCaUrl } from './caUrl.js';
 import { BootstrapError, CaConnectionError, CaError } from './errors.js';

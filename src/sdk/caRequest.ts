@@ -38,21 +38,21 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Far above anything the CA sends (a federation bundle of many roots, a CRL of many serials, are still well under). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** The `message` of api.md's error body, or a short excerpt of whatever came back. */
-function errorMessage(text: string): string {
+/** The CaError of an error answer: api.md's `message` and `code`, or a short excerpt of whatever came back. */
+function caError(status: number, text: string): CaError {
   try {
-    const body = JSON.parse(text) as { message?: unknown };
-    if (typeof body.message === 'string' && body.message !== '') return body.message;
+    const body = JSON.parse(text) as { message?: unknown; code?: unknown };
+    if (typeof body.message === 'string' && body.message !== '') return new CaError(status, body.message, typeof body.code === 'string' ? body.code : undefined);
   } catch {
     // not JSON: fall through
   }
   const excerpt = text.trim().replace(/\s+/g, ' ').slice(0, 200);
-  return excerpt || 'no message';
+  return new CaError(status, excerpt || 'no message');
 }
 
 /**
  * Sends a request to the CA over HTTPS and reads the whole answer.
- * Throws CaError (with the server's status and message) for a non-2xx answer,
+ * Throws CaError (with the server's status, code and message) for a non-2xx answer,
  * CaConnectionError when the CA cannot be reached, TLS fails, the request times
  * out or the answer is too large; and whatever `onResponse` throws.
  */
@@ -105,7 +105,7 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
         clearTimeout(deadline);
         const body = Buffer.concat(chunks);
         const status = res.statusCode ?? 0;
-        if (status < 200 || status > 299) reject(new CaError(status, errorMessage(body.toString('utf8'))));
+        if (status < 200 || status > 299) reject(caError(status, body.toString('utf8')));
         else resolve({ body, contentType: res.headers['content-type'] ?? '' });
       });
     });

@@ -1,18 +1,15 @@
+import { parseHttpsUrl } from '../config/httpsUrl.js';
+
 /**
- * Normalises a CA URL: it must be an https URL with no query or fragment; a
- * trailing slash is dropped, so that endpoint paths and token audiences append cleanly.
- * Throws TypeError for anything else.
+ * Normalises a CA URL by the rule of parseHttpsUrl (https, a host, no query,
+ * fragment or credentials; no trailing slash). Throws TypeError ("the CA URL must ...") for anything else.
  */
 export function normaliseCaUrl(text: string): string {
-  let url: URL;
   try {
-    url = new URL(text);
-  } catch {
-    throw new TypeError(`"${text}" is not a URL (expected https://host[:port])`);
+    return parseHttpsUrl(text);
+  } catch (err) {
+    throw new TypeError(`the CA URL ${(err as Error).message}`);
   }
-  if (url.protocol !== 'https:') throw new TypeError(`the CA URL must be https, not ${url.protocol.replace(/:$/, '')}`);
-  if (url.search || url.hash) throw new TypeError('the CA URL must not have a query or fragment');
-  return url.href.replace(/\/+$/, '');
 }
 
 /** The URL of an API path (such as "/roots") under a normalised CA URL. */

@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { readFileIfExists } from '../files/readFile.js';
+import { replaceFile } from '../files/replaceFiles.js';
+import { ClientHomeError } from './errors.js';
 
 /**
  * The client's home (like step's `~/.step`): where `fedca bootstrap` keeps the
@@ -32,11 +35,6 @@ export interface SavedBootstrap {
   readonly rootFile: string;
 }
 
-/** Thrown for an unreadable defaults file, or when saving would overwrite another CA's. */
-export class ClientHomeError extends Error {
-  readonly code = 'ERR_CLIENT_HOME';
-}
-
 /** The client home: `$FEDCA_CLIENT_HOME`, else `~/.fedca`. */
 export function resolveClientHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.FEDCA_CLIENT_HOME || join(homedir(), '.fedca'));
@@ -50,10 +48,11 @@ const optionalString = (v: unknown): string | undefined => (typeof v === 'string
  */
 export function readClientDefaults(home: string): ClientDefaults {
   const file = join(home, ClientHomeLayout.defaults);
-  if (!existsSync(file)) return {};
+  const bytes = readFileIfExists(file, (code) => new ClientHomeError(`cannot read ${file} (${code})`));
+  if (!bytes) return {};
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new ClientHomeError(`cannot read ${file}: ${(err as Error).message}`);
   }
@@ -68,7 +67,7 @@ const holdsOther = (file: string, content: string): boolean => existsSync(file) 
 
 function writeWithParents(file: string, content: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, content, { mode: 0o644 });
+  replaceFile(file, content, 0o644);
 }
 
 /**

@@ -3,13 +3,14 @@
  * "the CA said no" from "the CA could not be reached" without parsing messages.
  */
 
-/** The CA answered with a non-2xx status; `serverMessage` is its `message`. */
+/** The CA answered with a non-2xx status; `serverMessage` is its `message`, `serverCode` its `code` (api.md) when it sent one. */
 export class CaError extends Error {
   readonly code = 'ERR_CA_RESPONSE';
 
   constructor(
     readonly status: number,
     readonly serverMessage: string,
+    readonly serverCode?: string,
   ) {
     super(`the CA answered ${status}: ${serverMessage}`);
   }
@@ -35,26 +36,9 @@ export class SingleSignOnError extends Error {
   readonly code = 'ERR_SINGLE_SIGN_ON';
 }
 
-/** OpenVPN's management interface answered a command with `ERROR: ...`; `text` is what followed. */
-export class ManagementCommandError extends Error {
-  readonly code = 'ERR_MANAGEMENT_COMMAND';
-
-  constructor(
-    readonly command: string,
-    readonly text: string,
-  ) {
-    super(`OpenVPN refused "${command.split(' ')[0]}": ${text}`);
-  }
-}
-
-/** Not connected to OpenVPN's management interface, or the connection dropped before the answer. */
-export class ManagementConnectionError extends Error {
-  readonly code = 'ERR_MANAGEMENT_CONNECTION';
-}
-
-/** OpenVPN's management interface wants a password that was not given, or refused the one given. */
-export class ManagementAuthError extends Error {
-  readonly code = 'ERR_MANAGEMENT_AUTH';
+/** Thrown for an unreadable defaults file, or when saving would overwrite another CA's. */
+export class ClientHomeError extends Error {
+  readonly code = 'ERR_CLIENT_HOME';
 }
 
 /** A CRL the CA sent does not verify: malformed, not signed by the CA's intermediate (or root), or an intermediate that does not chain to the root. */

@@ -2,17 +2,18 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { createServer, type Server, type ServerOptions } from 'node:https';
 import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import { decodeJwt } from 'jose';
-import { createCsr } from '../pki/csrBuilder.js';
-import { generateKey, privateKeyPem, type KeySpec } from '../pki/keys.js';
-import { pemBundle, pemDers, toPem } from '../pki/pem.js';
+import { privateKeyPem, type KeySpec } from '../pki/keys.js';
+import { pemBundle, pemDers } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';
 import { CaError } from './errors.js';
+import { issueForNewKey } from './issueForNewKey.js';
 import { Provisioner } from './provisioner.js';
 import { LiveConnections, type ConnectionVerdict } from './liveConnections.js';
 import type { OcspChecker } from './ocspChecker.js';
 import { presentedCertificates, verifyPresentedChain } from './presentedChain.js';
+import { RenewalSchedule, validityOf } from './renewalSchedule.js';
 import { RenewingAgent } from './renewingAgent.js';
+import { tokenSans } from './tokenSans.js';
 
 /**
  * Where one-time tokens come from: a token (good for the first certificate
@@ -85,21 +86,20 @@ export interface IdentityAgentOptions {
   readonly keepAlive?: boolean;
 }
 
+/** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A certificate chain (leaf first) and its key, as TLS uses them. */
 interface Credentials {
   readonly keyPem: string;
   readonly chainPem: string;
   readonly leaf: X509Certificate;
   /** When the certificate arrived (local clock): its life is counted from here. */
-  readonly receivedAt: number;
+  readonly receivedAt: Date;
 }
 
 /** The PEM roots each kind of trust stands for. */
 type TrustBundles = Readonly<Record<Trust, readonly string[]>>;
-
-const RENEW_AT = 2 / 3;
-const RETRY_MIN_MS = 1_000;
-const RETRY_MAX_MS = 60_000;
 
 const sameBundles = (a: TrustBundles, b: TrustBundles): boolean => a.roots.join('') === b.roots.join('') && a.federation.join('') === b.federation.join('');
 
@@ -135,21 +135,21 @@ function ocspVerdict(checker: OcspChecker): ConnectionVerdict {
   };
 }
 
-/** The SANs a token allows (its `sans` claim), else `[fallback]`. */
-function tokenSans(token: string, fallback: string): string[] {
+/** The SANs to ask for: the options', else the token's (a token that is not a JWT: the subject, and the CA will refuse it). */
+function sansFor(options: ManagedIdentityOptions, token: string): readonly string[] {
+  if (options.sans && options.sans.length > 0) return options.sans;
   try {
-    const { sans } = decodeJwt(token);
-    if (Array.isArray(sans) && sans.length > 0 && sans.every((s) => typeof s === 'string')) return sans as string[];
+    return tokenSans(token, options.subject);
   } catch {
-    // not a JWT: the CA will say so
+    return [options.subject];
   }
-  return [fallback];
 }
 
 /**
  * A workload's certificate, kept valid: obtained with a one-time token, renewed
- * over mTLS at 2/3 of its lifetime (a fresh certificate from the token source
- * when the CA refuses the renewal), with the CA's roots and federation bundle
+ * over mTLS on the RenewalSchedule (2/3 of its lifetime ± jitter, backing off
+ * after failures; a fresh certificate from the token source when the CA
+ * refuses the renewal), with the CA's roots and federation bundle
  * fetched again at each renewal. Servers and agents it creates take the new certificate and trust for
  * every new connection without dropping open ones.
  */
@@ -158,6 +158,7 @@ export class ManagedIdentity {
   private bundles: TrustBundles;
   private tokenUsed = false;
   private timer?: NodeJS.Timeout;
+  private readonly schedule: RenewalSchedule;
   private renewing?: Promise<void>;
   private readonly servers = new Map<Server, ServedBy>();
   private clientContexts = new Map<Trust, SecureContext>();
@@ -172,7 +173,8 @@ export class ManagedIdentity {
     this.credentials = credentials;
     this.bundles = bundles;
     this.tokenUsed = typeof options.token === 'string';
-    this.schedule(this.renewsAt.getTime() - Date.now());
+    this.schedule = new RenewalSchedule(validityOf(credentials.leaf, credentials.receivedAt));
+    this.wakeAt(this.schedule.due);
   }
 
   /**
@@ -193,11 +195,8 @@ export class ManagedIdentity {
   }
 
   private static async issue(options: ManagedIdentityOptions, token: string): Promise<Credentials> {
-    const key = generateKey(options.key ?? { kty: 'EC' });
-    const sans = options.sans && options.sans.length > 0 ? [...options.sans] : tokenSans(token, options.subject);
-    const csrPem = toPem(createCsr(key, options.subject, sans), 'CERTIFICATE REQUEST');
-    const signed = await options.client.sign({ csrPem, ott: token, notAfter: options.lifetime });
-    return { keyPem: privateKeyPem(key), chainPem: pemBundle(signed.certChain), leaf: new X509Certificate(signed.crt), receivedAt: Date.now() };
+    const { key, signed } = await issueForNewKey(options.client, { subject: options.subject, sans: sansFor(options, token), key: options.key, ott: token, notAfter: options.lifetime });
+    return { keyPem: privateKeyPem(key), chainPem: pemBundle(signed.certChain), leaf: new X509Certificate(signed.crt), receivedAt: new Date() };
   }
 
   private static async fetchBundles(client: CaClient): Promise<TrustBundles> {
@@ -220,10 +219,9 @@ export class ManagedIdentity {
     return this.credentials.keyPem;
   }
 
-  /** When the identity renews next: 2/3 into the current certificate's life. */
+  /** When the identity renews next: 2/3 into the current certificate's life (± jitter), or when a failed renewal is retried. */
   get renewsAt(): Date {
-    const { receivedAt, leaf } = this.credentials;
-    return new Date(receivedAt + (Date.parse(leaf.validTo) - receivedAt) * RENEW_AT);
+    return this.schedule.due;
   }
 
   /** The roots trusted now for `trust` (default `federation`), as certificates (parsed once per renewal). */
@@ -384,7 +382,7 @@ export class ManagedIdentity {
     this.credentials = credentials;
     this.bundles = bundles;
     await this.applyTrust(trustChanged);
-    this.schedule(this.renewsAt.getTime() - Date.now());
+    this.wakeAt(this.schedule.renewed(validityOf(credentials.leaf, credentials.receivedAt)));
     this.options.onRenewed?.(this);
   }
 
@@ -397,23 +395,28 @@ export class ManagedIdentity {
     const { keyPem, chainPem } = this.credentials;
     try {
       const renewed = await this.options.client.renew({ certPem: chainPem, keyPem });
-      return { keyPem, chainPem: pemBundle(renewed.certChain), leaf: new X509Certificate(renewed.crt), receivedAt: Date.now() };
+      return { keyPem, chainPem: pemBundle(renewed.certChain), leaf: new X509Certificate(renewed.crt), receivedAt: new Date() };
     } catch (err) {
       if (!(err instanceof CaError) || this.tokenUsed) throw err;
       return ManagedIdentity.issue(this.options, await ManagedIdentity.tokenFrom(this.options.token, this.options));
     }
   }
 
-  private schedule(inMs: number): void {
+  /** Renews at `when` (a timer waits at most MAX_TIMER_MS at a time). */
+  private wakeAt(when: Date): void {
     clearTimeout(this.timer);
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.renew().catch((err: Error) => {
-        this.report(err);
-        const remaining = Date.parse(this.credentials.leaf.validTo) - Date.now();
-        this.schedule(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, remaining / 4)));
-      });
-    }, Math.max(0, inMs));
+    const inMs = when.getTime() - Date.now();
+    this.timer = setTimeout(
+      () => {
+        if (inMs > MAX_TIMER_MS) return this.wakeAt(when);
+        this.renew().catch((err: Error) => {
+          this.report(err);
+          this.wakeAt(this.schedule.failed());
+        });
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, inMs)),
+    );
     this.timer.unref();
   }
 

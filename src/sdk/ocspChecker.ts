@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from '../pki/certificate.js';
-import { DerError } from '../pki/der.js';
-import { normaliseFingerprint } from '../pki/fingerprint.js';
-import { fingerprint } from '../pki/issuer.js';
-import { answerFor, buildOcspRequest, OcspResponseError, parseOcspResponse, responseStatusName, verifyOcspResponse } from '../pki/ocspClient.js';
+import { DerError, OcspResponseError } from '../pki/errors.js';
+import { fingerprint, normaliseFingerprint } from '../pki/fingerprint.js';
+import { answerFor, buildOcspRequest, parseOcspResponse, responseStatusName, verifyOcspResponse } from '../pki/ocspClient.js';
 import { commonNameOf } from '../pki/name.js';
 import { pemDers } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { CaClient } from './caClient.js';
 import { ProvisionerError } from './errors.js';
 import { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
+import { timeClaims } from './tokenClaims.js';
 import type { ProvisionerEntry } from './wire.js';
 
 /** Which provisioner to use: by name, by its key id, or (neither) the CA's only JWK provisioner. */
@@ -25,11 +25,6 @@ export interface TokenOptions {
    */
   readonly profile?: string;
 }
-
-/** How long a token is good for unless told otherwise (step's default). */
-export const TOKEN_LIFETIME_MS = 5 * 60 * 1000;
-
-const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 /** How an error message names the selection: ' named "x"', ' with key id "y"', or '' for none. */
 function describe(selector: ProvisionerSelector): string {
@@ -87,18 +82,7 @@ export class Provisioner {
   }
 
   private async sign(claims: JWTPayload, notAfter: Date | undefined): Promise<string> {
-    const now = new Date();
-    const exp = notAfter ?? new Date(now.getTime() + TOKEN_LIFETIME_MS);
-    if (exp.getTime() <= now.getTime()) throw new RangeError('the token would expire before it is issued (notAfter is not in the future)');
-    return new SignJWT({
-      ...claims,
-      iss: this.name,
-      sha: this.rootFingerprint,
-      jti: randomBytes(32).toString('hex'),
-      iat: seconds(now),
-      nbf: seconds(now),
-      exp: seconds(exp),
-    })
+    return new SignJWT({ ...claims, iss: this.name, sha: this.rootFingerprint, ...timeClaims(notAfter) })
       .setProtectedHeader({ alg: this.signingKey.alg, kid: this.signingKey.kid, typ: 'JWT' })
       .sign(this.signingKey.key);
   }

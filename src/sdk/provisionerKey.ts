@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, compactDecrypt, errors, importJWK, type CryptoKey, type JWK } from 'jose';
+import { defaultJwsAlgorithm, JWS_ALGORITHMS } from '../pki/jwsAlgorithms.js';
 import { ProvisionerError } from './errors.js';
 
 /** A provisioner's private key, ready to sign tokens. */
@@ -12,13 +13,11 @@ export interface ProvisionerSigningKey {
 
 /** step's provisioner keys are wrapped with PBES2 at 100 000 iterations; allow ten times that, no more. */
 const MAX_PBES2_COUNT = 1_000_000;
-const SIGNING_ALGS = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA']);
-const EC_ALG: Readonly<Record<string, string>> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
-/** The JWS algorithm of a JWK: its `alg`, else the one its type and curve imply. */
+/** The JWS algorithm of a JWK: its `alg`, else the one its type and curve imply; one the CA verifies. */
 function signingAlg(jwk: JWK): string {
-  const alg = jwk.alg ?? (jwk.kty === 'EC' ? EC_ALG[jwk.crv ?? ''] : jwk.kty === 'RSA' ? 'RS256' : jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : undefined);
-  if (!alg || !SIGNING_ALGS.has(alg)) throw new ProvisionerError(`the provisioner key's algorithm ${alg ?? `(${jwk.kty ?? '?'} ${jwk.crv ?? ''})`} cannot sign tokens`);
+  const alg = jwk.alg ?? defaultJwsAlgorithm(jwk.kty, jwk.crv);
+  if (!alg || !Object.hasOwn(JWS_ALGORITHMS, alg)) throw new ProvisionerError(`the provisioner key's algorithm ${alg ?? `(${jwk.kty ?? '?'} ${jwk.crv ?? ''})`} cannot sign tokens`);
   return alg;
 }
 

@@ -1,22 +1,18 @@
-import { randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import { commonName, parseClientCertificate, type ClientCertificate } from './clientCertificate.js';
-import { TOKEN_LIFETIME_MS } from './provisioner.js';
+import { jwsAlgorithmOfKey } from '../pki/jwsAlgorithms.js';
+import { timeClaims } from './tokenClaims.js';
 
 /** Who signs renew tokens, as step's client names itself (api.md: `iss`). */
 export const RENEW_TOKEN_ISSUER = 'step-ca-client/1.0';
 
-const EC_ALG: Readonly<Record<string, string>> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
-
 /** The JWS algorithm a certificate key signs with; TypeError for a key that cannot sign a renew token. */
 function jwsAlgorithm(key: KeyObject): string {
-  const type = key.asymmetricKeyType;
-  const alg = type === 'ec' ? EC_ALG[key.asymmetricKeyDetails?.namedCurve ?? ''] : type === 'rsa' ? 'RS256' : type === 'ed25519' ? 'EdDSA' : undefined;
-  if (!alg) throw new TypeError(`a ${type ?? 'unknown'} key cannot sign a renew token`);
+  const alg = jwsAlgorithmOfKey(key);
+  if (!alg) throw new TypeError(`a ${key.asymmetricKeyType ?? 'unknown'} key cannot sign a renew token`);
   return alg;
 }
-
-const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /**
  * A renew token (api.md): a JWS signed by the certificate's own key, with the
@@ -36,10 +32,7 @@ async function signWithCertificate(credentials: ClientCertificate, claimsFor: (l
   const alg = jwsAlgorithm(key);
   return new SignJWT({
     ...claimsFor(leaf),
-    jti: randomBytes(32).toString('hex'),
-    iat: seconds(now.getTime()),
-    nbf: seconds(now.getTime()),
-    exp: seconds(now.getTime() + TOKEN_LIFETIME_MS),
+    ...timeClaims(undefined, now),
   })
     .setProtectedHeader({ alg, typ: 'JWT', x5c: chain.map((c) => c.raw.toString('base64')) })
     .sign(key);

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { fingerprint } from '../pki/issuer.js';
+import { fingerprint } from '../pki/fingerprint.js';
 import { pemDers } from '../pki/pem.js';
 import { isRoot } from '../pki/root.js';
 

@@ -8,8 +8,10 @@ import { createInsecureApi } from '../api/insecureApp.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
+import { formatDuration } from '../config/duration.js';
 import { NO_FEDERATION } from '../config/load.js';
 import { Unavailable } from '../errors.js';
+import { RenewalSchedule } from '../sdk/renewalSchedule.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
 import { LocalRateLimiter, type RateLimiter } from './rateLimiter.js';
 
@@ -21,7 +23,7 @@ export interface ServerOptions {
   readonly log?: LogSink;
   /** Called with every request as it arrives (metrics). */
   readonly observeRequest?: ApiOptions['observe'];
-  /** Lifetime of the server's own certificate; it is renewed at 2/3 of it. Default 24 h. */
+  /** Lifetime of the server's own certificate; it is renewed on the SDK's RenewalSchedule (at 2/3 of it). Default 24 h. */
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
   readonly onRenewed?: (cert: KeyAndChain) => void;
@@ -94,7 +96,7 @@ export class CaServer {
   private renewTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private current?: KeyAndChain;
-  private issuedAt = 0;
+  private schedule?: RenewalSchedule;
   private peers?: FederationPeers;
   private storeTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -108,18 +110,18 @@ export class CaServer {
     return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
   }
 
-  private issueUnrecorded(): ServerCertificate {
-    this.issuedAt = Date.now();
-    return this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS);
+  /** A new server certificate, not yet in the store, and its validity counted from now (when it was received). */
+  private issueUnrecorded(): ServerCertificate & { readonly receivedAt: Date } {
+    const receivedAt = new Date();
+    return { ...this.authority.issueServerCertificate(this.options.dnsNames, this.options.serverCertLifetimeMs ?? DAY_MS, receivedAt), receivedAt };
   }
 
   /** A new server certificate, recorded in the store (a renewal waits for the store: the current one still serves). */
-  private async issue(): Promise<KeyAndChain> {
-    const { certificate, record } = this.issueUnrecorded();
+  private async issue(): Promise<{ cert: KeyAndChain; receivedAt: Date }> {
+    const { certificate, record, receivedAt } = this.issueUnrecorded();
     await record();
-    return certificate;
+    return { cert: certificate, receivedAt };
   }
-
   /**
    * Records the first server certificate once the store answers, retrying (1 s
    * doubling to 10 s) with a log line each time; meanwhile the server serves what
@@ -144,28 +146,28 @@ export class CaServer {
     this.storeTimer.unref();
   }
 
-  /** Schedules the next renewal at 2/3 of the current certificate's remaining life when issued. */
-  private scheduleRenewal(): void {
-    const cert = this.current;
-    if (!cert) return;
-    const at = this.issuedAt + ((cert.notAfter.getTime() - this.issuedAt) * 2) / 3;
-    this.renewTimer = setTimeout(() => void this.renew(), Math.max(500, at - Date.now()));
+  private renewAt(when: Date): void {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(0, when.getTime() - Date.now()));
     this.renewTimer.unref();
   }
 
   private async renew(): Promise<void> {
+    const schedule = this.schedule;
+    if (!schedule) return;
     try {
-      const next = await this.issue();
-      this.server?.setSecureContext(this.tlsContext(next));
-      this.current = next;
-      this.options.onRenewed?.(next);
+      const { cert, receivedAt } = await this.issue();
+      if (this.schedule !== schedule) return; // stopped meanwhile
+      this.server?.setSecureContext(this.tlsContext(cert));
+      this.current = cert;
+      this.renewAt(schedule.renewed({ ...cert, receivedAt }));
+      this.options.onRenewed?.(cert);
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'server certificate renewal failed; retrying in 1 min', error: (err as Error).message }));
-      this.renewTimer = setTimeout(() => void this.renew(), 60_000);
-      this.renewTimer.unref();
-      return;
+      if (this.schedule !== schedule) return;
+      const retryAt = schedule.failed();
+      console.error(JSON.stringify({ level: 'error', msg: `server certificate renewal failed; retrying in ${formatDuration(retryAt.getTime() - Date.now())}`, error: (err as Error).message }));
+      this.renewAt(retryAt);
     }
-    this.scheduleRenewal();
   }
 
   /**
@@ -176,6 +178,7 @@ export class CaServer {
   async start(): Promise<number> {
     const first = this.issueUnrecorded();
     this.current = first.certificate;
+    this.schedule = new RenewalSchedule({ ...first.certificate, receivedAt: first.receivedAt });
     const recorded = await first.record().then(
       () => true,
       (err: unknown) => {
@@ -213,7 +216,7 @@ export class CaServer {
       insecureUrl = `http://${host}:${(insecure.address() as AddressInfo).port}`;
     }
     this.authority.setPublicUrl(`https://${host}:${boundPort}`, insecureUrl);
-    this.scheduleRenewal();
+    this.renewAt(this.schedule.due);
     if (!recorded) this.recordWhenStoreAnswers(first.record);
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
@@ -241,6 +244,7 @@ export class CaServer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.storeTimer);
+    this.schedule = undefined;
     clearTimeout(this.renewTimer);
     clearInterval(this.pruneTimer);
     this.peers?.stop();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DbConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import { PostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';

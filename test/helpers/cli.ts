@@ -41,11 +41,12 @@ const SERVING = /serving (https:\/\/[^\s:]+:(\d+))[^\n]*?(?:, (\d+) workers?\))?
 const FINGERPRINT = /root fingerprint: ([0-9a-f]{64})/;
 
 /**
- * Spawns `fedca start ARGS` and resolves once it printed its URL and root
- * fingerprint; rejects (with its stderr) if it exits before that.
+ * Spawns `fedca start ARGS` (the CLI at `cli`, by default the compiled one) and
+ * resolves once it printed its URL and root fingerprint; rejects (with its
+ * stderr) if it exits before that.
  */
-export function startFedca(args: readonly string[], env?: ExecOptions['env']): Promise<RunningCa> {
-  const child = spawn(process.execPath, [CLI, 'start', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startFedca(args: readonly string[], env?: ExecOptions['env'], cli = CLI): Promise<RunningCa> {
+  const child = spawn(process.execPath, [cli, 'start', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));

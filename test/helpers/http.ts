@@ -18,13 +18,26 @@ export function assertOk(res: Response, contentType: 'application/json' | 'appli
   assert.match(String(res.headers['content-type']), new RegExp(`^${contentType}`));
 }
 
-/** Asserts api.md's error shape: the status, JSON, `{"status","message"}` and nothing else. */
+/** The stable `code` api.md's error body carries for each status fedca answers with. */
+const CODE_OF_STATUS: Readonly<Record<number, string>> = {
+  400: 'ERR_BAD_REQUEST',
+  401: 'ERR_UNAUTHORIZED',
+  403: 'ERR_FORBIDDEN',
+  404: 'ERR_NOT_FOUND',
+  413: 'ERR_PAYLOAD_TOO_LARGE',
+  429: 'ERR_RATE_LIMITED',
+  500: 'ERR_INTERNAL',
+  503: 'ERR_UNAVAILABLE',
+};
+
+/** Asserts api.md's error shape: the status, JSON, `{"status","code","message"}` and nothing else, the code that goes with the status. */
 export function assertJsonError(res: Response, status: number, message?: RegExp): void {
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
   assert.match(String(res.headers['content-type']), /^application\/json/);
-  const body = JSON.parse(res.text) as { status: unknown; message: unknown };
-  assert.deepEqual(Object.keys(body).sort(), ['message', 'status']);
+  const body = JSON.parse(res.text) as { status: unknown; code: unknown; message: unknown };
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'status']);
   assert.equal(body.status, status);
+  assert.equal(body.code, CODE_OF_STATUS[status], `the code of a ${status}`);
   assert.equal(typeof body.message, 'string');
   assert.ok((body.message as string).length > 0, 'the message is empty');
   assert.doesNotMatch(body.message as string, /\n\s+at /, 'the message holds a stack trace');

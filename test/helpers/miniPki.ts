@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { classifySans } from '../../src/pki/extensions.js';
-import { createIssuer, fingerprint } from '../../src/pki/issuer.js';
+import { createIssuer } from '../../src/pki/issuer.js';
+import { fingerprint } from '../../src/pki/fingerprint.js';
 import { generateKey, privateKeyPem, spkiDer } from '../../src/pki/keys.js';
 import { toPem } from '../../src/pki/pem.js';
 import { issueIntermediate, issueLeaf, issueRoot } from '../../src/pki/issueCertificate.js';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { replaceFiles } from '../../files/replaceFiles.js';
 import { AWS_CRL_MAX_ENTRIES } from '../../pki/awsClientVpn.js';
 import { toPem } from '../../pki/pem.js';
 import type { ParsedCrl } from '../../pki/readCrl.js';
@@ -7,7 +8,6 @@ import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
 import { runCrlWatch } from '../crlWatch.js';
 import { positiveDuration } from '../options.js';
-import { replaceFiles } from '../outputFiles.js';
 
 /** The consumers `--for` knows, and what each refuses of a CRL. */
 const CONSUMERS: Readonly<Record<string, (crl: ParsedCrl) => string | undefined>> = {

@@ -1,15 +1,16 @@
 import { X509Certificate } from 'node:crypto';
 import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import type { Replacement } from '../../files/replaceFiles.js';
 import { privateKeyPem } from '../../pki/keys.js';
 import { pemDers } from '../../pki/pem.js';
 import { createPkcs12 } from '../../pki/pkcs12.js';
 import { action, CliError } from '../fail.js';
 import type { CaClient } from '../../sdk/caClient.js';
+import type { IssuedKey } from '../../sdk/issueForNewKey.js';
 import { exportCommand, issueAndWrite, nothingToFetch, type ExportFlags } from '../exportFiles.js';
-import { issuerChain, type IssuedKey } from '../issueFlags.js';
+import { issuerChain } from '../issueFlags.js';
 import { chainPem, issuedLines } from '../issued.js';
-import type { Replacement } from '../outputFiles.js';
 import { clientProfile, type OpenvpnRemote } from '../openvpnFiles.js';
 import { readPasswordFile } from '../password.js';
 

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { fingerprint } from '../../pki/issuer.js';
+import { fingerprint } from '../../pki/fingerprint.js';
 import { pemDers } from '../../pki/pem.js';
 import { action, CliError } from '../fail.js';
 import { readInputFile } from '../inputFile.js';

@@ -68,6 +68,9 @@ export function renderText(d: Description, heading: string, now = new Date()): s
     ['Subject key id', d.subjectKeyId],
     ['Authority key id', d.authorityKeyId],
     ['Provisioner', d.provisioner && `${d.provisioner.type} "${d.provisioner.name}" (${d.provisioner.credentialId})`],
+    ['CRL', d.crlDistributionPoints?.join(', ')],
+    ['OCSP', d.ocspResponders?.join(', ')],
+    ['OCSP no check', d.ocspNoCheck ? 'yes (the responder is not itself checked)' : undefined],
     ['Other extensions', d.otherExtensions.length ? d.otherExtensions.map((e) => e.oid + critical(e.critical)).join(', ') : undefined],
     ['SHA-256 fingerprint', d.sha256Fingerprint],
   ];

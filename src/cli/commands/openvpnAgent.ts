@@ -4,7 +4,8 @@ import { OpenvpnAgent } from '../../openvpn/agent.js';
 import { formatManagementAddress, parseManagementAddress, type ManagementAddress } from '../../openvpn/managementAddress.js';
 import { checkShareAddress, ManagementShare } from '../../openvpn/managementShare.js';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
-import { action, CliError, errorCode } from '../fail.js';
+import { errnoCode } from '../../files/errno.js';
+import { action, CliError } from '../fail.js';
 import { readInputFile } from '../inputFile.js';
 import { positiveDuration } from '../options.js';
 
@@ -68,7 +69,7 @@ export async function runOpenvpnAgent(flags: OpenvpnAgentFlags): Promise<void> {
     shared = await share?.start();
   } catch (err) {
     ca.close();
-    throw new CliError(`cannot listen on --share ${formatManagementAddress(flags.share as ManagementAddress)} (${errorCode(err)})`, 1);
+    throw new CliError(`cannot listen on --share ${formatManagementAddress(flags.share as ManagementAddress)} (${errnoCode(err)})`, 1);
   }
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
+import { replaceFiles } from '../../files/replaceFiles.js';
 import { createCsr } from '../../pki/csrBuilder.js';
-import { generateKey, privateKeyPem } from '../../pki/keys.js';
+import { generateKey, keySpecOf, privateKeyPem } from '../../pki/keys.js';
 import { toPem } from '../../pki/pem.js';
 import { commonName } from '../../sdk/clientCertificate.js';
 import { connectToCa } from '../caConnection.js';
 import { readCertificateFiles } from '../certificateFiles.js';
 import { action, CliError } from '../fail.js';
 import { chainPem } from '../issued.js';
-import { addKeyOptions, keySpec, keySpecOf, type KeyFlags } from '../keyFlags.js';
-import { checkWritable, replaceFiles } from '../outputFiles.js';
+import { addKeyOptions, keySpec, type KeyFlags } from '../keyFlags.js';
+import { checkWritable } from '../outputFiles.js';
 import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from '../renewalFlags.js';
 
 interface RekeyFlags extends RenewalFlags, KeyFlags {

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import type { CaClient } from '../../sdk/caClient.js';
 import type { ClientCertificate } from '../../sdk/clientCertificate.js';
 import type { SignResponse } from '../../sdk/wire.js';
+import { replaceFiles } from '../../files/replaceFiles.js';
 import { connectToCa } from '../caConnection.js';
 import { readCertificateFiles } from '../certificateFiles.js';
 import { action } from '../fail.js';
 import { chainPem } from '../issued.js';
-import { replaceFiles } from '../outputFiles.js';
 import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from '../renewalFlags.js';
 import { runRenewDaemon } from '../renewDaemon.js';
 

@@ -8,10 +8,9 @@ import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
 import { loadConfig } from '../../config/load.js';
 import { VERSION } from '../../config/version.js';
-import { fingerprint } from '../../pki/issuer.js';
+import { fingerprint } from '../../pki/fingerprint.js';
 import type { Server } from 'node:http';
 import { CaMetrics, serveClusterMetrics, serveMetrics } from '../../server/metrics.js';
-import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
@@ -72,6 +71,8 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
   const metrics = config.metricsAddress === undefined ? undefined : new CaMetrics();
   const authority = await loadAuthority(home, config, password, metrics?.observeStore);
   metrics?.watchCrl(authority.store);
+  // Loaded here, not at the top: the HTTP stack (express) costs every other verb ~0.3 s of startup.
+  const { CaServer } = await import('../../server/server.js');
   const server = new CaServer(authority, {
     observeRequest: metrics?.observeRequest,
     address: flags.address ?? config.address,

@@ -54,3 +54,56 @@ export function retryDelayMs(failures: number, v: Validity): number {
   const cap = Math.max(MIN_WAIT_MS, Math.min(MAX_RETRY_MS, lifetimeMs(v) / 10));
   return Math.min(cap, MIN_WAIT_MS * 2 ** Math.min(Math.max(failures - 1, 0), 30));
 }
+
+/** How a RenewalSchedule times renewals beyond the defaults. */
+export interface RenewalScheduleOptions {
+  /** Renew this long before the end when that comes before 2/3 of the lifetime (`renew --expires-in`). */
+  readonly expiresInMs?: number;
+  /** Returns a number in [0, 1) for the jitter; default Math.random. */
+  readonly random?: () => number;
+}
+
+/**
+ * The one renewal schedule of a certificate that keeps being renewed (the CLI's
+ * `renew --daemon`, the SDK's ManagedIdentity, the CA server's own TLS
+ * certificate): due at 2/3 of its lifetime counted from receipt, ± jitter;
+ * after a renewal at least MIN_WAIT_MS later; after failures, backing off
+ * 1 s, 2 s, 4 s, … up to 5 minutes. Pure: it says when, the caller waits.
+ */
+export class RenewalSchedule {
+  private validity: Validity;
+  private failures = 0;
+  private dueAt: Date;
+
+  constructor(
+    validity: Validity,
+    private readonly options: RenewalScheduleOptions = {},
+  ) {
+    this.validity = validity;
+    this.dueAt = this.draw();
+  }
+
+  private draw(): Date {
+    return nextRenewal(this.validity, this.options.expiresInMs, this.options.random);
+  }
+
+  /** When the current certificate is to be renewed (its jitter drawn once); may be past for a certificate already due. */
+  get due(): Date {
+    return this.dueAt;
+  }
+
+  /** A new certificate arrived: failures are forgotten; returns when to renew it, at least MIN_WAIT_MS after `now`. */
+  renewed(validity: Validity, now = new Date()): Date {
+    this.validity = validity;
+    this.failures = 0;
+    this.dueAt = new Date(Math.max(this.draw().getTime(), now.getTime() + MIN_WAIT_MS));
+    return this.dueAt;
+  }
+
+  /** A renewal failed: returns when to try again (retryDelayMs of the failures in a row). */
+  failed(now = new Date()): Date {
+    this.failures += 1;
+    this.dueAt = new Date(now.getTime() + retryDelayMs(this.failures, this.validity));
+    return this.dueAt;
+  }
+}

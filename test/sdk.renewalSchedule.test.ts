@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_RETRY_MS, MIN_WAIT_MS, nextRenewal, renewalDue, retryDelayMs, type Validity } from '../src/cli/renewalSchedule.js';
+import { MAX_RETRY_MS, MIN_WAIT_MS, nextRenewal, RenewalSchedule, renewalDue, retryDelayMs, type Validity } from '../src/sdk/renewalSchedule.js';
 
 const HOUR = 3_600_000;
 const start = new Date('2025-01-01T00:00:00Z');
@@ -42,5 +42,24 @@ describe('renewal schedule', () => {
     assert.equal(retryDelayMs(10, lasting(96_000)), 9_600);
     assert.equal(retryDelayMs(10, lasting(5_000)), MIN_WAIT_MS);
     assert.equal(retryDelayMs(0, day), MIN_WAIT_MS);
+  });
+
+  it('one schedule: due with jitter, at least a second after a renewal, backing off after failures and starting over after a success', () => {
+    const day = lasting(24 * HOUR);
+    const schedule = new RenewalSchedule(day, { random: () => 0.5 });
+    assert.equal(schedule.due.getTime(), renewalDue(day).getTime());
+    const now = new Date(after(17 * HOUR));
+    assert.deepEqual([1, 2, 3].map(() => schedule.failed(now).getTime() - now.getTime()), [1000, 2000, 4000]);
+    assert.equal(schedule.due.getTime(), now.getTime() + 4000, 'due is the retry');
+    const next = lasting(24 * HOUR);
+    assert.equal(schedule.renewed(next, now).getTime(), now.getTime() + MIN_WAIT_MS, 'a certificate already due waits a second');
+    const fresh: Validity = { notBefore: now, notAfter: new Date(now.getTime() + 24 * HOUR) };
+    assert.equal(schedule.renewed(fresh, now).getTime(), now.getTime() + 16 * HOUR);
+    assert.equal(schedule.failed(now).getTime() - now.getTime(), 1000, 'a success resets the backoff');
+  });
+
+  it('--expires-in moves the due time of a schedule', () => {
+    const schedule = new RenewalSchedule(lasting(24 * HOUR), { expiresInMs: 12 * HOUR, random: () => 0.5 });
+    assert.equal(schedule.due.getTime(), after(12 * HOUR));
   });
 });
