@@ -57,7 +57,7 @@ describe('a CA on PostgreSQL, and the database going away', function () {
     try {
       const refused = await sign();
       assert.equal(refused.status, 503);
-      assert.deepEqual(refused.body, { status: 503, message: 'store unavailable, retry' });
+      assert.deepEqual(refused.body, { status: 503, code: 'ERR_UNAVAILABLE', message: 'store unavailable, retry' });
       assert.equal(refused.retryAfter, '1');
       const health = await https(ca, '/health');
       assert.equal(health.status, 503);
