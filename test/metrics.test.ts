@@ -6,7 +6,8 @@ import { startFedca, type RunningCa } from './helpers/cli.js';
 import { opensslCsr } from './helpers/csr.js';
 import { https } from './helpers/https.js';
 import { closedPort } from './helpers/ports.js';
-import { editConfig, initTestHome, type CaEndpoint, type TestHome } from './helpers/testCa.js';
+import { editConfig, initTestHome, startTestCa, type CaEndpoint, type TestCa, type TestHome } from './helpers/testCa.js';
+import { until } from './helpers/wait.js';
 import { provisionerKey, signToken } from './helpers/tokens.js';
 
 /** GET http://127.0.0.1:PORT/PATH: status and text. */
@@ -73,5 +74,25 @@ describe('metrics', () => {
         assert.equal((await scrape(metricsPort, '/other')).status, 404);
       });
     }
+
+    it("federation peers: each peer's sync age once it synced, and its failures", async function () {
+      this.timeout(60_000);
+      const peer: TestCa = await startTestCa({ name: 'Peer' });
+      try {
+        const down = `https://127.0.0.1:${await closedPort()}`;
+        editConfig(home.home, (c) => (c.federation = { peers: [{ url: peer.url, fingerprint: peer.rootFingerprint }, { url: down, fingerprint: peer.rootFingerprint }], refresh: '1h', timeout: '2s' }));
+        ca = await startFedca(['--home', home.home, '--password-file', home.passwordFile, '--workers', '1', '--quiet']);
+        let text = '';
+        await until(async () => {
+          text = (await scrape(metricsPort)).text;
+          return sample(text, new RegExp(`fedca_federation_peer_sync_failures\\{peer="${down}"\\}`)) === 1 && sample(text, new RegExp(`fedca_federation_peer_sync_age_seconds\\{peer="${peer.url}"\\}`)) !== undefined;
+        }, 'both peers synced once');
+        assert.equal(sample(text, new RegExp(`fedca_federation_peer_sync_failures\\{peer="${peer.url}"\\}`)), 0, text);
+        assert.ok((sample(text, new RegExp(`fedca_federation_peer_sync_age_seconds\\{peer="${peer.url}"\\}`)) ?? -1) >= 0, text);
+        assert.equal(sample(text, new RegExp(`fedca_federation_peer_sync_age_seconds\\{peer="${down}"\\}`)), undefined, 'a peer never synced has no age');
+      } finally {
+        await peer.stop();
+      }
+    });
   });
 });

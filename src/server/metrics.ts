@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import { parseAddress } from '../config/address.js';
-import type { CrlState, Revocation } from '../store/store.js';
+import type { CrlState, PeerRootsRecord, Revocation } from '../store/store.js';
 import type { StoreObserver } from '../store/observed.js';
 
 /** Routes of api.md as metric labels (at /X and /1.0/X alike); anything else is "other", so that probes cannot grow the label set. */
@@ -25,6 +25,11 @@ export function routeLabel(url: string): string {
 export interface CrlSource {
   crlState(): Promise<CrlState>;
   revocations(now: Date): Promise<Revocation[]>;
+}
+
+/** What the federation peer gauges read when scraped. */
+export interface PeerSource {
+  peerRoots(): Promise<PeerRootsRecord[]>;
 }
 
 /**
@@ -80,6 +85,44 @@ export class CaMetrics {
       aggregator: 'max',
       async collect() {
         await read((state, _entries, now) => state.der && this.set((now.getTime() - state.thisUpdate.getTime()) / 1000));
+      },
+    });
+  }
+
+  /**
+   * Adds the federation peer gauges, read from the store (shared by every replica) at
+   * each scrape: seconds since each peer's roots were last fetched, and its failed syncs
+   * since the last good one.
+   */
+  watchPeers(peers: PeerSource): void {
+    const read = async (set: (record: PeerRootsRecord, now: Date) => void): Promise<void> => {
+      const now = new Date();
+      try {
+        for (const record of await peers.peerRoots()) set(record, now);
+      } catch {
+        // An unreachable store leaves the gauges unset for this scrape; the store metrics say why.
+      }
+    };
+    new client.Gauge({
+      name: 'fedca_federation_peer_sync_age_seconds',
+      help: "Seconds since a federation peer's roots were last fetched (absent until a first sync succeeds)",
+      labelNames: ['peer'],
+      registers: [this.registry],
+      aggregator: 'max',
+      async collect() {
+        this.reset();
+        await read((r, now) => r.roots.length > 0 && this.set({ peer: r.url }, (now.getTime() - r.fetchedAt.getTime()) / 1000));
+      },
+    });
+    new client.Gauge({
+      name: 'fedca_federation_peer_sync_failures',
+      help: 'Failed syncs of a federation peer since its last good one (0 when the last sync worked)',
+      labelNames: ['peer'],
+      registers: [this.registry],
+      aggregator: 'max',
+      async collect() {
+        this.reset();
+        await read((r) => this.set({ peer: r.url }, r.failures));
       },
     });
   }

@@ -71,6 +71,7 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
   const metrics = config.metricsAddress === undefined ? undefined : new CaMetrics();
   const authority = await loadAuthority(home, config, password, metrics?.observeStore);
   metrics?.watchCrl(authority.store);
+  metrics?.watchPeers(authority.store);
   // Loaded here, not at the top: the HTTP stack (express) costs every other verb ~0.3 s of startup.
   const { CaServer } = await import('../../server/server.js');
   const server = new CaServer(authority, {
