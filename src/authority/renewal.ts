@@ -51,7 +51,7 @@ export class Renewal {
 
   /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled; resolves the provisioner's name. */
   private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<string> {
-    if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
+    if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Unauthorized('certificate has been revoked');
     const { name, claims } = this.provisionerOf(cert);
     if (claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
     if (now > cert.notAfter && !claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');

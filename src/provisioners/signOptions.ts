@@ -3,6 +3,7 @@ import { BadRequest, Forbidden } from '../errors.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
 import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { canonicalIp } from '../pki/ip.js';
+import { BACKDATE_MS } from '../pki/issueCertificate.js';
 
 /**
  * Sign options (step-ca's shape): a provisioner turns a token into a list of small
@@ -26,8 +27,6 @@ export interface CertificateDraft {
   sans: SubjectAltNames;
   notBefore: Date;
   notAfter: Date;
-  /** How far notBefore was moved back for clock skew; not counted in the duration. */
-  backdateMs: number;
   /** Unset: the default leaf profile's (digitalSignature, plus keyEncipherment for RSA). */
   keyUsages?: KeyUsageName[];
   /** Unset: the default leaf profile's (serverAuth, clientAuth). */
@@ -54,7 +53,6 @@ export function applySignOptions(options: readonly SignOption[], request: SignRe
     sans: request.csr.sans,
     notBefore: request.now,
     notAfter: request.now,
-    backdateMs: 0,
     extraExtensions: [],
   };
   for (const o of options) if (o.kind === 'modifier') o.modify(draft, request);
@@ -143,30 +141,40 @@ export function parseRequestedTime(text: string | undefined, now: Date, field: s
   return new Date(now.getTime() + ms);
 }
 
-/** Validity from the request or the default duration; notBefore backdated by `backdateMs`. */
+/**
+ * Validity from the request or the default duration, as step-ca sets it: a relative
+ * notAfter counts from notBefore, and only a notBefore the client left unset is
+ * backdated by `backdateMs`.
+ */
 export function validityModifier(defaultMs: number, backdateMs: number): CertificateModifier {
   return {
     kind: 'modifier',
     modify(draft, request) {
       const requestedBefore = parseRequestedTime(request.notBefore, request.now, 'notBefore');
       const notBefore = requestedBefore ?? request.now;
-      const notAfter = parseRequestedTime(request.notAfter, request.now, 'notAfter') ?? new Date(notBefore.getTime() + defaultMs);
-      draft.backdateMs = requestedBefore ? 0 : backdateMs;
-      draft.notBefore = new Date(notBefore.getTime() - draft.backdateMs);
+      const notAfter = parseRequestedTime(request.notAfter, notBefore, 'notAfter') ?? new Date(notBefore.getTime() + defaultMs);
+      draft.notBefore = new Date(notBefore.getTime() - (requestedBefore ? 0 : backdateMs));
       draft.notAfter = notAfter;
     },
   };
 }
 
-/** The requested duration must lie within the provisioner's claims. */
-export function durationValidator(minMs: number, maxMs: number): RequestValidator {
+/**
+ * The duration must lie within the provisioner's claims, counted as step-ca counts it:
+ * notAfter − notBefore with the backdate included, whole seconds, the maximum widened
+ * by the CA's backdate (so `--not-after 4m30s` passes a 5m minimum, as at step-ca).
+ */
+export function durationValidator(minMs: number, maxMs: number, backdateMs = BACKDATE_MS): RequestValidator {
   return {
     kind: 'validator',
-    validate(_request, draft) {
-      const d = draft.notAfter.getTime() - draft.notBefore.getTime() - draft.backdateMs;
+    validate(request, draft) {
+      const seconds = (t: Date): number => Math.floor(t.getTime() / 1000) * 1000;
+      const [nb, na, now] = [seconds(draft.notBefore), seconds(draft.notAfter), seconds(request.now)];
+      const d = na - nb;
+      if (na < now) throw new BadRequest('notAfter cannot be in the past');
       if (d <= 0) throw new BadRequest('notAfter must be after notBefore');
       if (d < minMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is less than the authorized minimum certificate duration of ${formatDuration(minMs)}`);
-      if (d > maxMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs)}`);
+      if (d > maxMs + backdateMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs + backdateMs)}`);
     },
   };
 }
