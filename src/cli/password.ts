@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { read } from 'read';
 import { CliError } from './fail.js';
 import { readInputFile } from './inputFile.js';
 
@@ -14,4 +15,12 @@ export function resolvePassword(option: string | undefined, defaultFile: string)
   if (option) return readPasswordFile(option);
   if (existsSync(defaultFile)) return readPasswordFile(defaultFile);
   throw new CliError(`no password: pass --password-file (there is no ${defaultFile})`);
+}
+
+/** Asks for a password on the terminal without echoing it (as step-ca does); CliError when there is no terminal or nothing was typed. */
+export async function promptPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new CliError('no password: pass --password-file, or set "password" in ca.json, or run on a terminal to be asked');
+  const password = await read({ prompt, silent: true, replace: '', output: process.stderr });
+  if (password === '') throw new CliError('no password was typed');
+  return password;
 }

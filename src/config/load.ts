@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
 import { parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
+import { parseTls, TlsConfigError } from './tls.js';
+import { ignoredStepCaKeys } from './stepCaKeys.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
 
 /** A configuration problem: names the key and what is wrong with it. */
@@ -24,7 +27,8 @@ function str(obj: Record<string, Json>, key: string, path: string, fallback?: st
 }
 
 function strList(v: Json, path: string, allowSingle = false): string[] {
-  if (v === undefined) return [];
+  // step ca init writes `null` for an empty list.
+  if (v === undefined || v === null) return [];
   if (allowSingle && typeof v === 'string') return [v];
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) fail(path, 'must be a list of non-empty strings');
   return v as string[];
@@ -60,10 +64,18 @@ function claims(v: Json, path: string): ClaimsConfig | undefined {
   return out;
 }
 
+/** step-ca's provisioner types (authority/provisioner), for naming one fedca lacks. */
+const STEP_CA_PROVISIONER_TYPES = ['JWK', 'OIDC', 'GCP', 'AWS', 'Azure', 'ACME', 'X5C', 'K8sSA', 'SSHPOP', 'SCEP', 'Nebula'];
+
 function provisioner(v: Json, path: string): ProvisionerConfig {
   if (!isObject(v)) fail(path, 'must be an object');
-  const type = str(v, 'type', `${path}.type`);
-  if (type !== 'JWK') fail(`${path}.type`, `unsupported provisioner type "${type}" (supported: JWK)`);
+  const written = str(v, 'type', `${path}.type`);
+  // step-ca reads provisioner types in any case ("jwk", "JWK").
+  const type = written.toUpperCase();
+  if (type !== 'JWK') {
+    const stepCaType = STEP_CA_PROVISIONER_TYPES.find((t) => t.toUpperCase() === type);
+    fail(`${path}.type`, stepCaType ? `step-ca's provisioner type "${stepCaType}" is not available in fedca yet (fedca has: JWK)` : `unknown provisioner type "${written}" (fedca has: JWK)`);
+  }
   const name = str(v, 'name', `${path}.name`);
   const key = v.key;
   if (!isObject(key)) fail(`${path}.key`, 'must be a public JWK object');
@@ -77,10 +89,16 @@ function provisioner(v: Json, path: string): ProvisionerConfig {
   return { type, name, key: key as JwkConfig, encryptedKey, claims: claims(v.claims, `${path}.claims`), options };
 }
 
+/** Databases only step-ca opens; fedca adopts what they hold (`init --from-step-ca`). */
+export const STEP_CA_DB_TYPES = ['badger', 'badgerv1', 'badgerv2', 'bbolt', 'mysql'];
+
 function db(v: Json): DbConfig {
   if (v === undefined) return { type: 'sqlite', dataSource: HomeLayout.sqlite };
   if (!isObject(v)) fail('db', 'must be an object');
-  const type = str(v, 'type', 'db.type');
+  const type = str(v, 'type', 'db.type').toLowerCase();
+  if (STEP_CA_DB_TYPES.includes(type)) {
+    fail('db.type', `"${type}" is step-ca's database, which fedca cannot serve from; adopt it with "fedca init --from-step-ca STEPPATH --home DIR" and start that home`);
+  }
   if (type !== 'sqlite' && type !== 'postgresql') fail('db.type', `unsupported database type "${type}" (supported: sqlite, postgresql)`);
   return { type, dataSource: str(v, 'dataSource', 'db.dataSource') };
 }
@@ -147,6 +165,14 @@ export function validateConfig(raw: Json): CaConfig {
   }
   const crl = raw.crl ?? { enabled: true };
   if (!isObject(crl)) fail('crl', 'must be an object');
+  if (raw.password !== undefined && raw.password !== null && typeof raw.password !== 'string') fail('password', 'must be a string');
+  let tls;
+  try {
+    tls = parseTls(raw.tls);
+  } catch (err) {
+    if (err instanceof TlsConfigError) fail(err.key, err.message);
+    throw err;
+  }
   return {
     root,
     federatedRoots: strList(raw.federatedRoots, 'federatedRoots'),
@@ -158,12 +184,43 @@ export function validateConfig(raw: Json): CaConfig {
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },
     crl: { enabled: bool(crl.enabled, 'crl.enabled') ?? true, cacheDuration: duration(crl.cacheDuration, 'crl.cacheDuration') },
+    tls,
+    password: typeof raw.password === 'string' && raw.password !== '' ? raw.password : undefined,
+    ignored: ignoredStepCaKeys(raw),
   };
 }
 
-/** Reads and validates `config/ca.json` of a home. Throws ConfigError with a one-line reason. */
-export function loadConfig(home: string): CaConfig {
-  const file = inHome(home, HomeLayout.config);
+/**
+ * Where a configuration comes from: its file, and the directory its relative paths
+ * resolve against (absent: they stay as written, relative to the home).
+ */
+export interface ConfigSource {
+  readonly file: string;
+  readonly base?: string;
+}
+
+/** A home's `config/ca.json`; its relative paths are the home's. */
+export const homeConfigSource = (home: string): ConfigSource => ({ file: inHome(home, HomeLayout.config) });
+
+/**
+ * A configuration named on the command line (`fedca start CONFIG`), read as step-ca
+ * reads it: relative paths against the working directory.
+ */
+export const givenConfigSource = (file: string, cwd = process.cwd()): ConfigSource => ({ file: inHome(cwd, file), base: cwd });
+
+/** The directory a given config's CA keeps fedca's own files in: $STEPPATH for `STEPPATH/config/ca.json`, else the config's folder. */
+export const configHome = (source: ConfigSource): string => (dirname(source.file).endsWith('/config') ? dirname(dirname(source.file)) : dirname(source.file));
+
+/** The config with every file path made absolute against `base` (SQLite's `:memory:` kept). */
+function resolvePaths(config: CaConfig, base: string): CaConfig {
+  const at = (path: string): string => inHome(base, path);
+  const dataSource = config.db.type === 'sqlite' && config.db.dataSource !== ':memory:' ? at(config.db.dataSource) : config.db.dataSource;
+  return { ...config, root: config.root.map(at), federatedRoots: config.federatedRoots.map(at), crt: at(config.crt), key: at(config.key), db: { ...config.db, dataSource } };
+}
+
+/** Reads and validates a configuration file, paths resolved against its source's base. Throws ConfigError with a one-line reason. */
+export function loadConfigFrom(source: ConfigSource): CaConfig {
+  const { file } = source;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -177,9 +234,15 @@ export function loadConfig(home: string): CaConfig {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   try {
-    return validateConfig(raw);
+    const config = validateConfig(raw);
+    return source.base === undefined ? config : resolvePaths(config, source.base);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`);
     throw err;
   }
+}
+
+/** Reads and validates `config/ca.json` of a home. Throws ConfigError with a one-line reason. */
+export function loadConfig(home: string): CaConfig {
+  return loadConfigFrom(homeConfigSource(home));
 }

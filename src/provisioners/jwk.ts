@@ -23,6 +23,12 @@ import { BACKDATE_MS } from '../pki/issueCertificate.js';
 const SIGN_PATHS = ['/1.0/sign', '/sign'];
 const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
 
+/**
+ * The id under which a JWK token is burnt: step-ca's provisioner id (`name:kid`)
+ * and the token's `jti`, so that two provisioners' ids never collide.
+ */
+export const jwkTokenId = (name: string, kid: string, jti: string): string => `${name}:${kid}:${jti}`;
+
 /** A JWK provisioner: tokens are JWTs signed by its key (api.md "One-time tokens"). */
 export class JwkProvisioner implements Provisioner {
   readonly type = 'JWK';
@@ -72,7 +78,7 @@ export class JwkProvisioner implements Provisioner {
 
   authorizeRevoke(token: DecodedJws, context: AuthorizeContext): RevokeAuthorization {
     const claims = this.verifyToken(token, context, REVOKE_PATHS, 'revoke');
-    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, serial: claims.sub };
+    return { tokenId: jwkTokenId(this.name, this.kid, claims.jti), tokenExpiresAt: claims.exp, serial: claims.sub };
   }
 
   authorizeSign(token: DecodedJws, context: AuthorizeContext): Authorization {
@@ -95,6 +101,6 @@ export class JwkProvisioner implements Provisioner {
       durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
       ...profileOptions(profile, this.profiles, this.name),
     ];
-    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
+    return { tokenId: jwkTokenId(this.name, this.kid, claims.jti), tokenExpiresAt: claims.exp, options };
   }
 }

@@ -169,6 +169,13 @@ export class SqliteStore implements Store {
     return (await retryWhileBusy(() => this.updateCrl.run(crlNumber, der, thisUpdate.getTime(), builtFromSeq, crlNumber - 1n))).changes === 1;
   }
 
+  async recordUsedTokens(tokens: readonly UsedToken[]): Promise<void> {
+    const burn = this.db.transaction((all: readonly UsedToken[]) => {
+      for (const t of all) this.insertToken.run(t.id, t.expiresAt.getTime());
+    });
+    await retryWhileBusy(() => burn.immediate(tokens));
+  }
+
   async pruneUsedTokens(now: Date): Promise<number> {
     return (await retryWhileBusy(() => this.deleteTokens.run(now.getTime()))).changes;
   }

@@ -75,6 +75,11 @@ export interface Store {
    * won); resolves whether it was saved.
    */
   saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean>;
+  /**
+   * Burns token ids that were spent elsewhere (by a CA fedca adopts), so that they
+   * are refused here too; ids already burnt are left as they are.
+   */
+  recordUsedTokens(tokens: readonly UsedToken[]): Promise<void>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
   close(): Promise<void>;
