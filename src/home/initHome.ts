@@ -9,7 +9,7 @@ import { toPem } from '../pki/pem.js';
 import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
 import { SqliteStore } from '../store/sqlite.js';
-import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
+import { recordAdoptedHistory, type AdoptedCa, type AdoptedHistory } from './adoptedCa.js';
 
 /** What `fedca init` needs. */
 export interface InitOptions {
@@ -42,7 +42,8 @@ export class InitError extends Error {
   readonly code = 'ERR_INIT';
 }
 
-function writeFile(home: string, path: string, content: string, mode = 0o644): string {
+/** Writes a file of a home (its folder made first); resolves the absolute path. */
+export function writeFile(home: string, path: string, content: string | Buffer, mode = 0o644): string {
   const file = inHome(home, path);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content, { mode });
@@ -50,7 +51,7 @@ function writeFile(home: string, path: string, content: string, mode = 0o644): s
 }
 
 /** Renames an existing SQLite store (and its WAL files) to `<file>.replaced-<time>`; returns the new name. */
-function setAsideStore(file: string): string | undefined {
+export function setAsideStore(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const aside = `${file}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   for (const suffix of SQLITE_COMPANIONS) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
@@ -86,7 +87,7 @@ const SQLITE_COMPANIONS = ['', '-wal', '-shm'];
  * failure leaves nothing behind; resolves that file. A database already in the
  * home is refused unless `force` (then it is replaced when the home is written).
  */
-async function buildAdoptedStore(opts: InitOptions, adopt: AdoptedCa): Promise<string> {
+export async function buildAdoptedStore(opts: { readonly home: string; readonly force: boolean }, adopt: AdoptedHistory): Promise<string> {
   const file = inHome(opts.home, HomeLayout.sqlite);
   if (existsSync(file) && !opts.force) throw new InitError(`${file} already exists; use --force to replace it`);
   const building = `${file}.adopting-${randomBytes(6).toString('hex')}`;

@@ -48,10 +48,11 @@ export function parseMysqlDsn(dsn: string, database?: string): mysql.ConnectionO
 
 const asBuffer = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? ''), 'utf8'));
 
-async function readMysql(db: StepCaDbConfig): Promise<StepCaTables> {
+async function readMysql(db: StepCaDbConfig): Promise<[StepCaTables, boolean]> {
   const connection = await mysql.createConnection(parseMysqlDsn(db.dataSource, db.database));
   try {
     const out: Partial<Record<StepCaBucket, NosqlRow[]>> = {};
+    let present = false;
     const [tables] = await connection.query('SHOW TABLES');
     const names = new Set((tables as Record<string, unknown>[]).map((r) => String(Object.values(r)[0])));
     for (const bucket of STEP_CA_BUCKETS) {
@@ -59,41 +60,66 @@ async function readMysql(db: StepCaDbConfig): Promise<StepCaTables> {
         out[bucket] = [];
         continue;
       }
+      present ||= bucket === 'x509_certs' || bucket === 'revoked_x509_certs';
       const [rows] = await connection.query(`SELECT nkey, nvalue FROM \`${bucket}\``);
       out[bucket] = (rows as { nkey: unknown; nvalue: unknown }[]).map((r) => ({ key: asBuffer(r.nkey).toString('utf8'), value: asBuffer(r.nvalue) }));
     }
-    return out as StepCaTables;
+    return [out as StepCaTables, present];
   } finally {
     await connection.end();
   }
 }
 
-async function readPostgresql(db: StepCaDbConfig): Promise<StepCaTables> {
-  const client = new pg.Client({ connectionString: db.dataSource, ...(db.database ? { database: db.database } : {}) });
+/** A PostgreSQL URL with `database` (ca.json's, which wins over the URL's as in step-ca) as its path. */
+export function postgresqlUrl(dataSource: string, database?: string): string {
+  let url: URL;
+  try {
+    url = new URL(dataSource);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') throw new StepCaDbError('db.dataSource: fedca reads PostgreSQL URLs such as "postgresql://user:password@127.0.0.1:5432/"');
+  if (database) url.pathname = `/${encodeURIComponent(database)}`;
+  if (url.pathname === '/' || url.pathname === '') throw new StepCaDbError('db: names no database (set "database" or end dataSource with one)');
+  return url.href;
+}
+
+async function readPostgresql(db: StepCaDbConfig): Promise<[StepCaTables, boolean]> {
+  const client = new pg.Client({ connectionString: postgresqlUrl(db.dataSource, db.database) });
   await client.connect();
   try {
     const out: Partial<Record<StepCaBucket, NosqlRow[]>> = {};
+    let present = false;
     for (const bucket of STEP_CA_BUCKETS) {
       const exists = await client.query('SELECT to_regclass($1) AS t', [`"${bucket}"`]);
       if ((exists.rows[0] as { t: unknown }).t === null) {
         out[bucket] = [];
         continue;
       }
+      present ||= bucket === 'x509_certs' || bucket === 'revoked_x509_certs';
       const result = await client.query(`SELECT nkey, nvalue FROM "${bucket}"`);
       out[bucket] = (result.rows as { nkey: unknown; nvalue: unknown }[]).map((r) => ({ key: asBuffer(r.nkey).toString('utf8'), value: asBuffer(r.nvalue) }));
     }
-    return out as StepCaTables;
+    return [out as StepCaTables, present];
   } finally {
     await client.end();
   }
 }
 
-/** Reads the buckets adoption needs from step-ca's MySQL/MariaDB or PostgreSQL database. */
+/**
+ * Reads the buckets adoption needs from step-ca's MySQL/MariaDB or PostgreSQL
+ * database; a database without step-ca's certificate tables is refused (a wrong
+ * name must not pass for a CA that revoked nothing).
+ */
 export async function readStepCaTables(db: StepCaDbConfig): Promise<StepCaTables> {
   const type = db.type.toLowerCase();
+  const checked = (tables: StepCaTables, present: boolean): StepCaTables => {
+    if (!present) throw new StepCaDbError(`step-ca's ${type} database ${db.database ?? ''} has no x509_certs or revoked_x509_certs table: is it the database step-ca wrote?`);
+    return tables;
+  };
   try {
-    if (type === 'mysql') return await readMysql(db);
-    if (type === 'postgresql') return await readPostgresql(db);
+    if (type === 'mysql') return checked(...(await readMysql(db)));
+    if (type === 'postgresql') return checked(...(await readPostgresql(db)));
   } catch (err) {
     if (err instanceof StepCaDbError) throw err;
     throw new StepCaDbError(`cannot read step-ca's ${type} database: ${(err as Error).message}`);
