@@ -93,7 +93,7 @@ function provisioner(v: Json, path: string): ProvisionerConfig {
 export const STEP_CA_DB_TYPES = ['badger', 'badgerv1', 'badgerv2', 'bbolt', 'mysql'];
 
 function db(v: Json): DbConfig {
-  if (v === undefined) return { type: 'sqlite', dataSource: HomeLayout.sqlite };
+  if (v === undefined || v === null) return { type: 'sqlite', dataSource: HomeLayout.sqlite };
   if (!isObject(v)) fail('db', 'must be an object');
   const type = str(v, 'type', 'db.type').toLowerCase();
   if (STEP_CA_DB_TYPES.includes(type)) {
@@ -211,10 +211,14 @@ export const givenConfigSource = (file: string, cwd = process.cwd()): ConfigSour
 /** The directory a given config's CA keeps fedca's own files in: $STEPPATH for `STEPPATH/config/ca.json`, else the config's folder. */
 export const configHome = (source: ConfigSource): string => (dirname(source.file).endsWith('/config') ? dirname(dirname(source.file)) : dirname(source.file));
 
-/** The config with every file path made absolute against `base` (SQLite's `:memory:` kept). */
-function resolvePaths(config: CaConfig, base: string): CaConfig {
+/**
+ * The config with every file path made absolute against `base` (SQLite's `:memory:`
+ * kept); a config that names no db (step-ca without one) keeps fedca's store in `home`.
+ */
+function resolvePaths(config: CaConfig, base: string, home: string, namesDb: boolean): CaConfig {
   const at = (path: string): string => inHome(base, path);
-  const dataSource = config.db.type === 'sqlite' && config.db.dataSource !== ':memory:' ? at(config.db.dataSource) : config.db.dataSource;
+  const sqlite = config.db.type === 'sqlite' && config.db.dataSource !== ':memory:';
+  const dataSource = sqlite ? inHome(namesDb ? base : home, config.db.dataSource) : config.db.dataSource;
   return { ...config, root: config.root.map(at), federatedRoots: config.federatedRoots.map(at), crt: at(config.crt), key: at(config.key), db: { ...config.db, dataSource } };
 }
 
@@ -235,7 +239,8 @@ export function loadConfigFrom(source: ConfigSource): CaConfig {
   }
   try {
     const config = validateConfig(raw);
-    return source.base === undefined ? config : resolvePaths(config, source.base);
+    const namesDb = isObject(raw) && raw.db !== undefined && raw.db !== null;
+    return source.base === undefined ? config : resolvePaths(config, source.base, configHome(source), namesDb);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`);
     throw err;

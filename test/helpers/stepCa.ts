@@ -60,8 +60,8 @@ export interface StepPath {
   readonly config: Record<string, unknown>;
 }
 
-/** Writes a $STEPPATH in `dir` with keys made here (encrypted as step writes them) and `db` as its store. */
-export async function writeStepPath(dir: string, db: Record<string, unknown>, name = 'Smallstep'): Promise<StepPath> {
+/** Writes a $STEPPATH in `dir` with keys made here (encrypted as step writes them) and `db` as its store (none: as `step ca init --no-db`). */
+export async function writeStepPath(dir: string, db: Record<string, unknown> | undefined, name = 'Smallstep'): Promise<StepPath> {
   const password = 'step-password-' + randomBytes(4).toString('hex');
   for (const sub of ['config', 'certs', 'secrets', 'db', 'templates']) mkdirSync(join(dir, sub), { recursive: true });
   const rootKey = generateKey({ kty: 'EC' });
