@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { KeySpec, KeyType } from '../pki/keys.js';
 import { CliError } from './fail.js';
 import { ecCurve, keyType, positiveInteger } from './options.js';
+import { addStepAlias } from './stepAliases.js';
 
 /** The options that say what key to generate. */
 export interface KeyFlags {
@@ -14,10 +15,11 @@ export interface KeyFlags {
 /** Adds `--kty`, `--curve` and `--size`; with `keepsCurrent` the help says that the current key's type, curve or size is the default. */
 export function addKeyOptions(command: Command, keepsCurrent = false): Command {
   const current = keepsCurrent ? "the current key's, else " : '';
-  return command
+  command
     .option('--kty <type>', `key type: EC, RSA or OKP (Ed25519) (default: ${keepsCurrent ? "the current key's type" : 'EC'}; --curve implies EC, --size RSA)`, keyType)
     .option('--curve <curve>', `EC curve: P-256, P-384 or P-521 (default: ${current}P-256)`, ecCurve)
     .option('--size <bits>', `RSA key size in bits, 2048-8192 (default: ${current}2048)`, positiveInteger);
+  return addStepAlias(command, '--crv <curve>', '--curve', ecCurve);
 }
 
 const CURVES: Readonly<Record<string, KeySpec['curve']>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
