@@ -3,7 +3,9 @@ import { X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { assertOneLineError, fedca, startFedca, type RunningCa } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { assertOneLineError, CLI, fedca, startFedca, type RunningCa } from './helpers/cli.js';
+import { cleanEnv } from './helpers/exec.js';
 import { exec } from './helpers/exec.js';
 import { closedPort } from './helpers/ports.js';
 import { writeStepPath, type StepPath } from './helpers/stepCa.js';
@@ -115,5 +117,36 @@ describe('fedca start CONFIG: step-ca configurations served where they lie', fun
     const stepPath = await writeStepPath(tempDir('fedca-steppath-'), undefined);
     dirs.push(stepPath.dir);
     assertOneLineError(await fedca(['start', stepPath.configFile]), /no password: pass --password-file, or set "password" in ca.json, or run on a terminal/);
+  });
+
+  it('on a terminal, asks for the password without echoing it, as step-ca does', async () => {
+    const stepPath = await writeStepPath(tempDir('fedca-steppath-'), undefined);
+    dirs.push(stepPath.dir);
+    // script(1) gives fedca a pseudo-terminal; what it echoes comes back on stdout.
+    const command = `'${process.execPath}' '${CLI}' start '${stepPath.configFile}' --workers 1 --quiet`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const seen = (pattern: RegExp): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got: ${out}`)), 30_000);
+        const check = (): void => {
+          if (!pattern.test(out)) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          check();
+        });
+        check();
+      });
+    try {
+      await seen(/enter the password/);
+      child.stdin.write(stepPath.password + '\r');
+      await seen(/serving https:\/\/localhost:\d+/);
+      assert.ok(!out.includes(stepPath.password), `the password was echoed: ${out}`);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
