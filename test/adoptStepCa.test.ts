@@ -9,7 +9,7 @@ import { opensslCsr } from './helpers/csr.js';
 import { exec } from './helpers/exec.js';
 import { https } from './helpers/https.js';
 import { skipUnless } from './helpers/requirements.js';
-import { decimalSerialOf, startStepCa, stepCaBinary, stepToken, writeStepPath, type StepPath } from './helpers/stepCa.js';
+import { decimalSerialOf, post, startStepCa, stepCaBinary, stepToken, writeStepPath, type StepPath } from './helpers/stepCa.js';
 import { editConfig, startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
 
 const MARIADB = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
@@ -30,14 +30,6 @@ interface StepCaPast {
   readonly revoked: Held;
   /** A sign token step-ca accepted, still unexpired. */
   readonly usedToken: string;
-}
-
-/** POSTs JSON to step-ca with curl (trusting its root file); resolves the status and JSON body. */
-async function post(url: string, path: string, body: unknown, rootFile: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await exec('curl', ['-s', '-w', '\n%{http_code}', '--cacert', rootFile, '-H', 'content-type: application/json', '-d', JSON.stringify(body), `${url}${path}`]);
-  const lines = res.stdout.trimEnd().split('\n');
-  const status = Number(lines.pop());
-  return { status, json: JSON.parse(lines.join('\n') || '{}') as Record<string, unknown> };
 }
 
 /** Runs a real step-ca 0.19 on `step` and has it issue, revoke and burn tokens. */

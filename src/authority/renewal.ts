@@ -1,4 +1,4 @@
-import { Forbidden, Unauthorized } from '../errors.js';
+import { Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
 import { readProvisionerExtension } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
@@ -49,11 +49,12 @@ export class Renewal {
     return { name: provisioner.name, claims: provisioner.claims };
   }
 
-  /** Renewal rules of api.md: not revoked, not expired (unless allowed), renewal not disabled; resolves the provisioner's name. */
+  /** Renewal rules of api.md: not revoked, renewal not disabled, not expired (unless allowed); resolves the provisioner's name. */
   private async checkRenewable(cert: ParsedCertificate, now: Date): Promise<string> {
     if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Unauthorized('certificate has been revoked');
     const { name, claims } = this.provisionerOf(cert);
-    if (claims.disableRenewal) throw new Forbidden('renewal is disabled for this certificate\'s provisioner');
+    // step-ca answers each of these refusals 401 (authority.authorizeRenew, provisioner controller).
+    if (claims.disableRenewal) throw new Unauthorized(`renew is disabled for provisioner '${name}'`);
     if (now > cert.notAfter && !claims.allowRenewalAfterExpiry) throw new Unauthorized('certificate expired');
     return name;
   }

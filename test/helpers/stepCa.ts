@@ -169,3 +169,18 @@ export async function startStepCa(binary: string, step: StepPath): Promise<Runni
 
 /** Parses a PEM certificate's serial as decimal. */
 export const decimalSerialOf = (pem: string): string => BigInt('0x' + new X509Certificate(pem).serialNumber).toString(10);
+
+/** POSTs JSON with curl (trusting `rootFile`, with an optional client certificate); resolves the status and JSON body. */
+export async function post(url: string, path: string, body: unknown, rootFile: string, client?: { cert: string; key: string }): Promise<{ status: number; json: Record<string, unknown> }> {
+  const mtls = client ? ['--cert', client.cert, '--key', client.key] : [];
+  const res = await exec('curl', ['-s', '-w', '\n%{http_code}', '--cacert', rootFile, ...mtls, '-H', 'content-type: application/json', '-d', JSON.stringify(body), `${url}${path}`]);
+  const lines = res.stdout.trimEnd().split('\n');
+  const status = Number(lines.pop());
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(lines.join('\n') || '{}') as Record<string, unknown>;
+  } catch {
+    json = { raw: lines.join('\n') };
+  }
+  return { status, json };
+}
