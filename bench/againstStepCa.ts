@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:step-ca`: fedca and step-ca 0.19 side by side on this machine, with the same CA
+ * (one root, one EC P-256 intermediate and its key, one JWK provisioner, the same claims), each with
+ * its default store on disk, driven by the same load in alternating runs; prints each figure, the
+ * medians and the ratios the performance goals name. Not a test.
+ *
+ * Cases: signs at c16 (wrk, each request its own token, CSRs from a pool of distinct keys): rate,
+ * p50/p99, server CPU per sign; RSS after that load; renewals at c8 over a fresh mTLS connection each
+ * (a Node client, the same for both): rate and server CPU per renewal.
+ *
+ * Options (env): BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (alternating rounds, default 3),
+ * BENCH_CASES ("sign,renew"), STEP_CA (a step-ca binary; default: built by ../shared/peers/build-step-ca.sh),
+ * FEDCA_WORKERS (fedca's workers; default one per CPU).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKeyAndCsr } from './csr.js';
+import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
+import { cpuSeconds, median, rssMiB } from './lib/process.js';
+import { renewLoad, type Identity } from './lib/renewLoad.js';
+import { freePort, startStepCa, stepCaBinary, writeStepCaConfig } from './lib/stepCa.js';
+import { loadProvisioner, mintTokens, type BenchProvisioner } from './lib/tokens.js';
+import { hasWrk, wrkSign } from './lib/wrk.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CASES = new Set((process.env.BENCH_CASES ?? 'sign,renew').split(','));
+const SUBJECT = 'bench.internal';
+const CSR_POOL = 32;
+const RENEW_CONCURRENCY = 8;
+const SIGN_CONCURRENCY = 16;
+
+type Ca = 'fedca' | 'step-ca';
+interface Sample {
+  readonly perSecond: number;
+  readonly cpuUs: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+}
+
+/** Signs one certificate (for the renew case): the leaf chain and its key. */
+function signOnce(port: number, rootPem: string, csr: string, ott: string): Promise<string> {
+  const body = JSON.stringify({ csr, ott });
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/1.0/sign', method: 'POST', ca: rootPem, servername: 'localhost', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => {
+        if (res.statusCode !== 201) return reject(new Error(`sign: ${res.statusCode} ${text}`));
+        const answer = JSON.parse(text) as { crt: string; ca: string };
+        resolve(`${answer.crt.trim()}\n${answer.ca.trim()}\n`);
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const audience = (port: number): string => `https://localhost:${port}/1.0/sign`;
+
+function signRun(server: RunningServer, dir: string, p: BenchProvisioner, csrs: string[]): Sample {
+  const tokens = mintTokens(p, audience(server.port), SUBJECT, SECONDS * 8000);
+  const pid = server.child.pid as number;
+  const before = cpuSeconds(pid);
+  const r = wrkSign(dir, `https://127.0.0.1:${server.port}/1.0/sign`, csrs, tokens, SIGN_CONCURRENCY, SECONDS);
+  return { perSecond: r.perSecond, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / r.requests, p50: r.p50, p99: r.p99, failures: r.failures };
+}
+
+async function renewRun(server: RunningServer, rootPem: string, identities: Identity[]): Promise<Sample> {
+  const pid = server.child.pid as number;
+  const before = cpuSeconds(pid);
+  const r = await renewLoad(server.port, rootPem, identities, RENEW_CONCURRENCY, SECONDS);
+  return { perSecond: r.perSecond, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / r.requests, p50: r.p50, p99: r.p99, failures: r.failures };
+}
+
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function report(title: string, samples: Record<Ca, Sample[]>): Record<Ca, Sample> {
+  console.log(`\n${title}`);
+  console.log('| run | CA | per s | p50 ms | p99 ms | server CPU µs/op | failures |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  for (const ca of ['fedca', 'step-ca'] as const) samples[ca].forEach((s, i) => console.log(`| ${i + 1} | ${ca} | ${fmt(s.perSecond)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.cpuUs)} | ${s.failures} |`));
+  const med = (ca: Ca): Sample => ({
+    perSecond: median(samples[ca].map((s) => s.perSecond)),
+    cpuUs: median(samples[ca].map((s) => s.cpuUs)),
+    p50: median(samples[ca].map((s) => s.p50)),
+    p99: median(samples[ca].map((s) => s.p99)),
+    failures: samples[ca].reduce((sum, s) => sum + s.failures, 0),
+  });
+  return { fedca: med('fedca'), 'step-ca': med('step-ca') };
+}
+
+async function main(): Promise<void> {
+  if (!hasWrk()) throw new Error('wrk is not installed (Debian package wrk)');
+  const dir = mkdtempSync(join(tmpdir(), 'fedca-vs-step-'));
+  const home = join(dir, 'fedca');
+  const passwordFile = join(dir, 'password');
+  const password = randomBytes(16).toString('hex');
+  writeFileSync(passwordFile, password, { mode: 0o600 });
+  const servers: Partial<Record<Ca, RunningServer>> = {};
+  try {
+    const binary = stepCaBinary();
+    await runFedca(['init', '--home', home, '--address', '127.0.0.1:0', '--password-file', passwordFile]);
+    const stepPort = await freePort();
+    servers['step-ca'] = await startStepCa(binary, writeStepCaConfig(home, dir, stepPort), passwordFile, stepPort);
+    servers.fedca = await startFedca(home, passwordFile);
+    const rootPem = readFileSync(join(home, 'pki/root_ca.crt'), 'utf8');
+    const p = await loadProvisioner(home, password);
+    const pool = Array.from({ length: CSR_POOL }, () => createKeyAndCsr(SUBJECT));
+    const csrs = pool.map((k) => k.csr);
+    const order = (round: number): Ca[] => (round % 2 ? ['step-ca', 'fedca'] : ['fedca', 'step-ca']);
+    const date = new Date().toISOString().slice(0, 10);
+    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? availableParallelism()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case`);
+    const lines: string[] = [];
+    if (CASES.has('sign')) {
+      const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
+      for (let round = 0; round < ROUNDS; round++) for (const ca of order(round)) samples[ca].push(signRun(servers[ca] as RunningServer, dir, p, csrs));
+      const m = report(`POST /1.0/sign at c${SIGN_CONCURRENCY} (wrk, one token per request, ${CSR_POOL} distinct CSR keys)`, samples);
+      const rss = { fedca: rssMiB(servers.fedca.child.pid as number), 'step-ca': rssMiB(servers['step-ca'].child.pid as number) };
+      lines.push(`| signs/s at c${SIGN_CONCURRENCY} | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 2.0× |`);
+      lines.push(`| server CPU µs per sign | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 0.5× |`);
+      lines.push(`| p99 ms at c${SIGN_CONCURRENCY} | ${fmt(m.fedca.p99, 1)} | ${fmt(m['step-ca'].p99, 1)} | ${fmt(m.fedca.p99 / m['step-ca'].p99, 2)}× | ≤ 1.0× |`);
+      lines.push(`| RSS after load, MiB | ${fmt(rss.fedca)} | ${fmt(rss['step-ca'])} | ${fmt(rss.fedca / rss['step-ca'], 2)}× | ≤ 1.0× |`);
+    }
+    if (CASES.has('renew')) {
+      const identities: Record<Ca, Identity[]> = { fedca: [], 'step-ca': [] };
+      for (const ca of ['fedca', 'step-ca'] as const) {
+        const server = servers[ca] as RunningServer;
+        const tokens = mintTokens(p, audience(server.port), SUBJECT, RENEW_CONCURRENCY);
+        for (let i = 0; i < RENEW_CONCURRENCY; i++) identities[ca].push({ chain: await signOnce(server.port, rootPem, pool[i].csr, tokens[i]), key: pool[i].key });
+      }
+      const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
+      for (let round = 0; round < ROUNDS; round++) for (const ca of order(round)) samples[ca].push(await renewRun(servers[ca] as RunningServer, rootPem, identities[ca]));
+      const m = report(`POST /1.0/renew at c${RENEW_CONCURRENCY}, a fresh mTLS connection (full handshake, client certificate) per renewal`, samples);
+      lines.push(`| renewals/s at c${RENEW_CONCURRENCY}, fresh mTLS | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 1.0× |`);
+      lines.push(`| server CPU µs per renewal | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 1.0× |`);
+    }
+    console.log(`\nMedians and ratios (fedca / step-ca), ${date}`);
+    console.log('| figure | fedca | step-ca | ratio | goal |');
+    console.log('|---|---:|---:|---:|---|');
+    for (const l of lines) console.log(l);
+  } finally {
+    await Promise.all([stopServer(servers.fedca), stopServer(servers['step-ca'])]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,67 @@
+/**
+ * step-ca 0.19 beside fedca, for side-by-side benchmarks: built from Debian's packaged sources by
+ * ../shared/peers/build-step-ca.sh (or $STEP_CA), configured with the same root, intermediate (and
+ * its encrypted key), JWK provisioner and claims as a fedca home, and its default Badger store on disk.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningServer } from './fedca.js';
+
+const BUILD_SCRIPT = new URL('../../../../shared/peers/build-step-ca.sh', import.meta.url).pathname;
+
+/** The step-ca binary: $STEP_CA, else the build script's cached build, else built now (about a minute). */
+export function stepCaBinary(): string {
+  if (process.env.STEP_CA) return process.env.STEP_CA;
+  const cached = join(homedir(), '.cache/fedca-peers/step-ca');
+  if (existsSync(cached)) return cached;
+  if (!existsSync(BUILD_SCRIPT)) throw new Error(`no step-ca: set STEP_CA, or keep ../shared/peers/build-step-ca.sh beside the clone`);
+  console.error('building step-ca 0.19 from Debian sources (about a minute)...');
+  return execFileSync('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n').pop() as string;
+}
+
+/** A free TCP port on 127.0.0.1 (step-ca cannot listen on :0 and say which port it got). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Writes a step-ca ca.json in `dir` that serves the CA of a fedca home on `port`; returns its path. */
+export function writeStepCaConfig(fedcaHome: string, dir: string, port: number): string {
+  const fedca = JSON.parse(readFileSync(join(fedcaHome, 'config/ca.json'), 'utf8')) as { authority: { claims: unknown; provisioners: unknown[] } };
+  const config = {
+    root: join(fedcaHome, 'pki/root_ca.crt'),
+    crt: join(fedcaHome, 'pki/intermediate_ca.crt'),
+    key: join(fedcaHome, 'pki/secrets/intermediate_ca_key'),
+    address: `127.0.0.1:${port}`,
+    dnsNames: ['localhost', '127.0.0.1'],
+    logger: { format: 'text' },
+    db: { type: 'badgerv2', dataSource: join(dir, 'step-db') },
+    authority: { claims: fedca.authority.claims, provisioners: fedca.authority.provisioners },
+    tls: { minVersion: 1.2, maxVersion: 1.3, renegotiation: false },
+  };
+  const file = join(dir, 'step-ca.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** Starts step-ca on a config and resolves once it serves. */
+export function startStepCa(binary: string, config: string, passwordFile: string, port: number): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    // step-ca's flags go before its config argument (urfave/cli stops at the first argument).
+    const child = spawn(binary, ['--password-file', passwordFile, config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('Serving HTTPS on')) resolve({ child, port });
+    });
+    child.on('exit', (code) => reject(new Error(`step-ca exited ${code}: ${err.slice(-2000)}`)));
+  });
+}
