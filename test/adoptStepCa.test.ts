@@ -198,6 +198,9 @@ describe('moving from step-ca: fedca init --from-step-ca', function () {
       assert.deepEqual(readdir(home), ['wrong.txt']);
       assertSucceeded(await fedca(['init', '--home', home, '--password-file', wrong]));
       assertOneLineError(await fedca(['init', '--from-step-ca', past.step.dir, '--home', home, '--password-file', past.step.passwordFile]), /already holds a CA.*--force/);
+      const stepConfig = readFileSync(past.step.configFile, 'utf8');
+      assertOneLineError(await fedca(['init', '--from-step-ca', past.step.dir, '--home', past.step.dir, '--force', '--password-file', past.step.passwordFile]), /must not be the step-ca directory/);
+      assert.equal(readFileSync(past.step.configFile, 'utf8'), stepConfig, "step-ca's ca.json untouched");
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -114,6 +114,9 @@ export async function adoptStepCa(opts: StepCaAdoption): Promise<StepCaAdopted> 
   const given = inHome(cwd, opts.stepPath);
   const isDir = existsSync(given) && statSync(given).isDirectory();
   const stepConfigFile = isDir ? join(given, 'config', 'ca.json') : given;
+  if (inHome(opts.home, HomeLayout.config) === stepConfigFile || (isDir && inHome(cwd, opts.home) === given)) {
+    throw new InitError(`the fedca home must not be the step-ca directory ${given} (its ca.json would be replaced): pass another --home`);
+  }
   const raw = readJson(stepConfigFile);
   const db = stepDb(raw, stepConfigFile);
   if (db && !STEP_CA_DB_TYPES.includes(db.type) && db.type !== 'postgresql') throw new InitError(`${stepConfigFile}: db.type "${db.type}" is not a database step-ca writes`);
