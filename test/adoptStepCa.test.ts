@@ -11,6 +11,11 @@ import { https } from './helpers/https.js';
 import { skipUnless } from './helpers/requirements.js';
 import { decimalSerialOf, post, startStepCa, stepCaBinary, stepToken, writeStepPath, type StepPath } from './helpers/stepCa.js';
 import { editConfig, startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
+import { signCrl } from '../src/pki/crl.js';
+import { createIssuer } from '../src/pki/issuer.js';
+import { generateKey, readPrivateKey } from '../src/pki/keys.js';
+import { pemDers, toPem } from '../src/pki/pem.js';
+import { issueRoot } from '../src/pki/issueCertificate.js';
 
 const MARIADB = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 const POSTGRES = 'postgresql://postgres@127.0.0.1:5432/';
@@ -187,6 +192,40 @@ describe('moving from step-ca: fedca init --from-step-ca', function () {
     const refusedRenewal = await https(ca, '/1.0/renew', { method: 'POST', cert: past.revoked.chain, key: past.revoked.key });
     assert.equal(refusedRenewal.status, 401);
     assert.equal((await https(ca, '/1.0/renew', { method: 'POST', cert: past.kept.chain, key: past.kept.key })).status, 201);
+    // Told explicitly, adoption goes on without them, and says what that means.
+    const without = await adoptAndStart(badgerConfig, past, ['--no-revocations']);
+    started.push(without.ca);
+    assert.match(without.stdout, /none adopted \(--no-revocations\)/);
+    assert.equal(await without.ca.authority.store.revocation(past.revoked.serial), undefined);
+  });
+
+  it("from a Badger/BoltDB store with step-ca's CRL: its entries stay revoked with their reason; a CRL another CA signed is refused", async () => {
+    const config = JSON.parse(readFileSync(past.step.configFile, 'utf8')) as Record<string, unknown>;
+    config.db = { type: 'bbolt', dataSource: join(dir, 'db/bbolt') };
+    const boltConfig = join(dir, 'config/ca.bbolt.json');
+    writeFileSync(boltConfig, JSON.stringify(config));
+    const intermediate = createIssuer(pemDers(past.step.intermediatePem)[0], readPrivateKey(readFileSync(join(dir, 'secrets/intermediate_ca_key'), 'utf8'), past.step.password));
+    const revokedAt = new Date(Date.now() - 3_600_000);
+    const contents = { crlNumber: 7n, thisUpdate: revokedAt, nextUpdate: new Date(Date.now() + 3_600_000), entries: [{ serial: BigInt(past.revoked.serial), revokedAt, reasonCode: 1 }] };
+    const crlFile = join(dir, 'step-ca.crl');
+    writeFileSync(crlFile, toPem(signCrl(contents, intermediate), 'X509 CRL'));
+    const strangerKey = generateKey({ kty: 'EC' });
+    const stranger = createIssuer(issueRoot('Stranger', strangerKey), strangerKey);
+    const forged = join(dir, 'forged.crl');
+    writeFileSync(forged, signCrl(contents, stranger));
+    const home = tempDir('fedca-adopted-');
+    try {
+      assertOneLineError(await fedca(['init', '--from-step-ca', boltConfig, '--home', home, '--password-file', past.step.passwordFile, '--crl', forged]), /not signed by this CA's intermediate or root/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+    const { ca, stdout } = await adoptAndStart(boltConfig, past, ['--crl', crlFile]);
+    started.push(ca);
+    assert.match(stdout, /from its bbolt database: 0 certificate\(s\), 1 revocation\(s\)/);
+    const revocation = await ca.authority.store.revocation(past.revoked.serial);
+    assert.equal(revocation?.reasonCode, 1);
+    assert.equal(revocation?.revokedAt.getTime(), Math.floor(revokedAt.getTime() / 1000) * 1000);
+    assert.equal((await https(ca, '/1.0/renew', { method: 'POST', cert: past.revoked.chain, key: past.revoked.key })).status, 401);
   });
 
   it('refuses a wrong password and an occupied home, writing nothing', async () => {
@@ -210,3 +249,18 @@ describe('moving from step-ca: fedca init --from-step-ca', function () {
 function readdir(dir: string): string[] {
   return readdirSync(dir).sort();
 }
+
+describe("reading step-ca's database settings", () => {
+  it('takes Go MySQL DSNs as step-ca writes them, the database key winning over the DSN\'s', async () => {
+    const { parseMysqlDsn, postgresqlUrl } = await import('../src/home/stepCaDatabase.js');
+    assert.deepEqual(parseMysqlDsn('root@tcp(127.0.0.1:3306)/', 'stepca'), { user: 'root', password: '', database: 'stepca', host: '127.0.0.1', port: 3306 });
+    assert.deepEqual(parseMysqlDsn('step:s3cr3t@tcp(db.internal)/ca'), { user: 'step', password: 's3cr3t', database: 'ca', host: 'db.internal', port: 3306 });
+    assert.deepEqual(parseMysqlDsn('u@unix(/run/mysqld/mysqld.sock)/ca'), { user: 'u', password: '', database: 'ca', socketPath: '/run/mysqld/mysqld.sock' });
+    assert.throws(() => parseMysqlDsn('root@tcp(127.0.0.1:3306)/'), /names no database/);
+    assert.throws(() => parseMysqlDsn('not a dsn'), /not a MySQL DSN/);
+    assert.equal(postgresqlUrl('postgresql://u:p@127.0.0.1:5432/', 'stepca'), 'postgresql://u:p@127.0.0.1:5432/stepca');
+    assert.equal(postgresqlUrl('postgresql://u@h/other', 'stepca'), 'postgresql://u@h/stepca');
+    assert.throws(() => postgresqlUrl('host=127.0.0.1 user=postgres'), /PostgreSQL URLs/);
+    assert.throws(() => postgresqlUrl('postgresql://u@h/'), /names no database/);
+  });
+});
