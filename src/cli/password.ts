@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { read } from 'read';
 import { CliError } from './fail.js';
 import { readInputFile } from './inputFile.js';
 
@@ -20,6 +19,7 @@ export function resolvePassword(option: string | undefined, defaultFile: string)
 /** Asks for a password on the terminal without echoing it (as step-ca does); CliError when there is no terminal or nothing was typed. */
 export async function promptPassword(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) throw new CliError('no password: pass --password-file, or set "password" in ca.json, or run on a terminal to be asked');
+  const { read } = await import('read');
   const password = await read({ prompt, silent: true, replace: '', output: process.stderr });
   if (password === '') throw new CliError('no password was typed');
   return password;

@@ -7,7 +7,7 @@ import { createIssuer, fingerprint } from '../pki/issuer.js';
 import { KeyDecryptError, readPrivateKey } from '../pki/keys.js';
 import { pemDers } from '../pki/pem.js';
 import type { Revocation } from '../store/store.js';
-import { buildAdoptedStore, homeHasCa, InitError, setAsideStore, writeFile } from './initHome.js';
+import { buildAdoptedStore, InitError, refuseOccupiedHome, setAsideStore, writeFile } from './initHome.js';
 import { revocationsFromCrl, revocationsFromSerialList } from './revocationList.js';
 import { readStepCaTables, type StepCaDbConfig } from './stepCaDatabase.js';
 import { stepCaHistory, type StepCaHistory } from './stepCaState.js';
@@ -148,7 +148,7 @@ export async function adoptStepCa(opts: StepCaAdoption): Promise<StepCaAdopted> 
   const rootKeyFile = isDir ? join(given, 'secrets', 'root_ca_key') : undefined;
   const rootKey = rootKeyFile && existsSync(rootKeyFile) ? readFileSync(rootKeyFile) : undefined;
 
-  if (homeHasCa(opts.home) && !opts.force) throw new InitError(`${opts.home} already holds a CA (${HomeLayout.config} or ${HomeLayout.root}); use --force to replace it`);
+  refuseOccupiedHome(opts.home, opts.force);
   const history = await readHistory(db, opts.revocations, [intermediate, ...roots]);
   const building = await buildAdoptedStore(opts, history);
   try {

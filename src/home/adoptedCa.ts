@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { IssuedCertificate, Revocation, Store, UsedToken } from '../store/store.js';
 
+/** A revocation adopted without its certificate at hand stays on the CRL this long (its notAfter is unknown). */
+export const UNKNOWN_NOT_AFTER_MS = 100 * 365 * 24 * 3_600_000;
+
 /** What another CA did that fedca carries over: what it issued, revoked, and the tokens it spent. */
 export interface AdoptedHistory {
   readonly certificates: readonly IssuedCertificate[];

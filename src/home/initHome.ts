@@ -58,6 +58,11 @@ export function setAsideStore(file: string): string | undefined {
   return aside;
 }
 
+/** Throws InitError when the home already holds a CA and `force` was not given. */
+export function refuseOccupiedHome(home: string, force: boolean): void {
+  if (homeHasCa(home) && !force) throw new InitError(`${home} already holds a CA (${HomeLayout.config} or ${HomeLayout.root}); use --force to replace it`);
+}
+
 /** True when a home already holds a CA (a config or a root). */
 export function homeHasCa(home: string): boolean {
   return existsSync(inHome(home, HomeLayout.config)) || existsSync(inHome(home, HomeLayout.root));
@@ -114,9 +119,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   if (!opts.name.trim()) throw new InitError('--name must not be empty');
   if (!opts.provisioner.trim()) throw new InitError('--provisioner must not be empty');
   if (opts.password !== undefined && opts.password.length === 0) throw new InitError('the password file is empty');
-  if (homeHasCa(opts.home) && !opts.force) {
-    throw new InitError(`${opts.home} already holds a CA (${HomeLayout.config} or ${HomeLayout.root}); use --force to replace it`);
-  }
+  refuseOccupiedHome(opts.home, opts.force);
   const generatedPassword = opts.password === undefined;
   const password = opts.password ?? randomBytes(24).toString('base64url');
   const ca = createCaFiles(opts);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate as PeculiarCertificate, X509Crl } from '@peculiar/x509';
 import { pemDers } from '../pki/pem.js';
 import type { Revocation } from '../store/store.js';
+import { UNKNOWN_NOT_AFTER_MS } from './adoptedCa.js';
 
 /**
  * Revocations of a CA whose database fedca cannot read (step-ca's Badger or
@@ -14,8 +15,6 @@ export class RevocationListError extends Error {
   readonly code = 'ERR_REVOCATION_LIST';
 }
 
-/** Without the certificate at hand, a revocation stays on the CRL this long. */
-const UNKNOWN_NOT_AFTER_MS = 100 * 365 * 24 * 3_600_000;
 
 function read(file: string): Buffer {
   try {

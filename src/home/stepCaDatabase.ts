@@ -1,5 +1,4 @@
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type { ConnectionOptions } from 'mysql2/promise';
 
 /**
  * step-ca's SQL databases as its nosql layer writes them: one table per bucket
@@ -34,13 +33,13 @@ export class StepCaDbError extends Error {
 export const SQL_TYPES = ['mysql', 'postgresql'] as const;
 
 /** What mysql2 needs, from a Go MySQL DSN: `[user[:password]@][tcp(host:port)|unix(path)]/[dbname][?params]`. */
-export function parseMysqlDsn(dsn: string, database?: string): mysql.ConnectionOptions {
+export function parseMysqlDsn(dsn: string, database?: string): ConnectionOptions {
   const m = /^(?:([^:@]*)(?::(.*))?@)?(?:(tcp|unix)?\(([^)]*)\))?\/([^?]*)(?:\?.*)?$/.exec(dsn);
   if (!m) throw new StepCaDbError(`db.dataSource: not a MySQL DSN such as "user:password@tcp(127.0.0.1:3306)/": ${JSON.stringify(dsn.replace(/:[^@]*@/, ':***@'))}`);
   const [, user, password, net, address, dbname] = m;
   const name = database || dbname;
   if (!name) throw new StepCaDbError('db: names no database (set "database" or end dataSource with one)');
-  const options: mysql.ConnectionOptions = { user: user || 'root', password: password ?? '', database: name };
+  const options: ConnectionOptions = { user: user || 'root', password: password ?? '', database: name };
   if (net === 'unix') return { ...options, socketPath: address };
   const [host, port] = (address || '127.0.0.1:3306').split(/:(?=\d+$)/);
   return { ...options, host: host.replace(/^\[|\]$/g, ''), port: port ? Number(port) : 3306 };
@@ -49,6 +48,8 @@ export function parseMysqlDsn(dsn: string, database?: string): mysql.ConnectionO
 const asBuffer = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? ''), 'utf8'));
 
 async function readMysql(db: StepCaDbConfig): Promise<[StepCaTables, boolean]> {
+  // The drivers load only when a step-ca is adopted, not with every fedca command.
+  const { default: mysql } = await import('mysql2/promise');
   const connection = await mysql.createConnection(parseMysqlDsn(db.dataSource, db.database));
   try {
     const out: Partial<Record<StepCaBucket, NosqlRow[]>> = {};
@@ -85,6 +86,7 @@ export function postgresqlUrl(dataSource: string, database?: string): string {
 }
 
 async function readPostgresql(db: StepCaDbConfig): Promise<[StepCaTables, boolean]> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: postgresqlUrl(db.dataSource, db.database) });
   await client.connect();
   try {

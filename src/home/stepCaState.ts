@@ -4,11 +4,9 @@ import { isCrlReason } from '../pki/crlReason.js';
 import { commonNameOf } from '../pki/name.js';
 import { jwkTokenId } from '../provisioners/jwk.js';
 import type { IssuedCertificate, Revocation, UsedToken } from '../store/store.js';
-import type { AdoptedHistory } from './adoptedCa.js';
+import { UNKNOWN_NOT_AFTER_MS, type AdoptedHistory } from './adoptedCa.js';
 import type { StepCaTables } from './stepCaDatabase.js';
 
-/** A revocation whose certificate step-ca did not keep stays on the CRL this long. */
-const UNKNOWN_NOT_AFTER_MS = 100 * 365 * 24 * 3_600_000;
 
 /** step-ca's provisioner id is `name:kid` (JWK) or `type/name`; fedca records the name. */
 const provisionerName = (id: string): string => (id.includes(':') ? id.slice(0, id.lastIndexOf(':')) : id.replace(/^[a-z0-9-]+\//i, ''));
