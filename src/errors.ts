@@ -3,6 +3,11 @@
  * HTTP status it maps to and a message safe to show the client (never a secret);
  * `api/` renders them in one place. Lowest layer: anything may import it.
  */
+/** A request's text as a message quotes it: JSON-escaped (controls visible), cut after `max` characters so no answer echoes a request's bulk. */
+export function quote(text: string, max = 80): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text);
+}
+
 export class AuthorityError extends Error {
   constructor(
     readonly status: number,

@@ -4,6 +4,7 @@ import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { toPem } from '../src/pki/pem.js';
 import { opensslCsr } from './helpers/csr.js';
 import { https } from './helpers/https.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
@@ -41,16 +42,17 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
     return { crt: body.crt, ca: body.ca, chain: body.crt + body.ca, key: keyPem, serial: decimalSerial(x509), x509 };
   }
 
-  /** A certificate issued as if it were `hoursAgo` hours ago, valid for one hour (step-ca refuses a notAfter in the past over /sign). */
-  async function issueInThePast(cn: string, hoursAgo: number): Promise<Issued> {
-    const then = new Date(Date.now() - hoursAgo * 3_600_000);
-    const t = Math.floor(then.getTime() / 1000);
+  /** A certificate that expired an hour ago: signed as of three hours ago (a request can no longer ask for a past validity). */
+  async function issueExpired(cn: string): Promise<Issued> {
     const { csrPem, keyPem } = opensslCsr('P-256', cn);
+    const then = new Date(Date.now() - 3 * 3600_000);
+    const t = Math.floor(then.getTime() / 1000);
     const ott = await signToken(ca, p, cn, { iat: t, nbf: t, exp: t + 300 });
-    const signed = await ca.authority.sign(csrPem, ott, { notAfter: '1h' }, then);
-    const [crt, issuer] = signed.chain.map((der) => new X509Certificate(der).toString());
+    const signed = await ca.authority.sign(csrPem, ott, { notAfter: '2h' }, then);
+    const crt = toPem(signed.certificate);
+    const caPem = toPem(signed.chain[1]);
     const x509 = new X509Certificate(crt);
-    return { crt, ca: issuer, chain: crt + issuer, key: keyPem, serial: BigInt('0x' + x509.serialNumber).toString(10), x509 };
+    return { crt, ca: caPem, chain: crt + caPem, key: keyPem, serial: decimalSerial(x509), x509 };
   }
 
   async function renewToken(cert: Issued, audience = `${ca.url}/1.0/renew`): Promise<string> {
@@ -109,7 +111,7 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
       assert.equal(r1.status, 401);
       assert.match(r1.json<{ message: string }>().message, /revoked/);
 
-      const expired = await issueInThePast('expired.internal', 3);
+      const expired = await issueExpired('expired.internal');
       const r2 = await https(ca, '/renew', { method: 'POST', cert: expired.chain, key: expired.key });
       assert.equal(r2.status, 401);
       assert.match(r2.json<{ message: string }>().message, /expired/);

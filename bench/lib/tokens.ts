@@ -18,13 +18,13 @@ export async function loadProvisioner(home: string, password: string): Promise<B
   return { name: p.name, kid: p.key.kid, key: createPrivateKey({ key: JSON.parse(new TextDecoder().decode(plaintext)) as JsonWebKey, format: 'jwk' }) };
 }
 
-/** Sign tokens for `subject`, each with its own jti, signed with node:crypto directly (fast enough for tens of thousands). */
-export function mintTokens(p: BenchProvisioner, aud: string, subject: string, count: number): string[] {
+/** Sign tokens for `subject` (and `sans`, default [subject]), each with its own jti, signed with node:crypto directly (fast enough for tens of thousands). */
+export function mintTokens(p: BenchProvisioner, aud: string, subject: string, count: number, sans: readonly string[] = [subject]): string[] {
   const now = Math.floor(Date.now() / 1000);
   const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: p.kid, typ: 'JWT' })).toString('base64url');
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    const claims = { iss: p.name, sub: subject, aud, sans: [subject], jti: randomBytes(16).toString('hex'), iat: now, nbf: now, exp: now + 3600 };
+    const claims = { iss: p.name, sub: subject, aud, sans, jti: randomBytes(16).toString('hex'), iat: now, nbf: now, exp: now + 3600 };
     const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     out.push(`${input}.${cryptoSign('sha256', Buffer.from(input), { key: p.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`);
   }

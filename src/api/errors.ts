@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthorityError } from '../errors.js';
+import { ClientGone } from './jsonBody.js';
 import { sendJson } from './sendJson.js';
 
 /** Writes api.md's JSON error: `{"status": code, "message": text}`. */
@@ -15,12 +16,18 @@ interface HttpishError {
 
 /**
  * The one place errors become responses: authority errors keep their status and
- * message; body-parser's (OCSP's raw body) become 400/413; anything else is a 500
- * with no details, logged.
+ * message; a client that went away gets nothing (an info line in the log);
+ * body-parser's (OCSP's raw body) become 400/413; anything else is a 500 with no
+ * details, logged.
  */
 export function writeErrorFor(res: ServerResponse, err: unknown): void {
   if (err instanceof AuthorityError) return writeError(res, err.status, err.message);
   const e = (err ?? {}) as HttpishError;
+  if (err instanceof ClientGone || e.type === 'request.aborted') {
+    // One line, no stack: clients that hang up are ordinary, and must not flood the log.
+    console.error(JSON.stringify({ level: 'info', msg: 'client went away mid-request', method: res.req?.method, path: (res.req?.url ?? '').split('?')[0] }));
+    return;
+  }
   if (e.type === 'entity.too.large') return writeError(res, 413, 'request body too large');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return writeError(res, 400, 'bad request');
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', error: String((err as Error)?.stack ?? err) }));

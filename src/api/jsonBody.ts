@@ -2,6 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { BadRequest, PayloadTooLarge } from '../errors.js';
 
+/** The client closed the connection before its request was read: nobody to answer, nothing wrong with the server. */
+export class ClientGone extends Error {
+  readonly code = 'ERR_CLIENT_GONE';
+  constructor() {
+    super('client went away mid-request');
+  }
+}
+
 /** api.md: request bodies are JSON, at most 256 KiB. */
 export const BODY_LIMIT = 256 * 1024;
 const TOO_LARGE = 'request body too large (limit 256 KiB)';
@@ -40,7 +48,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
         fail(new BadRequest('request body is not valid JSON'));
       }
     });
-    req.on('error', fail);
+    req.on('error', () => fail(new ClientGone()));
   });
 }
 

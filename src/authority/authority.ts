@@ -162,10 +162,12 @@ export class Authority {
    * stores the certificate, before it is returned.
    */
   async sign(csrPem: string, ott: string, options: SignOptions = {}, now = new Date()): Promise<SignResult> {
-    const { csr, publicKey } = readCsr(csrPem);
+    // The token first, as step-ca authorizes first: a stranger's request costs a
+    // signature check, never a CSR parse and its key import and verification.
     const token = decodeJws(ott);
     const provisioner = this.provisionerFor(token);
     const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
+    const { csr, publicKey } = readCsr(csrPem);
     const signOptions = [...authorization.options, ...this.locationExtensions];
     const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
     const serial = randomSerial();
@@ -226,7 +228,8 @@ export class Authority {
    * certificate itself over mTLS.
    */
   async revoke(request: RevokeRequest, now = new Date()): Promise<void> {
-    if (!/^\d+$/.test(request.serial)) throw new BadRequest('serial must be a decimal number');
+    // A serial has at most 20 octets (49 digits): a longer one is refused before BigInt reads it (quadratic in its length).
+    if (!/^\d{1,64}$/.test(request.serial)) throw new BadRequest('serial must be a decimal number of at most 64 digits');
     const serial = BigInt(request.serial).toString(10);
     if (!isCrlReason(request.reasonCode)) {
       throw new BadRequest('reasonCode must be an RFC 5280 CRLReason: 0-6 or 8-10');

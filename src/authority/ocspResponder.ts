@@ -56,7 +56,7 @@ export class OcspResponder {
     try {
       request = parseOcspRequest(requestDer);
     } catch (err) {
-      if (err instanceof DerError || err instanceof RangeError || err instanceof TypeError) return { der: ocspErrorResponse(OcspError.malformedRequest), maxAgeSeconds: 0 };
+      if (err instanceof DerError) return { der: ocspErrorResponse(OcspError.malformedRequest), maxAgeSeconds: 0 };
       throw err;
     }
     const ours = request.certIds.map((id) => namesIssuer(id, this.intermediate));

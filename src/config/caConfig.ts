@@ -6,6 +6,8 @@ export interface ClaimsConfig {
   readonly minTLSCertDuration?: string;
   readonly maxTLSCertDuration?: string;
   readonly defaultTLSCertDuration?: string;
+  /** Longest lifetime (exp - max(iat, nbf)) of a provisioner's tokens; default 24h. */
+  readonly maxTokenLifetime?: string;
   readonly disableRenewal?: boolean;
   readonly allowRenewalAfterExpiry?: boolean;
 }

@@ -3,7 +3,10 @@
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
 
-/** Parses a duration to milliseconds; returns undefined when the text is not one. */
+/** The longest duration Go has (int64 nanoseconds, about 2562047h): longer ones are refused, as Go's ParseDuration refuses them. */
+export const MAX_DURATION_MS = 9_223_372_036_854.775;
+
+/** Parses a duration to milliseconds; returns undefined when the text is not one, or it is longer than MAX_DURATION_MS. */
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();
   if (s === '0') return 0;
@@ -21,7 +24,8 @@ export function parseDuration(text: string): number | undefined {
     total += Number(m[1]) * UNIT_MS[m[2]];
     consumed = PART.lastIndex;
   }
-  return consumed === rest.length ? sign * total : undefined;
+  if (consumed !== rest.length || !(total <= MAX_DURATION_MS)) return undefined;
+  return sign * total;
 }
 
 /** Formats milliseconds the way Go prints a duration ("24h0m0s"), for messages. */

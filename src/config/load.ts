@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseAddress } from './address.js';
 import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseTls, TlsConfigError } from './tls.js';
 import { ignoredStepCaKeys } from './stepCaKeys.js';
@@ -34,10 +34,15 @@ function strList(v: Json, path: string, allowSingle = false): string[] {
   return v as string[];
 }
 
-function duration(v: Json, path: string): string | undefined {
+/** The longest delay a timer can wait (2^31 - 1 ms, about 596h): a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function duration(v: Json, path: string, maxMs?: number): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || parseDuration(v) === undefined || (parseDuration(v) ?? 0) <= 0) fail(path, `must be a positive duration such as "24h" or "5m", got ${JSON.stringify(v)}`);
-  return v;
+  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined || ms <= 0) fail(path, `must be a positive duration such as "24h" or "5m" (at most 2562047h), got ${JSON.stringify(v)}`);
+  if (maxMs !== undefined && ms > maxMs) fail(path, `must be at most ${formatDuration(maxMs)}, got ${JSON.stringify(v)}`);
+  return v as string;
 }
 
 function bool(v: Json, path: string): boolean | undefined {
@@ -53,6 +58,7 @@ function claims(v: Json, path: string): ClaimsConfig | undefined {
     minTLSCertDuration: duration(v.minTLSCertDuration, `${path}.minTLSCertDuration`),
     maxTLSCertDuration: duration(v.maxTLSCertDuration, `${path}.maxTLSCertDuration`),
     defaultTLSCertDuration: duration(v.defaultTLSCertDuration, `${path}.defaultTLSCertDuration`),
+    maxTokenLifetime: duration(v.maxTokenLifetime, `${path}.maxTokenLifetime`),
     disableRenewal: bool(v.disableRenewal, `${path}.disableRenewal`),
     allowRenewalAfterExpiry: bool(v.allowRenewalAfterExpiry, `${path}.allowRenewalAfterExpiry`),
   };
@@ -136,7 +142,7 @@ function federation(v: Json): FederationConfig {
   for (const [i, p] of peers.entries()) {
     if (peers.findIndex((q) => q.url === p.url) !== i) fail(`federation.peers[${i}].url`, `duplicate peer ${p.url}`);
   }
-  return { peers, refresh: duration(v.refresh, 'federation.refresh') ?? DEFAULT_FEDERATION_REFRESH };
+  return { peers, refresh: duration(v.refresh, 'federation.refresh', MAX_TIMER_MS) ?? DEFAULT_FEDERATION_REFRESH };
 }
 
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */

@@ -7,7 +7,7 @@
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const CLAIMS = ['minTLSCertDuration', 'maxTLSCertDuration', 'defaultTLSCertDuration', 'disableRenewal', 'allowRenewalAfterExpiry'];
+const CLAIMS = ['minTLSCertDuration', 'maxTLSCertDuration', 'defaultTLSCertDuration', 'disableRenewal', 'allowRenewalAfterExpiry', 'maxTokenLifetime'];
 
 /** Implemented keys; a nested table is checked key by key below. */
 const TOP = ['root', 'federatedRoots', 'federation', 'crt', 'key', 'address', 'dnsNames', 'db', 'authority', 'crl', 'tls', 'logger', 'password'];

@@ -1,4 +1,4 @@
-import { bitString, children, contents, explicit, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, time, Tag, unsignedInteger, whole, integer } from './der.js';
+import { bitString, children, contents, DerError, explicit, readDer, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, sequence, sequenceOf, time, Tag, unsignedInteger, whole, integer } from './der.js';
 import type { Signer } from './keys.js';
 
 /** Everything a certificate says, in DER pieces ready to encode (RFC 5280 §4.1). */
@@ -29,7 +29,7 @@ export function signCertificate(template: CertificateTemplate, signer: Signer): 
     sequence(time(template.notBefore), time(template.notAfter)),
     template.subject,
     template.publicKey,
-    ...(template.extensions.length ? [explicit(3, sequence(...template.extensions))] : []),
+    ...(template.extensions.length ? [explicit(3, sequenceOf(template.extensions))] : []),
   );
   return sequence(tbs, signer.algorithm, bitString(signer.sign(tbs)));
 }
@@ -59,10 +59,14 @@ export interface ParsedCertificate {
   readonly signature: Buffer;
 }
 
-/** Splits a DER certificate into its fields. Throws DerError on malformed input. */
+/** Splits a DER certificate into its fields. Throws DerError on malformed input, and nothing else. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
+  return readDer('Certificate', () => readCertificate(der));
+}
+
+function readCertificate(der: Buffer): ParsedCertificate {
   const [tbsEl, sigAlgEl, sigEl] = expectChildren(der, readRoot(der), Tag.SEQUENCE, 'Certificate');
-  if (!sigEl) throw new Error('Certificate: missing fields');
+  if (!sigEl) throw new DerError('Certificate: missing fields');
   const fields = expectChildren(der, tbsEl, Tag.SEQUENCE, 'TBSCertificate');
   let i = fields[0].tag === 0xa0 ? 1 : 0;
   const serial = readInteger(der, fields[i++]);

@@ -1,4 +1,4 @@
-import { bitString, explicit, integer, sequence, time, tlv, Tag } from './der.js';
+import { bitString, explicit, integer, sequence, sequenceOf, time, tlv, Tag } from './der.js';
 import { authorityKeyIdentifier, extension } from './extensions.js';
 import type { Issuer } from './issuer.js';
 import { OID } from './oids.js';
@@ -33,7 +33,7 @@ export function signCrl(contents: CrlContents, issuer: Issuer): Buffer {
     time(contents.thisUpdate),
     time(contents.nextUpdate),
     // An empty list must be left out, not sent empty (§5.1.2.6).
-    ...(entries.length ? [sequence(...entries)] : []),
+    ...(entries.length ? [sequenceOf(entries)] : []),
     explicit(0, sequence(authorityKeyIdentifier(issuer.keyId), extension(OID.cRLNumber, integer(contents.crlNumber)))),
   );
   return sequence(tbs, issuer.signer.algorithm, bitString(issuer.signer.sign(tbs)));

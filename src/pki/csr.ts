@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, Tag, whole, type Element } from './der.js';
+import { checkStructure, children, contents, DerError, expectChildren, readBitString, readElement, readInteger, readOid, readRoot, Tag, whole, type Element } from './der.js';
 import type { SubjectAltNames } from './extensions.js';
 import { formatIp } from './ip.js';
 import { OID } from './oids.js';
@@ -42,22 +42,29 @@ export class CsrError extends Error {
   readonly code = 'ERR_CSR';
 }
 
+/** An IA5String name of a CSR as text; CsrError for a byte that is not printable ASCII (a control, NUL, or 8-bit). */
+function ia5Text(value: Buffer, what: string): string {
+  const bad = value.findIndex((b) => b < 0x20 || b > 0x7e);
+  if (bad >= 0) throw new CsrError(`CSR subjectAltName ${what} has byte 0x${value[bad].toString(16).padStart(2, '0')} at position ${bad}: not printable ASCII`);
+  return value.toString('latin1');
+}
+
 function readGeneralNames(buf: Buffer, seq: Element): SubjectAltNames {
   const out = { dns: [] as string[], ips: [] as string[], emails: [] as string[], uris: [] as string[] };
   for (const gn of children(buf, seq)) {
     const value = contents(buf, gn);
     switch (gn.tag) {
       case 0x82:
-        out.dns.push(value.toString('ascii'));
+        out.dns.push(ia5Text(value, 'DNS name'));
         break;
       case 0x87:
         out.ips.push(formatIp(value));
         break;
       case 0x81:
-        out.emails.push(value.toString('ascii'));
+        out.emails.push(ia5Text(value, 'email address'));
         break;
       case 0x86:
-        out.uris.push(value.toString('ascii'));
+        out.uris.push(ia5Text(value, 'URI'));
         break;
       default:
         throw new CsrError(`unsupported subjectAltName type in CSR (tag 0x${gn.tag.toString(16)})`);
@@ -78,6 +85,8 @@ function readRequestedSans(buf: Buffer, attributes: Element | undefined): Subjec
         if (readOid(buf, parts[0]) !== OID.subjectAltName) continue;
         const octets = parts[parts.length - 1];
         const inner = readElement(buf, octets.contentStart, octets.end);
+        // DER inside an OCTET STRING: bounded like the rest, before it is read.
+        checkStructure(buf, inner);
         return readGeneralNames(buf, inner);
       }
     }
@@ -129,8 +138,8 @@ export function publicKeyInfo(spki: Buffer): PublicKeyInfo {
   let parsed;
   try {
     parsed = readSpki(spki);
-  } catch {
-    throw new CsrError('CSR public key cannot be read');
+  } catch (err) {
+    throw new CsrError(err instanceof DerError ? `CSR public key cannot be read: ${err.message}` : 'CSR public key cannot be read');
   }
   if (parsed.kty === 'other') {
     throw new CsrError(`CSR public key type ${parsed.algorithm === OID.dsa ? 'DSA' : parsed.algorithm} is not allowed`);

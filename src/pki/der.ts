@@ -34,12 +34,23 @@ function lengthBytes(length: number): Buffer {
 
 /** Encodes one TLV with the given tag byte around the concatenated contents. */
 export function tlv(tag: number, ...contents: Buffer[]): Buffer {
+  return tlvOf(tag, contents);
+}
+
+/**
+ * `tlv` for a list of any length: a list whose length a client or the store decides
+ * (CRL entries, SANs) is passed as an array, never spread into arguments, which
+ * overflows the stack somewhere past 50,000 items.
+ */
+export function tlvOf(tag: number, contents: readonly Buffer[]): Buffer {
   const body = contents.length === 1 ? contents[0] : Buffer.concat(contents);
   return Buffer.concat([Buffer.from([tag]), lengthBytes(body.length), body]);
 }
 
-export const sequence = (...items: Buffer[]): Buffer => tlv(Tag.SEQUENCE, ...items);
-export const set = (...items: Buffer[]): Buffer => tlv(Tag.SET, ...items);
+export const sequence = (...items: Buffer[]): Buffer => tlvOf(Tag.SEQUENCE, items);
+/** SEQUENCE (OF) of a list of any length. */
+export const sequenceOf = (items: readonly Buffer[]): Buffer => tlvOf(Tag.SEQUENCE, items);
+export const set = (...items: Buffer[]): Buffer => tlvOf(Tag.SET, items);
 export const octetString = (bytes: Buffer): Buffer => tlv(Tag.OCTET_STRING, bytes);
 export const nullValue = (): Buffer => Buffer.from([Tag.NULL, 0]);
 export const boolean = (value: boolean): Buffer => Buffer.from([Tag.BOOLEAN, 1, value ? 0xff : 0]);
@@ -92,9 +103,21 @@ export function oid(dotted: string): Buffer {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
+/** True for a real date whose year a certificate can carry (0000-9999). */
+export function isEncodableTime(date: Date): boolean {
+  const y = date.getUTCFullYear();
+  return Number.isFinite(date.getTime()) && y >= 0 && y <= 9999;
+}
+
+/** The year of a date DER can write; RangeError for an invalid or out-of-range date, so no "NaN" is ever encoded. */
+function encodableYear(date: Date): number {
+  if (!isEncodableTime(date)) throw new RangeError(`cannot encode the time ${String(date)} in DER`);
+  return date.getUTCFullYear();
+}
+
 /** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050; whole seconds, Zulu. */
 export function time(date: Date): Buffer {
-  const y = date.getUTCFullYear();
+  const y = encodableYear(date);
   const rest = `${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
   if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad(y % 100) + rest, 'ascii'));
   return tlv(Tag.GENERALIZED_TIME, Buffer.from(pad(y, 4) + rest, 'ascii'));
@@ -102,7 +125,7 @@ export function time(date: Date): Buffer {
 
 /** GeneralizedTime (always), as CRL entry extensions such as invalidityDate require. */
 export function generalizedTime(date: Date): Buffer {
-  const s = `${pad(date.getUTCFullYear(), 4)}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
+  const s = `${pad(encodableYear(date), 4)}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
   return tlv(Tag.GENERALIZED_TIME, Buffer.from(s, 'ascii'));
 }
 
@@ -120,6 +143,20 @@ export interface Element {
 /** Thrown for bytes that are not well-formed DER of the expected shape. */
 export class DerError extends Error {
   readonly code = 'ERR_DER';
+}
+
+/**
+ * Runs a reader of attacker bytes so that it fails with DerError and nothing else:
+ * a field missing where the structure needs one (an undefined element read)
+ * becomes DerError(`${what} is malformed`).
+ */
+export function readDer<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DerError) throw err;
+    throw new DerError(`${what} is malformed`);
+  }
 }
 
 /** Reads the TLV starting at `offset`; the whole element must fit before `limit`. */
@@ -142,10 +179,60 @@ export function readElement(buf: Buffer, offset: number, limit = buf.length): El
   return { tag, start: offset, contentStart, end };
 }
 
-/** Reads a whole buffer that must hold exactly one element. */
-export function readRoot(buf: Buffer): Element {
+/**
+ * What no honest X.509 input comes near, so parsing stays linear with small
+ * constants whatever a client sends: CSRs, certificates, OCSP requests, renew-token
+ * chains. The deepest structure fedca reads is a certificate inside a signed OCSP
+ * request (about 12 levels).
+ */
+export const DER_LIMITS = {
+  /** Nesting of constructed elements. */
+  maxDepth: 20,
+  /** Elements in one parsed object (a CSR with a thousand SANs has about 1,050). */
+  maxElements: 10_000,
+  /** Content bytes of one OBJECT IDENTIFIER (real ones have under 40). */
+  maxOidBytes: 128,
+  /** Content bytes of an INTEGER read as a number (serials have at most 21). */
+  maxIntegerBytes: 32,
+} as const;
+
+/** Structural limits of a parse (DER_LIMITS unless the caller knows better). */
+export interface StructureLimits {
+  readonly maxDepth: number;
+  readonly maxElements: number;
+}
+
+/**
+ * Walks every constructed element of `root` once (no recursion) and refuses
+ * nesting deeper than `limits.maxDepth` or more than `limits.maxElements`
+ * elements, before any parser looks inside.
+ */
+export function checkStructure(buf: Buffer, root: Element, limits: StructureLimits = DER_LIMITS): void {
+  let count = 1;
+  // Each frame: the next offset to read in a constructed element, its end, and its depth.
+  const stack: { at: number; end: number; depth: number }[] = [];
+  if (root.tag & 0x20) stack.push({ at: root.contentStart, end: root.end, depth: 1 });
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.at >= frame.end) {
+      stack.pop();
+      continue;
+    }
+    const el = readElement(buf, frame.at, frame.end);
+    frame.at = el.end;
+    if (++count > limits.maxElements) throw new DerError(`DER structure has more than ${limits.maxElements} elements`);
+    if (el.tag & 0x20) {
+      if (frame.depth + 1 > limits.maxDepth) throw new DerError(`DER structure is nested deeper than ${limits.maxDepth} levels`);
+      stack.push({ at: el.contentStart, end: el.end, depth: frame.depth + 1 });
+    }
+  }
+}
+
+/** Reads a whole buffer that must hold exactly one element, within `limits` (see checkStructure). */
+export function readRoot(buf: Buffer, limits: StructureLimits = DER_LIMITS): Element {
   const el = readElement(buf, 0);
   if (el.end !== buf.length) throw new DerError('trailing bytes after DER element');
+  checkStructure(buf, el, limits);
   return el;
 }
 
@@ -169,22 +256,39 @@ export function expectChildren(buf: Buffer, parent: Element, tag: number, what: 
 export const contents = (buf: Buffer, el: Element): Buffer => buf.subarray(el.contentStart, el.end);
 export const whole = (buf: Buffer, el: Element): Buffer => buf.subarray(el.start, el.end);
 
-/** Decodes an OBJECT IDENTIFIER element to dotted form. */
+/** Arcs up to this are added up as numbers, exactly; larger ones (UUID arcs) as bigints. */
+const NUMBER_ARC_LIMIT = 2 ** 45;
+
+/**
+ * Decodes an OBJECT IDENTIFIER element to dotted form: one pass, refusing more than
+ * DER_LIMITS.maxOidBytes content bytes and non-minimal or truncated arcs.
+ */
 export function readOid(buf: Buffer, el: Element): string {
   if (el.tag !== Tag.OID) throw new DerError('expected an OBJECT IDENTIFIER');
-  const bytes = contents(buf, el);
-  const arcs: bigint[] = [];
-  let value = 0n;
-  for (const byte of bytes) {
-    value = (value << 7n) | BigInt(byte & 0x7f);
+  const length = el.end - el.contentStart;
+  if (length === 0) throw new DerError('empty OBJECT IDENTIFIER');
+  if (length > DER_LIMITS.maxOidBytes) throw new DerError(`OBJECT IDENTIFIER of ${length} bytes is longer than ${DER_LIMITS.maxOidBytes}`);
+  const arcs: (number | bigint)[] = [];
+  let value: number | bigint = 0;
+  let arcStart = true;
+  for (let i = el.contentStart; i < el.end; i++) {
+    const byte = buf[i];
+    if (arcStart && byte === 0x80) throw new DerError('OBJECT IDENTIFIER arc is not minimally encoded');
+    arcStart = false;
+    const low = byte & 0x7f;
+    if (typeof value === 'number' && value >= NUMBER_ARC_LIMIT) value = BigInt(value);
+    value = typeof value === 'number' ? value * 128 + low : (value << 7n) | BigInt(low);
     if (!(byte & 0x80)) {
       arcs.push(value);
-      value = 0n;
+      value = 0;
+      arcStart = true;
     }
   }
-  if (arcs.length === 0) throw new DerError('empty OBJECT IDENTIFIER');
-  const first = arcs[0] < 80n ? [arcs[0] / 40n, arcs[0] % 40n] : [2n, arcs[0] - 80n];
-  return [...first, ...arcs.slice(1)].join('.');
+  if (!arcStart) throw new DerError('OBJECT IDENTIFIER ends inside an arc');
+  const head = arcs[0];
+  const first = typeof head === 'number' ? (head < 80 ? [Math.floor(head / 40), head % 40] : [2, head - 80]) : [2, head - 80n];
+  arcs[0] = first[1];
+  return `${first[0]}.${arcs.join('.')}`;
 }
 
 /** Decodes a string-valued element (UTF8String, PrintableString, IA5String, ...). */
@@ -192,20 +296,29 @@ export function readString(buf: Buffer, el: Element): string {
   return contents(buf, el).toString(el.tag === Tag.UTF8_STRING ? 'utf8' : 'latin1');
 }
 
-/** Decodes UTCTime or GeneralizedTime (Zulu, whole seconds). */
+/** Decodes UTCTime or GeneralizedTime (Zulu, whole seconds); a field out of range (month 13, 25:00) is refused, not rolled over. */
 export function readTime(buf: Buffer, el: Element): Date {
-  const s = contents(buf, el).toString('ascii');
+  if (el.tag !== Tag.UTC_TIME && el.tag !== Tag.GENERALIZED_TIME) throw new DerError('expected a UTCTime or GeneralizedTime');
+  if (el.end - el.contentStart > 15) throw new DerError('time encoding is too long');
+  const s = contents(buf, el).toString('latin1');
   const m = el.tag === Tag.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-  if (!m) throw new DerError(`unsupported time encoding "${s}"`);
+  if (!m) throw new DerError(`unsupported time encoding ${JSON.stringify(s)}`);
   let year = Number(m[1]);
   if (el.tag === Tag.UTC_TIME) year += year < 50 ? 2000 : 1900;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (year < 100) date.setUTCFullYear(year);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || date.getUTCHours() !== hour || date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) {
+    throw new DerError(`time ${JSON.stringify(s)} is not a real date`);
+  }
+  return date;
 }
 
-/** The unsigned magnitude of an INTEGER element, as a bigint. */
-export function readInteger(buf: Buffer, el: Element): bigint {
+/** The unsigned magnitude of an INTEGER element, as a bigint; at most `maxBytes` content bytes (DER_LIMITS.maxIntegerBytes). */
+export function readInteger(buf: Buffer, el: Element, maxBytes: number = DER_LIMITS.maxIntegerBytes): bigint {
   if (el.tag !== Tag.INTEGER) throw new DerError('expected an INTEGER');
   const bytes = contents(buf, el);
+  if (bytes.length > maxBytes) throw new DerError(`INTEGER of ${bytes.length} bytes is larger than ${maxBytes}`);
   return bytes.length === 0 ? 0n : BigInt('0x' + bytes.toString('hex'));
 }
 

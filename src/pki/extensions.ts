@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { boolean, children, contents, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readInteger, readRoot, sequence, tlv, Tag } from './der.js';
+import { boolean, children, contents, implicitConstructed, implicitPrimitive, integer, octetString, oid, readBitString, readInteger, readRoot, sequence, sequenceOf, tlv, Tag } from './der.js';
+import { ia5Bytes } from './nameEncoding.js';
 import { ipBytes } from './ip.js';
 import { OID } from './oids.js';
 
@@ -65,15 +66,15 @@ export function classifySans(names: readonly string[]): SubjectAltNames {
   return out;
 }
 
-/** subjectAltName; critical when the subject is empty, as RFC 5280 §4.2.1.6 requires. */
+/** subjectAltName; critical when the subject is empty, as RFC 5280 §4.2.1.6 requires. Names must be ASCII already (see encodableSans); NameError otherwise. */
 export function subjectAltName(sans: SubjectAltNames, critical = false): Buffer {
   const names = [
-    ...sans.dns.map((n) => implicitPrimitive(2, Buffer.from(n, 'ascii'))),
+    ...sans.dns.map((n) => implicitPrimitive(2, ia5Bytes(n, 'DNS name'))),
     ...sans.ips.map((n) => implicitPrimitive(7, ipBytes(n))),
-    ...sans.emails.map((n) => implicitPrimitive(1, Buffer.from(n, 'ascii'))),
-    ...sans.uris.map((n) => implicitPrimitive(6, Buffer.from(n, 'ascii'))),
+    ...sans.emails.map((n) => implicitPrimitive(1, ia5Bytes(n, 'email address'))),
+    ...sans.uris.map((n) => implicitPrimitive(6, ia5Bytes(n, 'URI'))),
   ];
-  return extension(OID.subjectAltName, sequence(...names), critical);
+  return extension(OID.subjectAltName, sequenceOf(names), critical);
 }
 
 /** Key identifier of RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
@@ -88,13 +89,13 @@ export const authorityKeyIdentifier = (keyId: Buffer): Buffer => extension(OID.a
 
 /** cRLDistributionPoints with one fullName URI. */
 export function crlDistributionPoint(url: string): Buffer {
-  const fullName = implicitConstructed(0, implicitPrimitive(6, Buffer.from(url, 'ascii')));
+  const fullName = implicitConstructed(0, implicitPrimitive(6, ia5Bytes(url, 'URI')));
   return extension(OID.cRLDistributionPoints, sequence(sequence(implicitConstructed(0, fullName))));
 }
 
 /** authorityInfoAccess with an OCSP responder URL. */
 export function ocspAccess(url: string): Buffer {
-  return extension(OID.authorityInfoAccess, sequence(sequence(oid('1.3.6.1.5.5.7.48.1'), implicitPrimitive(6, Buffer.from(url, 'ascii')))));
+  return extension(OID.authorityInfoAccess, sequence(sequence(oid('1.3.6.1.5.5.7.48.1'), implicitPrimitive(6, ia5Bytes(url, 'URI')))));
 }
 
 /** Provisioner types as step-ca numbers them in its provisioner extension. */

@@ -11,10 +11,12 @@ import {
   octetString,
   oid,
   readBitString,
+  readDer,
   readInteger,
   readOid,
   readRoot,
   sequence,
+  sequenceOf,
   tlv,
   Tag,
   whole,
@@ -72,8 +74,12 @@ export function readCertId(der: Buffer, certIdEl: Element): CertId {
   };
 }
 
-/** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError. */
+/** Parses a DER OCSPRequest (signed requests are read, their signature ignored). Throws DerError on malformed input, and nothing else. */
 export function parseOcspRequest(der: Buffer): OcspRequest {
+  return readDer('OCSP request', () => readOcspRequest(der));
+}
+
+function readOcspRequest(der: Buffer): OcspRequest {
   const [tbs] = expectChildren(der, readRoot(der), Tag.SEQUENCE, 'OCSPRequest');
   if (!tbs) throw new DerError('OCSPRequest without tbsRequest');
   const fields = expectChildren(der, tbs, Tag.SEQUENCE, 'TBSRequest');
@@ -158,7 +164,7 @@ export function signOcspResponse(c: OcspResponseContents): Buffer {
     sequence(r.certId.der, certStatus(r.status), generalizedTime(c.thisUpdate), explicit(0, generalizedTime(c.nextUpdate))),
   );
   const extensions = c.nonce ? [explicit(1, sequence(extension(OCSP_OID.nonce, c.nonce)))] : [];
-  const responseData = sequence(tlv(0xa2, octetString(keyIdentifier(c.responder.certificate.publicKey))), generalizedTime(c.producedAt), sequence(...singles), ...extensions);
+  const responseData = sequence(tlv(0xa2, octetString(keyIdentifier(c.responder.certificate.publicKey))), generalizedTime(c.producedAt), sequenceOf(singles), ...extensions);
   const basic = sequence(responseData, c.responder.signer.algorithm, bitString(c.responder.signer.sign(responseData)), explicit(0, sequence(c.responder.certificate.der)));
   return sequence(tlv(Tag.ENUMERATED, Buffer.from([0])), explicit(0, sequence(oid(OCSP_OID.basic), octetString(basic))));
 }

@@ -12,17 +12,46 @@ export interface PemBlock {
   readonly der: Buffer;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+const LABEL = /^[A-Z0-9 ]{1,64}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Every PEM block of a text, in order (text outside blocks is ignored, as OpenSSL does). */
+/** The label of the marker whose label starts at `from` ("X" of "-----BEGIN X-----"), and where the marker ends; undefined when malformed. */
+function markerLabel(text: string, from: number): { label: string; end: number } | undefined {
+  const close = text.indexOf(DASHES, from);
+  if (close < 0 || close - from > 64) return undefined;
+  const label = text.slice(from, close);
+  return LABEL.test(label) ? { label, end: close + DASHES.length } : undefined;
+}
+
+/**
+ * Every PEM block of a text, in order (text outside blocks is ignored, as OpenSSL
+ * does). One pass: each BEGIN is closed by the next END marker, and scanning goes
+ * on after it, so no byte is looked at more than a few times whatever the text.
+ * Throws when a block's END names another label or its body is not base64.
+ */
 export function pemBlocks(text: string): PemBlock[] {
   const out: PemBlock[] = [];
-  for (const m of text.matchAll(BLOCK)) {
-    const body = m[2].replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new Error(`malformed base64 in PEM block "${m[1]}"`);
-    out.push({ label: m[1], der: Buffer.from(body, 'base64') });
+  let at = 0;
+  for (;;) {
+    const begin = text.indexOf(BEGIN, at);
+    if (begin < 0) return out;
+    const head = markerLabel(text, begin + BEGIN.length);
+    if (!head) {
+      at = begin + BEGIN.length;
+      continue;
+    }
+    const end = text.indexOf(END, head.end);
+    if (end < 0) return out;
+    const tail = markerLabel(text, end + END.length);
+    if (!tail || tail.label !== head.label) throw new Error(`PEM block "${head.label}" has no matching END line`);
+    const body = text.slice(head.end, end).replace(/\s+/g, '');
+    if (!BASE64.test(body)) throw new Error(`malformed base64 in PEM block "${head.label}"`);
+    out.push({ label: head.label, der: Buffer.from(body, 'base64') });
+    at = tail.end;
   }
-  return out;
 }
 
 /** The DER of every block with `label` in a text (a certificate bundle, say). */

@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { children, contents, readBitString, readOid, readRoot, Tag } from './der.js';
+import { children, contents, DerError, readBitString, readOid, readRoot, Tag } from './der.js';
 import { OID } from './oids.js';
 
 /** What a SubjectPublicKeyInfo holds, read without OpenSSL's (slow) decoders. */
@@ -20,6 +20,10 @@ const CURVES: Record<string, { name: string; size: number }> = {
   '1.3.132.0.34': { name: 'P-384', size: 48 },
   '1.3.132.0.35': { name: 'P-521', size: 66 },
 };
+
+/** OpenSSL's own ceilings: no RSA modulus over 16384 bits, no public exponent over 64 bits. */
+export const RSA_MAX_MODULUS_BITS = 16384;
+export const RSA_MAX_EXPONENT_BITS = 64;
 
 const stripZeros = (b: Buffer): Buffer => {
   let i = 0;
@@ -46,8 +50,12 @@ export function readSpki(spki: Buffer): SpkiKey {
   }
   if (algorithm === OID.rsaEncryption) {
     const [nEl, eEl] = children(key, readRoot(key));
+    if (nEl?.tag !== Tag.INTEGER || eEl?.tag !== Tag.INTEGER) throw new DerError('RSA public key is not two INTEGERs');
     const n = stripZeros(contents(key, nEl));
     const e = stripZeros(contents(key, eEl));
+    // Verifying costs grow with both: refused before any arithmetic, as OpenSSL refuses them.
+    if (bitLength(n) > RSA_MAX_MODULUS_BITS) throw new DerError(`RSA modulus of ${bitLength(n)} bits is larger than any key fedca reads (${RSA_MAX_MODULUS_BITS})`);
+    if (bitLength(e) > RSA_MAX_EXPONENT_BITS) throw new DerError(`RSA public exponent of ${bitLength(e)} bits is larger than ${RSA_MAX_EXPONENT_BITS}`);
     return { kty: 'RSA', bits: bitLength(n), jwk: { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') }, algorithm };
   }
   if (algorithm === OID.ed25519 && key.length === 32) {

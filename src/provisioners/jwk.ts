@@ -1,6 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { ProvisionerConfig } from '../config/caConfig.js';
-import { Unauthorized } from '../errors.js';
+import { BadRequest, Unauthorized } from '../errors.js';
+import { checkCommonName, encodableSans, NameError } from '../pki/nameEncoding.js';
 import { classifySans, provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import { allowedProfiles, profileOptions, type ProfileName } from './certificateProfiles.js';
 import type { Claims } from './claims.js';
@@ -15,12 +16,23 @@ import {
   sansValidator,
   subjectModifier,
   validityModifier,
+  validityValidator,
   type SignOption,
 } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims, type TokenClaims } from './tokenClaims.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
 
 const SIGN_PATHS = ['/1.0/sign', '/sign'];
+
+/** Runs a name check of pki: a name the certificate cannot carry is the request's fault (400, naming the character). */
+function certificateNames<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof NameError) throw new BadRequest(err.message);
+    throw err;
+  }
+}
 const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
 
 /**
@@ -66,7 +78,7 @@ export class JwkProvisioner implements Provisioner {
   /** The checks every token of this provisioner passes: signature, times, iss, aud, sha. */
   private verifyToken(token: DecodedJws, context: AuthorizeContext, paths: readonly string[], endpoint: string): TokenClaims {
     if (!verifyJws(token, this.key)) throw new Unauthorized('invalid token: signature verification failed');
-    const claims = checkRegisteredClaims(token.claims, context.now);
+    const claims = checkRegisteredClaims(token.claims, context.now, this.claims.maxTokenLifetimeMs);
     if (claims.iss !== this.name) throw new Unauthorized('invalid token: issuer (iss) does not name the provisioner');
     if (!audienceMatches(claims.aud, context.dnsNames, paths)) throw new Unauthorized(`invalid token: audience (aud) is not this CA's ${endpoint} endpoint`);
     const sha = claims.raw.sha;
@@ -87,8 +99,9 @@ export class JwkProvisioner implements Provisioner {
     if (sansClaim !== undefined && (!Array.isArray(sansClaim) || sansClaim.some((s) => typeof s !== 'string' || s === ''))) {
       throw new Unauthorized('invalid token: sans must be a list of names');
     }
-    // Classified once: the subject modifier and the SAN validator both use it.
-    const sans = classifySans(sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]));
+    // Classified and put in the form RFC 5280 requires once: the subject modifier and the SAN validator both use it.
+    const sans = certificateNames(() => encodableSans(classifySans(sansClaim === undefined || sansClaim.length === 0 ? [claims.sub] : (sansClaim as string[]))));
+    certificateNames(() => checkCommonName(claims.sub));
     const profile = claims.raw.profile;
     if (profile !== undefined && typeof profile !== 'string') throw new Unauthorized('invalid token: profile must be a string');
     const options: SignOption[] = [
@@ -98,6 +111,7 @@ export class JwkProvisioner implements Provisioner {
       commonNameValidator(claims.sub),
       sansValidator(sans),
       publicKeyValidator(),
+      validityValidator(),
       durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
       ...profileOptions(profile, this.profiles, this.name),
     ];

@@ -1,9 +1,11 @@
 import { parseDuration, formatDuration } from '../config/duration.js';
-import { BadRequest, Forbidden } from '../errors.js';
+import { BadRequest, Forbidden, quote } from '../errors.js';
 import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
 import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { canonicalIp } from '../pki/ip.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
+import { isEncodableTime } from '../pki/der.js';
+import { looksLikeRfc3339, parseRfc3339 } from '../config/rfc3339.js';
 
 /**
  * Sign options (step-ca's shape): a provisioner turns a token into a list of small
@@ -66,7 +68,7 @@ export function commonNameValidator(subject: string): RequestValidator {
     kind: 'validator',
     validate({ csr }) {
       if (csr.commonName !== '' && csr.commonName !== subject) {
-        throw new Forbidden(`CSR common name "${csr.commonName}" does not match the token subject "${subject}"`);
+        throw new Forbidden(`CSR common name ${quote(csr.commonName)} does not match the token subject ${quote(subject)}`);
       }
     },
   };
@@ -77,6 +79,10 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
   const sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 };
+
+/** Names for a message: the first ten, so that an answer never echoes a request's thousands. */
+const listed = (names: readonly string[]): string =>
+  names.length <= 10 ? JSON.stringify(names) : `${JSON.stringify(names.slice(0, 10)).slice(0, -1)}, ... ${names.length - 10} more]`;
 
 /** Each SAN kind: its label in messages and how names of that kind compare. */
 const SAN_KINDS: readonly [keyof SubjectAltNames, string, (s: string) => string][] = [
@@ -98,7 +104,7 @@ export function sansValidator(want: SubjectAltNames): RequestValidator {
         const got = csr.sans[kind];
         if (got.length === 0) continue;
         if (!sameSet(got.map(norm), want[kind].map(norm))) {
-          throw new Forbidden(`CSR SANs not allowed by token: ${label} ${JSON.stringify(got)}, token allows ${JSON.stringify(want[kind])}`);
+          throw new Forbidden(`CSR SANs not allowed by token: ${label} ${listed(got)}, token allows ${listed(want[kind])}`);
         }
       }
     },
@@ -130,15 +136,25 @@ export function subjectModifier(subject: string, sans: SubjectAltNames): Certifi
   };
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Reads a requested time: RFC 3339, or a duration from now; "" or undefined is unset. */
+/**
+ * Reads a requested time: RFC 3339, or a duration from now; "" or undefined is unset.
+ * BadRequest naming `field` unless it is a real date a certificate can carry.
+ */
 export function parseRequestedTime(text: string | undefined, now: Date, field: string): Date | undefined {
   if (text === undefined || text === '') return undefined;
-  if (RFC3339.test(text)) return new Date(text);
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new BadRequest(`${field} must be an RFC 3339 time or a duration such as "1h30m", got ${JSON.stringify(text)}`);
-  return new Date(now.getTime() + ms);
+  const shown = quote(text);
+  let at: Date;
+  if (looksLikeRfc3339(text)) {
+    const parsed = parseRfc3339(text);
+    if (!parsed) throw new BadRequest(`${field} ${shown} is not a real date and time`);
+    at = parsed;
+  } else {
+    const ms = parseDuration(text);
+    if (ms === undefined) throw new BadRequest(`${field} must be an RFC 3339 time or a duration such as "1h30m" (at most 2562047h), got ${shown}`);
+    at = new Date(now.getTime() + ms);
+  }
+  if (!isEncodableTime(at)) throw new BadRequest(`${field} ${shown} is out of range (years 0000-9999)`);
+  return at;
 }
 
 /**
@@ -159,6 +175,17 @@ export function validityModifier(defaultMs: number, backdateMs: number): Certifi
   };
 }
 
+/** step-ca's validity rules: the certificate must end in the future, and after it begins. */
+export function validityValidator(): RequestValidator {
+  return {
+    kind: 'validator',
+    validate(request, draft) {
+      if (draft.notAfter.getTime() < request.now.getTime()) throw new BadRequest(`notAfter cannot be in the past (${draft.notAfter.toISOString()})`);
+      if (draft.notAfter.getTime() < draft.notBefore.getTime()) throw new BadRequest(`notAfter cannot be before notBefore (${draft.notAfter.toISOString()} < ${draft.notBefore.toISOString()})`);
+    },
+  };
+}
+
 /**
  * The duration must lie within the provisioner's claims, counted as step-ca counts it:
  * notAfter − notBefore with the backdate included, whole seconds, the maximum widened
@@ -167,12 +194,9 @@ export function validityModifier(defaultMs: number, backdateMs: number): Certifi
 export function durationValidator(minMs: number, maxMs: number, backdateMs = BACKDATE_MS): RequestValidator {
   return {
     kind: 'validator',
-    validate(request, draft) {
+    validate(_request, draft) {
       const seconds = (t: Date): number => Math.floor(t.getTime() / 1000) * 1000;
-      const [nb, na, now] = [seconds(draft.notBefore), seconds(draft.notAfter), seconds(request.now)];
-      const d = na - nb;
-      if (na < now) throw new BadRequest('notAfter cannot be in the past');
-      if (d <= 0) throw new BadRequest('notAfter must be after notBefore');
+      const d = seconds(draft.notAfter) - seconds(draft.notBefore);
       if (d < minMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is less than the authorized minimum certificate duration of ${formatDuration(minMs)}`);
       if (d > maxMs + backdateMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs + backdateMs)}`);
     },

@@ -61,9 +61,13 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
         ...(payload ? { 'content-type': payload.contentType, 'content-length': payload.bytes.length } : {}),
       },
     });
-    req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
-      req.destroy(new CaConnectionError(`${where} to ${url.origin} timed out`));
-    });
+    // A deadline for the whole exchange, not an idle timeout: a CA (or anything
+    // posing as one) that trickles its answer a byte at a time is cut all the same.
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = setTimeout(() => req.destroy(new CaConnectionError(`${where} to ${url.origin} timed out after ${timeoutMs} ms`)), timeoutMs);
+    // The request's open socket keeps the process alive; the deadline alone must not.
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (err) => {
       reject(err instanceof CaConnectionError ? err : new CaConnectionError(`cannot reach the CA at ${url.origin}: ${err.message}`));
     });
@@ -84,6 +88,7 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
       });
       res.on('error', (err) => reject(err instanceof CaConnectionError ? err : new CaConnectionError(`reading the CA's answer to ${where}: ${err.message}`)));
       res.on('end', () => {
+        clearTimeout(deadline);
         const body = Buffer.concat(chunks);
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 299) reject(new CaError(status, errorMessage(body.toString('utf8'))));

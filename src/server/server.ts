@@ -30,6 +30,8 @@ export interface ServerOptions {
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
   /** ca.json's `tls`: versions, cipher suites, renegotiation. */
   readonly tls?: TlsConfig;
+  /** Connection deadlines, over CONNECTION_TIMEOUTS (tests shorten them). */
+  readonly timeouts?: Partial<ConnectionTimeouts>;
 }
 
 /** Peer syncs worth a line (a failure, or the peer's new roots), as JSON on stderr like the server's other logs. */
@@ -43,6 +45,29 @@ const DAY_MS = 24 * 3600 * 1000;
 const NO_PEERS: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
+/**
+ * No connection outlives its use: a TLS handshake, a request's headers and a whole
+ * request each have a deadline, and idle keep-alive connections close first on the
+ * server side (clients see the close before they reuse a connection whose worker
+ * is gone). Node checks the header and request deadlines every `connectionsCheckingInterval`.
+ */
+export const CONNECTION_TIMEOUTS: ConnectionTimeouts = {
+  handshakeTimeout: 10_000,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 2_000,
+};
+
+/** Deadlines of a connection, in milliseconds (node:https's option names). */
+export interface ConnectionTimeouts {
+  readonly handshakeTimeout: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly connectionsCheckingInterval: number;
+}
+
 /** Used-token ids of expired tokens are forgotten this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -121,7 +146,7 @@ export class CaServer {
       this.peers.start();
     }
     const app = createApi(this.authority, { log: this.options.log });
-    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false }, app);
+    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);
     await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,18 @@ export function reportListening(port: number): void {
   process.send?.({ type: 'fedca:listening', port } satisfies ListeningMessage);
 }
 
+/**
+ * How connections reach workers: the kernel's accept queue (SCHED_NONE), unless
+ * NODE_CLUSTER_SCHED_POLICY says otherwise. Under node's default round robin the
+ * primary accepts each connection and hands it to a worker; a connection handed to
+ * a worker that is being killed is held by the primary with nobody to answer it,
+ * and its client hangs until its own timeout (measured: one such connection per
+ * kill -9 under load, each 30 s, none with SCHED_NONE).
+ */
+export function connectionScheduling(env: NodeJS.ProcessEnv = process.env): number {
+  return env.NODE_CLUSTER_SCHED_POLICY ? cluster.schedulingPolicy : cluster.SCHED_NONE;
+}
+
 /** Restarting a crashed worker waits this long at first, doubling up to a minute. */
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 60_000;
@@ -37,6 +49,7 @@ export class WorkerPool {
 
   /** Forks the workers; resolves the shared port once all of them serve. Rejects if one dies first. */
   start(): Promise<number> {
+    cluster.schedulingPolicy = connectionScheduling();
     return new Promise((resolve, reject) => {
       let ready = 0;
       let started = false;

@@ -1,0 +1,11 @@
+import assert from 'node:assert/strict';
+import cluster from 'node:cluster';
+import { connectionScheduling } from '../src/server/workers.js';
+
+/** Issue 10: a worker killed under load must leave no connection hanging in the primary. */
+describe('server workers', () => {
+  it('take connections from the kernel (SCHED_NONE), not round robin through the primary, unless NODE_CLUSTER_SCHED_POLICY says', () => {
+    assert.equal(connectionScheduling({}), cluster.SCHED_NONE);
+    assert.equal(connectionScheduling({ NODE_CLUSTER_SCHED_POLICY: 'rr' }), cluster.schedulingPolicy);
+  });
+});
