@@ -67,6 +67,9 @@ describe('fedca answers as step-ca does (same configuration, same requests)', fu
       [{ notAfter: '24h0m30s' }, 403],
       [{ notBefore: '1m', notAfter: '24h1m' }, 201],
       [{ notBefore: '1m', notAfter: '24h2m' }, 403],
+      // A relative notAfter counts from notBefore, not from now.
+      [{ notBefore: '2h', notAfter: '1h' }, 201],
+      [{ notBefore: '2h', notAfter: new Date(Date.now() + 3_600_000).toISOString() }, 400],
       [{ notAfter: new Date(Date.now() - 3_600_000).toISOString() }, 400],
     ];
     for (const [times, expected] of cases) {
