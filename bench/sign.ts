@@ -9,7 +9,8 @@
  *
  * Options (env): BENCH_CLIENT (wrk|node), BENCH_SECONDS (per level with wrk, default 5),
  * BENCH_REQUESTS (per level with node, default 3000), BENCH_LEVELS ("1,16,64"),
- * FEDCA_WORKERS (passed to the server; default one per CPU).
+ * FEDCA_WORKERS (passed to the server; default one per CPU), BENCH_RATE_LIMIT=1 (rate limits on,
+ * per address and per provisioner, too generous to refuse anything: what counting costs).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
   let server: RunningServer | undefined;
   try {
     await runFedca(['init', '--home', home, '--address', '127.0.0.1:0', '--password-file', passwordFile]);
+    if (process.env.BENCH_RATE_LIMIT === '1') {
+      const configFile = join(home, 'config/ca.json');
+      const bucket = { requests: 1_000_000, per: '1s' };
+      writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), rateLimit: { perAddress: bucket, perProvisioner: bucket } }));
+    }
     server = await startFedca(home, passwordFile);
     const rootPem = readFileSync(join(home, 'pki/root_ca.crt'), 'utf8');
     const p = await loadProvisioner(home, password);

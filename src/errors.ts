@@ -51,3 +51,16 @@ export class PayloadTooLarge extends AuthorityError {
     super(413, message);
   }
 }
+
+/** 429: a rate limit (`rateLimit` in ca.json) is exhausted; the client may retry after `retryAfterSeconds`. */
+export class TooManyRequests extends AuthorityError {
+  /** Whole seconds, at least 1: what `Retry-After` says. */
+  readonly retryAfterSeconds: number;
+
+  /** `whose` names the bucket ("from 10.0.0.7"); `waitMs` is when it has a token again. */
+  constructor(whose: string, waitMs: number) {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    super(429, `too many requests ${whose}; retry in ${seconds} s`);
+    this.retryAfterSeconds = seconds;
+  }
+}

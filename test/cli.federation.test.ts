@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initHome } from '../src/home/initHome.js';
-import { writePeerRoots } from '../src/home/peerRoots.js';
+import { SqliteStore } from '../src/store/sqlite.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers } from '../src/pki/pem.js';
 import { assertOneLine, fedca as runFedca } from './helpers/cli.js';
@@ -108,7 +108,9 @@ describe('fedca federation: add, list, and save a CA\'s bundle', () => {
     const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     config.federation = { peers: [{ url: 'https://peer.example:2443', fingerprint: peer.rootFingerprint }, { url: 'https://later.example', fingerprint: 'cd'.repeat(32) }] };
     writeFileSync(file, JSON.stringify(config));
-    writePeerRoots(cloud.home, { url: 'https://peer.example:2443', fingerprint: peer.rootFingerprint, roots: [peer.rootDer], fetchedAt: new Date() });
+    const store = new SqliteStore(join(cloud.home, 'db/fedca.sqlite'));
+    await store.savePeerRoots({ url: 'https://peer.example:2443', fingerprint: peer.rootFingerprint, roots: [peer.rootDer], fetchedAt: new Date(), failures: 0, error: '', nextSyncAt: new Date() });
+    await store.close();
 
     const run = await fedca(['federation', 'list', '--home', cloud.home]);
     assert.equal(run.status, 0, run.stderr);

@@ -14,13 +14,18 @@ const withFederation = (federation: unknown): Record<string, unknown> => ({
 });
 
 describe('config: federation (peers and refresh)', () => {
-  it('defaults to no peers, refreshed hourly', () => {
-    assert.deepEqual(validateConfig(withFederation(undefined)).federation, { peers: [], refresh: '1h' });
+  it('defaults to no peers, refreshed hourly, at most 10 roots and 256 KiB a peer, 10 s a fetch', () => {
+    assert.deepEqual(validateConfig(withFederation(undefined)).federation, { peers: [], refresh: '1h', maxRoots: 10, maxBytes: 262144, timeout: '10s' });
+  });
+
+  it('takes maxRoots (also per peer), maxBytes and timeout', () => {
+    const config = validateConfig(withFederation({ peers: [{ url: 'https://ca:1', fingerprint: FP, maxRoots: 3 }], maxRoots: 5, maxBytes: 4096, timeout: '2s' }));
+    assert.deepEqual(config.federation, { peers: [{ url: 'https://ca:1', fingerprint: FP, maxRoots: 3 }], refresh: '1h', maxRoots: 5, maxBytes: 4096, timeout: '2s' });
   });
 
   it('normalises the peer URL and fingerprint', () => {
     const config = validateConfig(withFederation({ peers: [{ url: 'https://ca.other-cloud:2443/', fingerprint: FP.toUpperCase().replace(/(..)(?!$)/g, '$1:') }], refresh: '15m' }));
-    assert.deepEqual(config.federation, { peers: [{ url: 'https://ca.other-cloud:2443', fingerprint: FP }], refresh: '15m' });
+    assert.deepEqual(config.federation, { peers: [{ url: 'https://ca.other-cloud:2443', fingerprint: FP }], refresh: '15m', maxRoots: 10, maxBytes: 262144, timeout: '10s' });
   });
 
   const refusals: [string, unknown, RegExp][] = [
@@ -35,6 +40,10 @@ describe('config: federation (peers and refresh)', () => {
     ['the same peer twice', { peers: [{ url: 'https://ca:1', fingerprint: FP }, { url: 'https://ca:1/', fingerprint: FP }] }, /^federation\.peers\[1\]\.url: duplicate peer/],
     ['a refresh that is no duration', { refresh: 'hourly' }, /^federation\.refresh: must be a positive duration/],
     ['a zero refresh', { refresh: '0s' }, /^federation\.refresh: must be a positive duration/],
+    ['a zero maxRoots', { maxRoots: 0 }, /^federation\.maxRoots: must be a whole number from 1 to 1000, got 0$/],
+    ['a peer maxRoots that is text', { peers: [{ url: 'https://ca:1', fingerprint: FP, maxRoots: '5' }] }, /^federation\.peers\[0\]\.maxRoots: must be a whole number/],
+    ['a maxBytes over 8 MiB', { maxBytes: 9e6 }, /^federation\.maxBytes: must be a whole number from 1 to 8388608/],
+    ['a timeout that is no duration', { timeout: 10 }, /^federation\.timeout: must be a positive duration/],
   ];
   for (const [what, federation, message] of refusals) {
     it(`refuses ${what}, in one line naming the key`, () => {

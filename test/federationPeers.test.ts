@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerRootsFile } from '../src/home/peerRoots.js';
 import { loadAuthority } from '../src/home/load.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig, NO_FEDERATION } from '../src/config/load.js';
 import { fingerprint } from '../src/pki/issuer.js';
 import { pemDers } from '../src/pki/pem.js';
 import { CaServer } from '../src/server/server.js';
@@ -59,16 +58,17 @@ describe('federation peers: a CA syncs the roots of the CAs it peers with', () =
     return a;
   }
 
-  it("lists the peer's root on /federation after the first sync, pinned by fingerprint, and keeps it in the home", async () => {
+  it("lists the peer's root on /federation after the first sync, pinned by fingerprint, and keeps it in the store", async () => {
     const a = await peerOfB();
     const [outcome] = await a.server.syncPeers();
     assert.equal(outcome.error, undefined);
     assert.deepEqual(await federationOf(a), [a.rootFingerprint, b.rootFingerprint]);
     assert.equal((await https(a, `/root/${b.rootFingerprint}`)).status, 200, 'the peer root is served by fingerprint too');
-    const stored = JSON.parse(readFileSync(peerRootsFile(a.home, b.url), 'utf8')) as { fingerprint: string; roots: string[] };
+    const [stored] = await a.authority.store.peerRoots();
+    assert.equal(stored.url, b.url);
     assert.equal(stored.fingerprint, b.rootFingerprint);
-    assert.deepEqual(stored.roots.flatMap((pem) => pemDers(pem)).map(fingerprint), [b.rootFingerprint]);
-    assert.match(peerRootsFile(a.home, b.url), /pki\/federated\/peers\/localhost_\d+\.json$/);
+    assert.deepEqual(stored.roots.map(fingerprint), [b.rootFingerprint]);
+    assert.equal(stored.error, '');
   });
 
   it('a root the peer adds (rotation) reaches /federation at the next refresh, with no file copied', async () => {
@@ -101,7 +101,7 @@ describe('federation peers: a CA syncs the roots of the CAs it peers with', () =
     await a.server.stop();
     const again = await restart(a, 0);
     stops.push(() => again.server.stop());
-    assert.deepEqual(await federationOf(a, again.port), [a.rootFingerprint, b.rootFingerprint], 'read back from pki/federated/peers');
+    assert.deepEqual(await federationOf(a, again.port), [a.rootFingerprint, b.rootFingerprint], 'read back from the store');
   });
 
   it('does not trust a peer whose CA has no root with the pinned fingerprint', async () => {
@@ -110,7 +110,7 @@ describe('federation peers: a CA syncs the roots of the CAs it peers with', () =
     const [outcome] = await a.server.syncPeers();
     assert.match(outcome.error ?? '', new RegExp(`no root with fingerprint ${other.rootFingerprint}`));
     assert.deepEqual(await federationOf(a), [a.rootFingerprint]);
-    assert.equal(existsSync(peerRootsFile(a.home, b.url)), false);
+    assert.deepEqual((await a.authority.store.peerRoots()).flatMap((r) => r.roots), []);
   });
 
   it('does not trust a peer that answers with a root other than the pinned one', async () => {
@@ -130,12 +130,12 @@ describe('federation peers: a CA syncs the roots of the CAs it peers with', () =
     const a = await peerOfB();
     await a.server.syncPeers();
     assert.ok((await federationOf(a)).includes(b.rootFingerprint));
-    a.server.reconfigurePeers({ peers: [{ url: b.url, fingerprint: miniPki('Other').rootFingerprint }], refresh: '1h' });
+    a.server.reconfigurePeers({ ...NO_FEDERATION, peers: [{ url: b.url, fingerprint: miniPki('Other').rootFingerprint }] });
     assert.deepEqual(await federationOf(a), [a.rootFingerprint], 're-pinned: the old roots are not trusted');
-    a.server.reconfigurePeers({ peers: [{ url: b.url, fingerprint: b.rootFingerprint }], refresh: '1h' });
+    a.server.reconfigurePeers({ ...NO_FEDERATION, peers: [{ url: b.url, fingerprint: b.rootFingerprint }] });
     await a.server.syncPeers();
     assert.ok((await federationOf(a)).includes(b.rootFingerprint));
-    a.server.reconfigurePeers({ peers: [], refresh: '1h' });
+    a.server.reconfigurePeers({ ...NO_FEDERATION, peers: [] });
     assert.deepEqual(await federationOf(a), [a.rootFingerprint], 'removed');
   });
 });

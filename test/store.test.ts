@@ -129,6 +129,36 @@ describe('SQLite store', () => {
     await assert.rejects(store.storeCertificate(cert), /UNIQUE/, 'a serial was stored twice');
   });
 
+  it('keeps peer roots per URL: saved, replaced, read by another connection, forgotten when unconfigured', async () => {
+    const [a, b] = [openAt(), openAt()];
+    const record = { url: 'https://peer.example:2443', fingerprint: 'ab'.repeat(32), roots: [Buffer.from([0x30, 1, 2]), Buffer.from([0x30, 3])], fetchedAt: new Date(1_000), failures: 0, error: '', nextSyncAt: new Date(2_000) };
+    await a.savePeerRoots(record);
+    assert.deepEqual(await b.peerRoots(), [record]);
+    const failing = { ...record, failures: 2, error: 'the peer did not answer', nextSyncAt: new Date(9_000) };
+    await b.savePeerRoots(failing);
+    await a.savePeerRoots({ ...record, url: 'https://other.example' });
+    assert.deepEqual((await a.peerRoots()).find((r) => r.url === record.url), failing);
+    await a.forgetPeerRoots(['https://other.example']);
+    assert.deepEqual((await b.peerRoots()).map((r) => r.url), ['https://other.example']);
+    await a.forgetPeerRoots([]);
+    assert.deepEqual(await b.peerRoots(), []);
+  });
+
+  it('a lease is held by one holder across connections until it expires or is released', async () => {
+    const [a, b] = [openAt(), openAt()];
+    const t = (ms: number): Date => new Date(1_000_000 + ms);
+    assert.equal(await a.claimLease('sync', 'A', t(0), t(100)), true);
+    assert.equal(await b.claimLease('sync', 'B', t(50), t(150)), false, 'held by A');
+    assert.equal(await a.claimLease('sync', 'A', t(60), t(200)), true, 'A extends its own');
+    assert.equal(await b.claimLease('sync', 'B', t(150), t(250)), false, 'A extended it to 200');
+    assert.equal(await b.claimLease('sync', 'B', t(200), t(300)), true, 'expired: B takes it');
+    await a.releaseLease('sync', 'A');
+    assert.equal(await a.claimLease('sync', 'A', t(210), t(300)), false, "A's release does not end B's lease");
+    await b.releaseLease('sync', 'B');
+    assert.equal(await a.claimLease('sync', 'A', t(220), t(300)), true, 'released: free at once');
+    assert.equal(await b.claimLease('other', 'B', t(220), t(300)), true, 'leases are per name');
+  });
+
   it('openStore resolves a relative sqlite path against the home', async () => {
     const store = await openStore({ type: 'sqlite', dataSource: 'db/fedca.sqlite' }, dir);
     await store.close();

@@ -1,9 +1,10 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { VERSION } from '../config/version.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
-import { errorHandler, notFound } from './errors.js';
+import { TooManyRequests } from '../errors.js';
+import { errorHandler, notFound, writeErrorFor } from './errors.js';
 import { jsonBody } from './jsonBody.js';
 import { both } from './paths.js';
 import { provisionerRoutes } from './provisioners.js';
@@ -16,20 +17,35 @@ import { ocspRoutes } from './ocsp.js';
 export interface ApiOptions {
   /** Access-log sink; none means no access log. */
   readonly log?: LogSink;
+  /** Rate limit by client address (every route but /health): resolves 0 to serve, else the milliseconds to wait (429). */
+  readonly admitAddress?: (address: string) => Promise<number>;
 }
+
+const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
+
 
 /**
  * The HTTP API of api.md as a node request listener: every route at `/X` and
  * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
- * request. POST /sign is answered directly (see signHandler); the rest by express.
+ * request, a rate limit by client address when `admitAddress` is given. POST /sign is answered directly (see signHandler); the rest by express.
  */
 export function createApi(authority: Authority, options: ApiOptions = {}): RequestListener {
   const app = expressApp(authority);
   const sign = signHandler(authority);
-  return (req, res) => {
-    if (options.log) logWhenFinished(options.log, req, res);
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     if (isSignRequest(req)) sign(req, res);
     else app(req, res);
+  };
+  const admit = options.admitAddress;
+  return (req, res) => {
+    if (options.log) logWhenFinished(options.log, req, res);
+    // A balancer's health checks are never limited.
+    if (!admit || HEALTH_PATHS.has((req.url ?? '').split('?')[0])) return route(req, res);
+    const address = req.socket.remoteAddress ?? '';
+    admit(address).then(
+      (waitMs) => (waitMs === 0 ? route(req, res) : writeErrorFor(res, new TooManyRequests(`from ${address}`, waitMs))),
+      (err: unknown) => writeErrorFor(res, err),
+    );
   };
 }
 

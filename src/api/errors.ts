@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { AuthorityError } from '../errors.js';
+import { AuthorityError, TooManyRequests } from '../errors.js';
 import { ClientGone } from './jsonBody.js';
 import { sendJson } from './sendJson.js';
 
@@ -16,11 +16,12 @@ interface HttpishError {
 
 /**
  * The one place errors become responses: authority errors keep their status and
- * message; a client that went away gets nothing (an info line in the log);
- * body-parser's (OCSP's raw body) become 400/413; anything else is a 500 with no
- * details, logged.
+ * message (a 429 also says when to retry, in `Retry-After`); a client that went
+ * away gets nothing (an info line in the log); body-parser's (OCSP's raw body)
+ * become 400/413; anything else is a 500 with no details, logged.
  */
 export function writeErrorFor(res: ServerResponse, err: unknown): void {
+  if (err instanceof TooManyRequests) res.setHeader('retry-after', String(err.retryAfterSeconds));
   if (err instanceof AuthorityError) return writeError(res, err.status, err.message);
   const e = (err ?? {}) as HttpishError;
   if (err instanceof ClientGone || e.type === 'request.aborted') {

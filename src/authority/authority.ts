@@ -1,4 +1,4 @@
-import { BadRequest, Forbidden, NotFound, Unauthorized } from '../errors.js';
+import { BadRequest, Forbidden, NotFound, TooManyRequests, Unauthorized } from '../errors.js';
 import { crlDistributionPoint, ocspAccess } from '../pki/extensions.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { privateKeyPem } from '../pki/keys.js';
@@ -90,6 +90,8 @@ export class Authority {
   /** The CRL distribution point and OCSP access extensions every new certificate carries. */
   private locationExtensions: readonly SignOption[] = [];
   private readonly ocspResponder: OcspResponder;
+  /** Rate limit by provisioner: resolves 0 to go ahead, else the milliseconds to wait. */
+  private admitProvisioner?: (name: string) => Promise<number>;
 
   constructor(parts: AuthorityParts) {
     this.store = parts.store;
@@ -167,6 +169,7 @@ export class Authority {
     const token = decodeJws(ott);
     const provisioner = this.provisionerFor(token);
     const authorization = provisioner.authorizeSign(token, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
+    if (this.admitProvisioner) await this.admit(provisioner);
     const { csr, publicKey } = readCsr(csrPem);
     const signOptions = [...authorization.options, ...this.locationExtensions];
     const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
@@ -192,6 +195,17 @@ export class Authority {
       throw new Unauthorized('token already used');
     }
     return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+  }
+
+  /** Limits signs and token revocations per provisioner (`rateLimit.perProvisioner`). */
+  setProvisionerLimit(admit: (name: string) => Promise<number>): void {
+    this.admitProvisioner = admit;
+  }
+
+  /** TooManyRequests when the provisioner is over its rate limit; counted only once its token is valid, before the token is burned. */
+  private async admit(provisioner: Provisioner): Promise<void> {
+    const waitMs = this.admitProvisioner ? await this.admitProvisioner(provisioner.name) : 0;
+    if (waitMs > 0) throw new TooManyRequests(`for provisioner "${provisioner.name}"`, waitMs);
   }
 
   /** Where issued certificates point for the CRL and OCSP, once the server knows its port (encoded once, not per sign). */
@@ -241,6 +255,7 @@ export class Authority {
       const p = this.provisionerFor(jws);
       const grant = p.authorizeRevoke(jws, { dnsNames: this.dnsNames, rootFingerprints: this.anchors.ownFingerprints, now });
       if (grant.serial !== serial && grant.serial !== request.serial) throw new Unauthorized('revoke token subject (sub) is not the serial to revoke');
+      if (this.admitProvisioner) await this.admit(p);
       token = { id: grant.tokenId, expiresAt: grant.tokenExpiresAt };
       provisioner = p.name;
     } else if (request.clientCertificate) {

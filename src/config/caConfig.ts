@@ -40,6 +40,8 @@ export interface PeerConfig {
   readonly url: string;
   /** SHA-256 of the peer's root (64 lower-case hex digits): the first fetch is pinned to it. */
   readonly fingerprint: string;
+  /** The most roots this peer may list; default `federation.maxRoots`. */
+  readonly maxRoots?: number;
 }
 
 /** `federation`: peers to sync roots from, and how often. */
@@ -47,6 +49,29 @@ export interface FederationConfig {
   readonly peers: readonly PeerConfig[];
   /** Go duration between syncs; validated positive. */
   readonly refresh: string;
+  /** The most roots taken from a peer (an answer with more is refused). */
+  readonly maxRoots: number;
+  /** The largest `/roots` answer read from a peer, in bytes. */
+  readonly maxBytes: number;
+  /** Go duration: the deadline of one whole fetch from a peer. */
+  readonly timeout: string;
+}
+
+/** One family of token buckets: each key (a client address, a provisioner) may make `requests` per `per`, `burst` at once. */
+export interface BucketConfig {
+  readonly requests: number;
+  /** Go duration the `requests` are spread over ("1m"). */
+  readonly per: string;
+  /** The bucket's size: requests allowed back to back after a quiet spell; default `requests`. */
+  readonly burst: number;
+}
+
+/** `rateLimit` (fedca's own; off when absent): 429 with Retry-After past a bucket, across the workers of one `fedca start`. */
+export interface RateLimitConfig {
+  /** Every request but `/health`, by the client's IP address. */
+  readonly perAddress?: BucketConfig;
+  /** Signs and token revocations, by the provisioner of the (valid) token. */
+  readonly perProvisioner?: BucketConfig;
 }
 
 export interface CaConfig {
@@ -71,4 +96,6 @@ export interface CaConfig {
   readonly password?: string;
   /** Keys step-ca reads that fedca does not implement: named in one warning at start. */
   readonly ignored: readonly string[];
+  /** Rate limits; undefined (the default) limits nothing. */
+  readonly rateLimit?: RateLimitConfig;
 }

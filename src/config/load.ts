@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseAddress } from './address.js';
-import type { CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig } from './caConfig.js';
+import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, JwkConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseTls, TlsConfigError } from './tls.js';
@@ -43,6 +43,12 @@ function duration(v: Json, path: string, maxMs?: number): string | undefined {
   if (ms === undefined || ms <= 0) fail(path, `must be a positive duration such as "24h" or "5m" (at most 2562047h), got ${JSON.stringify(v)}`);
   if (maxMs !== undefined && ms > maxMs) fail(path, `must be at most ${formatDuration(maxMs)}, got ${JSON.stringify(v)}`);
   return v as string;
+}
+
+function wholeNumber(v: Json, path: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) fail(path, `must be a whole number from 1 to ${max}, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function bool(v: Json, path: string): boolean | undefined {
@@ -111,6 +117,14 @@ function db(v: Json): DbConfig {
 
 /** How often peers are synced unless `federation.refresh` says otherwise. */
 export const DEFAULT_FEDERATION_REFRESH = '1h';
+/** The most roots taken from one peer unless `maxRoots` says otherwise: a CA has one or two, a few during rotations. */
+export const DEFAULT_PEER_MAX_ROOTS = 10;
+/** The largest `/roots` answer read from a peer unless `federation.maxBytes` says otherwise. */
+export const DEFAULT_PEER_MAX_BYTES = 256 * 1024;
+/** The whole of one fetch from a peer (connect, TLS, answer) unless `federation.timeout` says otherwise. */
+export const DEFAULT_PEER_TIMEOUT = '10s';
+const MAX_PEER_ROOTS = 1000;
+const MAX_PEER_BYTES = 8 * 1024 * 1024;
 
 function peer(v: Json, path: string): PeerConfig {
   if (!isObject(v)) fail(path, 'must be an object with "url" and "fingerprint"');
@@ -130,11 +144,15 @@ function peer(v: Json, path: string): PeerConfig {
   } catch {
     fail(`${path}.fingerprint`, "must be the SHA-256 of the peer's root: 64 hex digits");
   }
-  return { url: url.href.replace(/\/+$/, ''), fingerprint };
+  const maxRoots = wholeNumber(v.maxRoots, `${path}.maxRoots`, MAX_PEER_ROOTS);
+  return { url: url.href.replace(/\/+$/, ''), fingerprint, ...(maxRoots === undefined ? {} : { maxRoots }) };
 }
 
+/** `federation` when ca.json has none: no peers, every bound at its default. */
+export const NO_FEDERATION: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH, maxRoots: DEFAULT_PEER_MAX_ROOTS, maxBytes: DEFAULT_PEER_MAX_BYTES, timeout: DEFAULT_PEER_TIMEOUT };
+
 function federation(v: Json): FederationConfig {
-  if (v === undefined) return { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
+  if (v === undefined) return NO_FEDERATION;
   if (!isObject(v)) fail('federation', 'must be an object such as {"peers": [...], "refresh": "1h"}');
   const peersRaw = v.peers ?? [];
   if (!Array.isArray(peersRaw)) fail('federation.peers', 'must be a list');
@@ -142,7 +160,35 @@ function federation(v: Json): FederationConfig {
   for (const [i, p] of peers.entries()) {
     if (peers.findIndex((q) => q.url === p.url) !== i) fail(`federation.peers[${i}].url`, `duplicate peer ${p.url}`);
   }
-  return { peers, refresh: duration(v.refresh, 'federation.refresh', MAX_TIMER_MS) ?? DEFAULT_FEDERATION_REFRESH };
+  return {
+    peers,
+    refresh: duration(v.refresh, 'federation.refresh', MAX_TIMER_MS) ?? DEFAULT_FEDERATION_REFRESH,
+    maxRoots: wholeNumber(v.maxRoots, 'federation.maxRoots', MAX_PEER_ROOTS) ?? DEFAULT_PEER_MAX_ROOTS,
+    maxBytes: wholeNumber(v.maxBytes, 'federation.maxBytes', MAX_PEER_BYTES) ?? DEFAULT_PEER_MAX_BYTES,
+    timeout: duration(v.timeout, 'federation.timeout', MAX_TIMER_MS) ?? DEFAULT_PEER_TIMEOUT,
+  };
+}
+
+const MAX_BUCKET = 1_000_000;
+
+/** `{[key]: value}`, or nothing when the value is absent (so configs compare equal with or without the key). */
+const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [k in K]: V }));
+
+function bucket(v: Json, path: string): BucketConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) fail(path, 'must be an object such as {"requests": 60, "per": "1m"}');
+  const requests = wholeNumber(v.requests, `${path}.requests`, MAX_BUCKET);
+  if (requests === undefined) fail(`${path}.requests`, 'is required');
+  const per = duration(v.per, `${path}.per`);
+  if (per === undefined) fail(`${path}.per`, 'is required');
+  return { requests, per, burst: wholeNumber(v.burst, `${path}.burst`, MAX_BUCKET) ?? requests };
+}
+
+function rateLimit(v: Json): RateLimitConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) fail('rateLimit', 'must be an object such as {"perAddress": {"requests": 60, "per": "1m"}}');
+  for (const key of Object.keys(v)) if (key !== 'perAddress' && key !== 'perProvisioner') fail(`rateLimit.${key}`, 'is not a rate limit (perAddress, perProvisioner)');
+  return { perAddress: bucket(v.perAddress, 'rateLimit.perAddress'), perProvisioner: bucket(v.perProvisioner, 'rateLimit.perProvisioner') };
 }
 
 /** Validates parsed ca.json; throws ConfigError naming the first bad key. */
@@ -193,6 +239,7 @@ export function validateConfig(raw: Json): CaConfig {
     tls,
     password: typeof raw.password === 'string' && raw.password !== '' ? raw.password : undefined,
     ignored: ignoredStepCaKeys(raw),
+    ...optional('rateLimit', rateLimit(raw.rateLimit)),
   };
 }
 

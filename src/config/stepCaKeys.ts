@@ -10,7 +10,7 @@ const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' &
 const CLAIMS = ['minTLSCertDuration', 'maxTLSCertDuration', 'defaultTLSCertDuration', 'disableRenewal', 'allowRenewalAfterExpiry', 'maxTokenLifetime'];
 
 /** Implemented keys; a nested table is checked key by key below. */
-const TOP = ['root', 'federatedRoots', 'federation', 'crt', 'key', 'address', 'dnsNames', 'db', 'authority', 'crl', 'tls', 'logger', 'password'];
+const TOP = ['root', 'federatedRoots', 'federation', 'rateLimit', 'crt', 'key', 'address', 'dnsNames', 'db', 'authority', 'crl', 'tls', 'logger', 'password'];
 const DB = ['type', 'dataSource', 'database'];
 const AUTHORITY = ['provisioners', 'claims'];
 const PROVISIONER = ['type', 'name', 'key', 'encryptedKey', 'claims', 'options'];

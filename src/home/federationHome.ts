@@ -11,6 +11,9 @@ import { toPem } from '../pki/pem.js';
 import { isRoot } from '../pki/root.js';
 import { readCertificateFile } from './load.js';
 import { readPeerRoots } from './peerRoots.js';
+import type { CaConfig } from '../config/caConfig.js';
+import { openStore } from '../store/open.js';
+import type { PeerRootsRecord } from '../store/store.js';
 
 /** One root of a home's federation and where it comes from. */
 export interface FederationEntry {
@@ -42,16 +45,34 @@ const entry = (der: Buffer, source: string): FederationEntry => {
   return { fingerprint: fingerprint(der), subject: x509.subject.replace(/\n/g, ', '), notAfter: new Date(x509.validTo), source };
 };
 
-/** Every root the home's CA publishes in `/federation`: own roots, `federatedRoots` files, then peers' last-known roots. */
-export function listFederation(home: string): FederationListing {
-  const config = loadConfig(home);
+/** The home's own roots and the roots of its `federatedRoots` files. */
+function fileEntries(home: string, config: CaConfig): FederationEntry[] {
   const entries: FederationEntry[] = [];
   config.root.forEach((path, i) => entries.push(...readCertificateFile(home, path, `root[${i}]`).map((der) => entry(der, 'root'))));
   config.federatedRoots.forEach((path, i) => entries.push(...readCertificateFile(home, path, `federatedRoots[${i}]`).map((der) => entry(der, path))));
+  return entries;
+}
+
+/**
+ * Every root the home's CA publishes in `/federation`: own roots, `federatedRoots`
+ * files, then peers' last good roots (from the store; from the files older versions
+ * wrote when the store has none yet).
+ */
+export async function listFederation(home: string): Promise<FederationListing> {
+  const config = loadConfig(home);
+  const entries = fileEntries(home, config);
   const pendingPeers: string[] = [];
+  const store = await openStore(config.db, home);
+  let records: PeerRootsRecord[];
+  try {
+    records = await store.peerRoots();
+  } finally {
+    await store.close();
+  }
   for (const peer of config.federation.peers) {
     try {
-      const record = readPeerRoots(home, peer);
+      const stored = records.find((r) => r.url === peer.url && r.fingerprint === peer.fingerprint && r.roots.length > 0);
+      const record = stored ?? readPeerRoots(home, peer);
       if (record) entries.push(...record.roots.map((der) => entry(der, `peer ${peer.url}`)));
       else pendingPeers.push(peer.url);
     } catch (err) {
@@ -76,14 +97,14 @@ function federatedFileFor(home: string, der: Buffer): string {
  * or the config is invalid.
  */
 export function addFederatedRoots(home: string, ders: readonly Buffer[], source: string): AddedRoots {
-  const listing = listFederation(home);
-  const known = new Set(listing.entries.filter((e) => !e.source.startsWith('peer ')).map((e) => e.fingerprint));
+  const present = fileEntries(home, loadConfig(home));
+  const known = new Set(present.map((e) => e.fingerprint));
   for (const der of ders) {
     if (!isRoot(der)) throw new ConfigError(`${source}: ${entry(der, source).subject} is not a root (a self-signed CA certificate); federate with roots only`);
   }
   const unique = ders.filter((der, i) => ders.findIndex((d) => d.equals(der)) === i);
   const fresh = unique.filter((der) => !known.has(fingerprint(der)));
-  const alreadyPresent = unique.filter((der) => known.has(fingerprint(der))).map((der) => listing.entries.find((e) => e.fingerprint === fingerprint(der)) ?? entry(der, source));
+  const alreadyPresent = unique.filter((der) => known.has(fingerprint(der))).map((der) => present.find((e) => e.fingerprint === fingerprint(der)) ?? entry(der, source));
   if (fresh.length === 0) return { added: [], alreadyPresent };
   const file = federatedFileFor(home, fresh[0]);
   const absolute = inHome(home, file);

@@ -1,5 +1,5 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HomeLayout, inHome } from '../config/home.js';
 import { validateConfig } from '../config/load.js';
@@ -10,6 +10,7 @@ import { issueIntermediate, issueRoot } from '../pki/issueCertificate.js';
 import { newJwkProvisioner } from '../provisioners/jwkKeys.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { recordAdoptedHistory, type AdoptedCa, type AdoptedHistory } from './adoptedCa.js';
+import { HOME_DIRS, makePrivateDir } from './homeModes.js';
 
 /** What `fedca init` needs. */
 export interface InitOptions {
@@ -42,11 +43,12 @@ export class InitError extends Error {
   readonly code = 'ERR_INIT';
 }
 
-/** Writes a file of a home (its folder made first); resolves the absolute path. */
+/** Writes a file of the home with exactly `mode` (chmod after writing: the umask, and a file replaced with --force, do not decide it); resolves the absolute path. */
 export function writeFile(home: string, path: string, content: string | Buffer, mode = 0o644): string {
   const file = inHome(home, path);
-  mkdirSync(dirname(file), { recursive: true });
+  makePrivateDir(dirname(file));
   writeFileSync(file, content, { mode });
+  chmodSync(file, mode);
   return file;
 }
 
@@ -96,7 +98,7 @@ export async function buildAdoptedStore(opts: { readonly home: string; readonly 
   const file = inHome(opts.home, HomeLayout.sqlite);
   if (existsSync(file) && !opts.force) throw new InitError(`${file} already exists; use --force to replace it`);
   const building = `${file}.adopting-${randomBytes(6).toString('hex')}`;
-  mkdirSync(dirname(file), { recursive: true });
+  makePrivateDir(dirname(file));
   const store = new SqliteStore(building);
   try {
     await recordAdoptedHistory(store, adopt);
@@ -147,8 +149,8 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   const adoptedStore = opts.adopt ? await buildAdoptedStore(opts, opts.adopt) : undefined;
 
   try {
-    for (const dir of ['config', 'pki', HomeLayout.federatedDir]) mkdirSync(inHome(opts.home, dir), { recursive: true });
-    mkdirSync(inHome(opts.home, dirname(HomeLayout.rootKey)), { recursive: true, mode: 0o700 });
+    if (!existsSync(opts.home)) makePrivateDir(opts.home);
+    for (const dir of HOME_DIRS) makePrivateDir(inHome(opts.home, dir));
     const passwordFile = generatedPassword ? writeFile(opts.home, HomeLayout.password, password + '\n', 0o600) : undefined;
     writeFile(opts.home, HomeLayout.rootKey, privateKeyPem(ca.rootKey, password), 0o600);
     if (ca.intermediate) writeFile(opts.home, HomeLayout.intermediateKey, privateKeyPem(ca.intermediate.key, password), 0o600);
@@ -159,7 +161,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
     // The replaced CA's store (its serials, its revocations) must not carry over to the new one.
     const replacedStore = setAsideStore(inHome(opts.home, HomeLayout.sqlite));
     if (adoptedStore) renameSync(adoptedStore, inHome(opts.home, HomeLayout.sqlite));
-    const configFile = writeFile(opts.home, HomeLayout.config, JSON.stringify(config, null, 2) + '\n');
+    const configFile = writeFile(opts.home, HomeLayout.config, JSON.stringify(config, null, 2) + '\n', 0o600);
     return { rootFingerprint: fingerprint(ca.root), configFile, rootFile, passwordFile, replacedStore };
   } finally {
     if (adoptedStore) rmSync(adoptedStore, { force: true });

@@ -1,11 +1,11 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerConfig } from '../config/caConfig.js';
 import { HomeLayout, inHome } from '../config/home.js';
-import { pemDers, toPem } from '../pki/pem.js';
+import { pemDers } from '../pki/pem.js';
 
-/** What a CA keeps of a peer: the roots it last fetched, and the pin in force when it did. */
+/** What versions before the store kept of a peer in a file: the roots it last fetched, and the pin in force when it did. */
 export interface PeerRoots {
   readonly url: string;
   /** The configured fingerprint these roots were anchored to; a new pin discards them. */
@@ -48,21 +48,4 @@ export function readPeerRoots(home: string, peer: PeerConfig): PeerRoots | undef
   if (record.url !== peer.url || record.fingerprint !== peer.fingerprint || roots.length === 0) return undefined;
   const fetchedAt = new Date(typeof record.fetchedAt === 'string' ? record.fetchedAt : 0);
   return { url: peer.url, fingerprint: peer.fingerprint, roots, fetchedAt };
-}
-
-/**
- * Saves a peer's roots, atomically (a temporary file renamed over the old one):
- * several server processes may sync the same peer, and a reader sees one whole file or the other.
- */
-export function writePeerRoots(home: string, record: PeerRoots): void {
-  const file = peerRootsFile(home, record.url);
-  mkdirSync(inHome(home, HomeLayout.peersDir), { recursive: true });
-  const json = { url: record.url, fingerprint: record.fingerprint, fetchedAt: record.fetchedAt.toISOString(), roots: record.roots.map((der) => toPem(der)) };
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temporary, JSON.stringify(json, null, 2) + '\n', { mode: 0o644 });
-    renameSync(temporary, file);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
 }

@@ -1,6 +1,7 @@
-import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { explicit, implicitPrimitive, integer, nullValue, octetString, oid, sequence, set, tlv, Tag } from './der.js';
 import { OID } from './oids.js';
+import { pbes2Encrypt } from './pbes2.js';
 
 /** What goes into a PKCS #12 file: a private key, its certificate, and the CA certificates above it. */
 export interface Pkcs12Contents {
@@ -59,18 +60,6 @@ function pkcs12Kdf(password: string, salt: Buffer, id: number, iterations: numbe
     }
   }
   return Buffer.concat(blocks).subarray(0, length);
-}
-
-/** PBES2 (RFC 8018) with PBKDF2-HMAC-SHA256 and AES-256-CBC: the AlgorithmIdentifier and the ciphertext. */
-function pbes2Encrypt(plaintext: Buffer, password: string, iterations: number): { algorithm: Buffer; ciphertext: Buffer } {
-  const salt = randomBytes(SALT_BYTES);
-  const iv = randomBytes(16);
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
-  const cipher = createCipheriv('aes-256-cbc', key, iv);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const kdf = sequence(oid(OID.pbkdf2), sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSha256), nullValue())));
-  const algorithm = sequence(oid(OID.pbes2), sequence(kdf, sequence(oid(OID.aes256Cbc), octetString(iv))));
-  return { algorithm, ciphertext };
 }
 
 /** PKCS12Attribute values of a bag: localKeyId ties the key to its certificate; friendlyName labels both. */

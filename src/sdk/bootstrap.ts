@@ -8,18 +8,19 @@ import { BootstrapError, CaConnectionError, CaError } from './errors.js';
 import { parseFingerprint } from './fingerprint.js';
 import { presentedCertificates, verifyPresentedChain } from './presentedChain.js';
 import { requestJson } from './requestJson.js';
+import type { RequestLimits } from './caRequest.js';
 
 /**
  * Fetches the root with this SHA-256 fingerprint from `GET /root/{fingerprint}`
  * over a TLS connection that is not yet verified, then trusts it only if the
  * DER of the answer has that fingerprint AND the certificate chain the server
  * presented on that same connection leads to it and names the host.
- * Returns the root as PEM.
+ * Returns the root as PEM. `limits` bound the request (default: 30 s idle timeout, 8 MiB).
  * Throws TypeError for a malformed URL or fingerprint, BootstrapError when any
  * check fails or the CA has no such root, CaConnectionError when the CA cannot
  * be reached or answers nonsense, CaError for other refusals.
  */
-export async function fetchRoot(caUrl: string, expectedFingerprint: string): Promise<string> {
+export async function fetchRoot(caUrl: string, expectedFingerprint: string, limits: RequestLimits = {}): Promise<string> {
   const base = normaliseCaUrl(caUrl);
   const expected = parseFingerprint(expectedFingerprint);
   const url = caEndpoint(base, `/root/${expected}`);
@@ -29,6 +30,7 @@ export async function fetchRoot(caUrl: string, expectedFingerprint: string): Pro
   let body: unknown;
   try {
     body = await requestJson(url, {
+      ...limits,
       agent,
       onResponse: (socket) => {
         peer = socket.getPeerCertificate(true);

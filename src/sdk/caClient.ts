@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
 import { field, isArray, isBoolean, isString, isStringArray, signResponse } from './answers.js';
 import { fetchRoot } from './bootstrap.js';
-import { requestCa } from './caRequest.js';
+import { requestCa, type RequestLimits } from './caRequest.js';
 import { caEndpoint, normaliseCaUrl } from './caUrl.js';
 import { parseClientCertificate, type ClientCertificate } from './clientCertificate.js';
 import { CaConnectionError } from './errors.js';
@@ -16,8 +16,12 @@ export interface CaClientOptions {
   readonly caUrl: string;
   /** The root(s) to trust, PEM; the first one is the root tokens name in their `sha` claim. */
   readonly rootPem: string;
-  /** Per-request timeout; default 30 s. */
+  /** Per-request idle timeout; default 30 s. */
   readonly timeoutMs?: number;
+  /** Per-request total deadline, however slowly the CA answers; none by default. */
+  readonly deadlineMs?: number;
+  /** The largest answer read, in bytes; default 8 MiB. */
+  readonly maxBytes?: number;
 }
 
 /** Page size asked of `/provisioners` (the API's maximum). */
@@ -39,14 +43,14 @@ export class CaClient {
   /** SHA-256 of the (first) trusted root's DER, lower-case hex: tokens' `sha` claim. */
   readonly rootFingerprint: string;
   private readonly agent: Agent;
-  private readonly timeoutMs?: number;
+  private readonly limits: RequestLimits;
 
   /** Throws TypeError for a URL that is not https, or a `rootPem` with no certificate. */
   constructor(options: CaClientOptions) {
     this.caUrl = normaliseCaUrl(options.caUrl);
     this.rootPem = options.rootPem;
     this.rootFingerprint = pemFingerprint(options.rootPem);
-    this.timeoutMs = options.timeoutMs;
+    this.limits = { timeoutMs: options.timeoutMs, deadlineMs: options.deadlineMs, maxBytes: options.maxBytes };
     this.agent = new Agent({ ca: options.rootPem, keepAlive: true, minVersion: 'TLSv1.2' });
   }
 
@@ -56,14 +60,14 @@ export class CaClient {
    * DER, and the TLS chain the server presented leads to it).
    * Throws what `fetchRoot` throws.
    */
-  static async bootstrap(caUrl: string, fingerprint: string, options: { timeoutMs?: number } = {}): Promise<CaClient> {
-    const rootPem = await fetchRoot(caUrl, fingerprint);
+  static async bootstrap(caUrl: string, fingerprint: string, options: RequestLimits = {}): Promise<CaClient> {
+    const rootPem = await fetchRoot(caUrl, fingerprint, options);
     return new CaClient({ caUrl, rootPem, ...options });
   }
 
   /** One JSON request; `via` replaces the pooled agent (mTLS) or adds headers (a bearer token). */
   private request(path: string, method: 'GET' | 'POST' = 'GET', body?: unknown, via: { agent?: Agent; headers?: Record<string, string> } = {}): Promise<unknown> {
-    return requestJson(caEndpoint(this.caUrl, path), { agent: via.agent ?? this.agent, headers: via.headers, method, body, timeoutMs: this.timeoutMs });
+    return requestJson(caEndpoint(this.caUrl, path), { agent: via.agent ?? this.agent, headers: via.headers, method, body, ...this.limits });
   }
 
   /**
@@ -120,7 +124,7 @@ export class CaClient {
       method: 'POST',
       payload: { bytes: requestDer, contentType: 'application/ocsp-request' },
       accept: 'application/ocsp-response',
-      timeoutMs: this.timeoutMs,
+      ...this.limits,
     });
     if (!answer.contentType.startsWith('application/ocsp-response') || answer.body[0] !== 0x30) throw new CaConnectionError("the CA's answer to POST /ocsp is not an OCSP response");
     return answer.body;
@@ -220,7 +224,7 @@ export class CaClient {
     const answer = await requestCa(caEndpoint(this.caUrl, options.pem ? '/crl?pem=true' : '/crl'), {
       agent: this.agent,
       accept: options.pem ? 'application/x-pem-file' : 'application/pkix-crl',
-      timeoutMs: this.timeoutMs,
+      ...this.limits,
     });
     if (!options.pem) {
       if (answer.body[0] !== 0x30) throw new CaConnectionError(`the CA's answer to ${where} is not a DER CRL`);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { request, type Agent } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { CaConnectionError, CaError } from './errors.js';
@@ -17,7 +18,14 @@ export interface CaRequestOptions {
   /** Called with the connection once the response head arrives; throwing aborts the request. */
   readonly onResponse?: (socket: TLSSocket) => void;
   readonly timeoutMs?: number;
+  /** The whole exchange (connect, TLS, request, answer) ends by then, however slowly bytes trickle; none by default. */
+  readonly deadlineMs?: number;
+  /** The largest answer read, in bytes; default 8 MiB. */
+  readonly maxBytes?: number;
 }
+
+/** How long and how large one request to a CA may be. */
+export type RequestLimits = Pick<CaRequestOptions, 'timeoutMs' | 'deadlineMs' | 'maxBytes'>;
 
 /** A 2xx answer as it came. */
 export interface CaAnswer {
@@ -63,8 +71,13 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
     });
     // A deadline for the whole exchange, not an idle timeout: a CA (or anything
     // posing as one) that trickles its answer a byte at a time is cut all the same.
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const deadline = setTimeout(() => req.destroy(new CaConnectionError(`${where} to ${url.origin} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.deadlineMs ?? Infinity);
+    let response: IncomingMessage | undefined;
+    const deadline = setTimeout(() => {
+      const late = new CaConnectionError(`${where} to ${url.origin} timed out after ${timeoutMs} ms`);
+      response?.destroy(late);
+      req.destroy(late);
+    }, timeoutMs);
     // The request's open socket keeps the process alive; the deadline alone must not.
     deadline.unref();
     req.on('close', () => clearTimeout(deadline));
@@ -72,6 +85,7 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
       reject(err instanceof CaConnectionError ? err : new CaConnectionError(`cannot reach the CA at ${url.origin}: ${err.message}`));
     });
     req.on('response', (res) => {
+      response = res;
       try {
         options.onResponse?.(res.socket as TLSSocket);
       } catch (err) {
@@ -83,7 +97,7 @@ export function requestCa(url: URL, options: CaRequestOptions): Promise<CaAnswer
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY_BYTES) res.destroy(new CaConnectionError(`the CA's answer to ${where} is too large`));
+        if (size > (options.maxBytes ?? MAX_BODY_BYTES)) res.destroy(new CaConnectionError(`the CA's answer to ${where} is larger than ${options.maxBytes ?? MAX_BODY_BYTES} bytes`));
         else chunks.push(chunk);
       });
       res.on('error', (err) => reject(err instanceof CaConnectionError ? err : new CaConnectionError(`reading the CA's answer to ${where}: ${err.message}`)));

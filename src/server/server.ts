@@ -5,12 +5,13 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain } from '../authority/authority.js';
 import { createApi } from '../api/app.js';
 import type { LogSink } from '../api/accessLog.js';
-import type { FederationConfig } from '../config/caConfig.js';
+import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
-import { DEFAULT_FEDERATION_REFRESH } from '../config/load.js';
 import { DEFAULT_TLS, type TlsConfig } from '../config/tls.js';
 import { toPem } from '../pki/pem.js';
+import { NO_FEDERATION } from '../config/load.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
+import { LocalRateLimiter, type RateLimiter } from './rateLimiter.js';
 
 export interface ServerOptions {
   /** "HOST:PORT" to listen on (port 0 picks a free one). */
@@ -22,9 +23,9 @@ export interface ServerOptions {
   readonly serverCertLifetimeMs?: number;
   /** Called after each renewal of the server's own certificate (for logs and tests). */
   readonly onRenewed?: (cert: KeyAndChain) => void;
-  /** The CA home; with it the server syncs `federation.peers` and keeps their roots there. */
+  /** The CA home: peer roots that older versions kept in its files move into the store. */
   readonly home?: string;
-  /** Peers whose roots join the federation (config `federation`); needs `home`. */
+  /** Peers whose roots join the federation (config `federation`); their roots live in the store. */
   readonly federation?: FederationConfig;
   /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
@@ -32,17 +33,25 @@ export interface ServerOptions {
   readonly tls?: TlsConfig;
   /** Connection deadlines, over CONNECTION_TIMEOUTS (tests shorten them). */
   readonly timeouts?: Partial<ConnectionTimeouts>;
+  /** Rate limits (config `rateLimit`); none when absent. */
+  readonly rateLimit?: RateLimitConfig;
+  /** Where the buckets are (a worker asks its primary's); default: this process's memory. */
+  readonly rateLimiter?: RateLimiter;
 }
 
-/** Peer syncs worth a line (a failure, or the peer's new roots), as JSON on stderr like the server's other logs. */
+/**
+ * Peer syncs worth a line, as JSON on stderr like the server's other logs: once
+ * when a peer starts failing (or fails differently), once when it recovers, and
+ * when its roots change; a peer failing the same way again says nothing more.
+ */
 function logPeerSync(outcome: PeerSyncOutcome): void {
   const about = { pid: process.pid, peer: outcome.url, roots: outcome.roots.length };
-  if (outcome.error) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failed; keeping its last-known roots', ...about, error: outcome.error }));
-  else if (outcome.changed) console.error(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', ...about }));
+  if (outcome.error && outcome.stateChanged) console.error(JSON.stringify({ level: 'error', msg: 'federation peer sync failing; keeping its last good roots', ...about, error: outcome.error }));
+  else if (!outcome.error && outcome.stateChanged) console.error(JSON.stringify({ level: 'info', msg: 'federation peer sync recovered', ...about }));
+  if (!outcome.error && outcome.changed) console.error(JSON.stringify({ level: 'info', msg: 'federation peer roots updated', ...about }));
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const NO_PEERS: FederationConfig = { peers: [], refresh: DEFAULT_FEDERATION_REFRESH };
 /** Requests still running this long after a stop signal are cut. */
 const DRAIN_MS = 10_000;
 /**
@@ -137,15 +146,18 @@ export class CaServer {
   /** Issues the server certificate and starts listening; resolves the bound port. */
   async start(): Promise<number> {
     this.current = await this.issue();
-    if (this.options.home) {
-      this.peers = new FederationPeers(this.authority, {
-        home: this.options.home,
-        federation: this.options.federation ?? NO_PEERS,
-        onSync: this.options.onPeerSync ?? logPeerSync,
-      });
-      this.peers.start();
-    }
-    const app = createApi(this.authority, { log: this.options.log });
+    this.peers = new FederationPeers(this.authority, {
+      store: this.authority.store,
+      home: this.options.home,
+      federation: this.options.federation ?? NO_FEDERATION,
+      onSync: this.options.onPeerSync ?? logPeerSync,
+    });
+    this.peers.start();
+    const limits = this.options.rateLimit;
+    const limiter = limits && (this.options.rateLimiter ?? new LocalRateLimiter(limits));
+    if (limiter && limits?.perProvisioner) this.authority.setProvisionerLimit((name) => limiter.take('provisioner', name));
+    const admitAddress = limiter && limits?.perAddress ? (address: string) => limiter.take('address', address) : undefined;
+    const app = createApi(this.authority, { log: this.options.log, admitAddress });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
     const { host, port } = parseAddress(this.options.address);
@@ -171,12 +183,12 @@ export class CaServer {
     return boundPort;
   }
 
-  /** Syncs the federation peers now; resolves each peer's outcome (none without `home`). */
+  /** Syncs the federation peers now; resolves each peer's outcome. */
   async syncPeers(): Promise<PeerSyncOutcome[]> {
     return this.peers ? this.peers.sync() : [];
   }
 
-  /** Takes a new `federation` config (on SIGHUP) and syncs; ignored without `home`. */
+  /** Takes a new `federation` config (on SIGHUP) and syncs the peers that need it. */
   reconfigurePeers(federation: FederationConfig): void {
     this.peers?.reconfigure(federation);
   }

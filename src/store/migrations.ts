@@ -41,4 +41,23 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       INSERT INTO crl_state (id, crl_number, der, this_update, built_from_seq, revocation_seq) VALUES (1, 0, NULL, 0, -1, 0);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE peer_roots (
+        url TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        roots TEXT NOT NULL, -- JSON list of base64 DER
+        fetched_at BIGINT NOT NULL,
+        failures INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        next_sync_at BIGINT NOT NULL
+      );
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];

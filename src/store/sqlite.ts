@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { retryWhileBusy } from './retryBusy.js';
-import type { CrlState, IssuedCertificate, Revocation, RevokeOutcome, Store, UsedToken } from './store.js';
+import type { CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, UsedToken } from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -23,6 +23,26 @@ interface RevocationRow {
   not_after: number;
   provisioner: string;
 }
+
+interface PeerRootsRow {
+  url: string;
+  fingerprint: string;
+  roots: string;
+  fetched_at: number;
+  failures: number;
+  error: string;
+  next_sync_at: number;
+}
+
+const toPeerRoots = (r: PeerRootsRow): PeerRootsRecord => ({
+  url: r.url,
+  fingerprint: r.fingerprint,
+  roots: (JSON.parse(r.roots) as string[]).map((b64) => Buffer.from(b64, 'base64')),
+  fetchedAt: new Date(r.fetched_at),
+  failures: r.failures,
+  error: r.error,
+  nextSyncAt: new Date(r.next_sync_at),
+});
 
 const toRevocation = (r: RevocationRow): Revocation => ({
   serial: r.serial,
@@ -46,6 +66,24 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/**
+ * Creates the database file 0600 (and its folder 0700) when it does not exist, modes
+ * set explicitly rather than left to the umask; SQLite gives its -wal and -shm files
+ * the database file's mode. An existing file keeps the mode its owner chose.
+ */
+function createPrivately(file: string): void {
+  if (mkdirSync(dirname(file), { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dirname(file), 0o700);
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
+  chmodSync(file, 0o600);
+}
+
 /** Thrown inside the revocation transaction to roll it back. */
 class AlreadyRevoked extends Error {}
 
@@ -63,10 +101,14 @@ export class SqliteStore implements Store {
   private readonly selectRevocations: Database.Statement;
   private readonly selectCrl: Database.Statement;
   private readonly updateCrl: Database.Statement;
+  private readonly selectPeerRoots: Database.Statement;
+  private readonly upsertPeerRoots: Database.Statement;
+  private readonly upsertLease: Database.Statement;
+  private readonly deleteLease: Database.Statement;
 
   /** Opens (creating when needed) the database at `file`; ':memory:' for tests. */
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') createPrivately(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -109,6 +151,18 @@ export class SqliteStore implements Store {
     this.selectRevocations = this.db.prepare('SELECT * FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial');
     this.selectCrl = this.db.prepare('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
     this.updateCrl = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ? WHERE id = 1 AND crl_number = ?');
+    this.selectPeerRoots = this.db.prepare('SELECT * FROM peer_roots');
+    this.upsertPeerRoots = this.db.prepare(
+      `INSERT INTO peer_roots (url, fingerprint, roots, fetched_at, failures, error, next_sync_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (url) DO UPDATE SET fingerprint = excluded.fingerprint, roots = excluded.roots, fetched_at = excluded.fetched_at,
+         failures = excluded.failures, error = excluded.error, next_sync_at = excluded.next_sync_at`,
+    );
+    // Taken when free or expired, or already ours; one statement, so atomic across processes.
+    this.upsertLease = this.db.prepare(
+      `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`,
+    );
+    this.deleteLease = this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?');
   }
 
   private insertCertificateRow(c: IssuedCertificate): void {
@@ -174,6 +228,27 @@ export class SqliteStore implements Store {
       for (const t of all) this.insertToken.run(t.id, t.expiresAt.getTime());
     });
     await retryWhileBusy(() => burn.immediate(tokens));
+  }
+
+  async peerRoots(): Promise<PeerRootsRecord[]> {
+    return ((await retryWhileBusy(() => this.selectPeerRoots.all())) as PeerRootsRow[]).map(toPeerRoots);
+  }
+
+  async savePeerRoots(r: PeerRootsRecord): Promise<void> {
+    const roots = JSON.stringify(r.roots.map((der) => der.toString('base64')));
+    await retryWhileBusy(() => this.upsertPeerRoots.run(r.url, r.fingerprint, roots, r.fetchedAt.getTime(), r.failures, r.error, r.nextSyncAt.getTime()));
+  }
+
+  async forgetPeerRoots(keepUrls: readonly string[]): Promise<void> {
+    await retryWhileBusy(() => this.db.prepare(`DELETE FROM peer_roots WHERE url NOT IN (${keepUrls.map(() => '?').join(', ')})`).run(...keepUrls));
+  }
+
+  async claimLease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
+    return (await retryWhileBusy(() => this.upsertLease.run(name, holder, until.getTime(), now.getTime()))).changes === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await retryWhileBusy(() => this.deleteLease.run(name, holder));
   }
 
   async pruneUsedTokens(now: Date): Promise<number> {

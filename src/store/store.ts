@@ -44,6 +44,26 @@ export interface CrlState {
   readonly builtFromSeq: bigint;
 }
 
+/**
+ * What the CA holds of one federation peer, shared by every process and replica:
+ * the roots last fetched (kept while the peer fails) and how its syncs are going.
+ */
+export interface PeerRootsRecord {
+  readonly url: string;
+  /** The pin in force when the roots were fetched; a new pin discards them. */
+  readonly fingerprint: string;
+  /** DER; empty until a first sync succeeds. */
+  readonly roots: readonly Buffer[];
+  /** When `roots` were fetched (the epoch when there are none). */
+  readonly fetchedAt: Date;
+  /** Failed syncs since the last good one (the backoff), 0 when the last sync worked. */
+  readonly failures: number;
+  /** Why the last sync failed, '' when it worked. */
+  readonly error: string;
+  /** When the peer is next due for a sync. */
+  readonly nextSyncAt: Date;
+}
+
 /** Outcome of a revocation attempt. */
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'token-used';
 
@@ -80,6 +100,21 @@ export interface Store {
    * are refused here too; ids already burnt are left as they are.
    */
   recordUsedTokens(tokens: readonly UsedToken[]): Promise<void>;
+  /** Every federation peer's record (any order). */
+  peerRoots(): Promise<PeerRootsRecord[]>;
+  /** Inserts or replaces the record of the peer `record.url`. */
+  savePeerRoots(record: PeerRootsRecord): Promise<void>;
+  /** Forgets the records of peers not in `urls` (removed from the configuration). */
+  forgetPeerRoots(keepUrls: readonly string[]): Promise<void>;
+  /**
+   * Takes the lease `name` for `holder` until `until` if nobody holds it at `now`
+   * (never taken, released, or expired): resolves whether `holder` has it now.
+   * Atomic across processes and replicas sharing the store, so one of them does
+   * the work the lease names (one federation peer's sync) while the others wait.
+   */
+  claimLease(name: string, holder: string, now: Date, until: Date): Promise<boolean>;
+  /** Ends a lease `holder` holds (a no-op when someone else holds it by now). */
+  releaseLease(name: string, holder: string): Promise<void>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
   close(): Promise<void>;

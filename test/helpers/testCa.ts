@@ -95,7 +95,7 @@ export async function startTestCa(options: TestCaOptions = {}): Promise<TestCa> 
     throw err;
   });
   const logLines: string[] = [];
-  const server = new CaServer(authority, { address: config.address, dnsNames: config.dnsNames, log: (l) => logLines.push(l), home, federation: config.federation, ...options.server });
+  const server = new CaServer(authority, { address: config.address, dnsNames: config.dnsNames, log: (l) => logLines.push(l), home, federation: config.federation, rateLimit: config.rateLimit, ...options.server });
   const port = await server.start();
   const rootPem = readFileSync(rootFile, 'utf8');
   const agent = new Agent({ ca: rootPem, keepAlive: false });

@@ -53,8 +53,8 @@ export function runAddFederation(flags: AddFlags): void {
 }
 
 /** Prints every root of a home's federation and where it comes from. */
-export function runListFederation(flags: HomeFlags): void {
-  const listing = listFederation(resolveHome(flags.home));
+export async function runListFederation(flags: HomeFlags): Promise<void> {
+  const listing = await listFederation(resolveHome(flags.home));
   const lines = listing.entries.map(line);
   for (const url of listing.pendingPeers) lines.push(`(peer ${url}: no roots fetched yet)`);
   process.stdout.write(lines.join('\n') + '\n');

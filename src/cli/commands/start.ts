@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Authority } from '../../authority/authority.js';
 import type { CaConfig } from '../../config/caConfig.js';
+import { checkHomeModes } from '../../home/homeModes.js';
 import { homeHasCa } from '../../home/initHome.js';
 import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
@@ -10,6 +11,7 @@ import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/issuer.js';
 import { CaServer } from '../../server/server.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
+import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
@@ -88,6 +90,9 @@ async function serve(home: string, source: ConfigSource, config: CaConfig, passw
     home,
     federation: config.federation,
     tls: config.tls,
+    rateLimit: config.rateLimit,
+    // Workers share the primary's buckets, so a limit holds whichever worker serves a request.
+    rateLimiter: config.rateLimit && isWorkerProcess() ? new PrimaryRateLimiter() : undefined,
   });
   const port = await server.start();
   onStopSignals(() => server.stop());
@@ -151,6 +156,7 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
   if (flags.init && !homeHasCa(home)) await initFromEnvironment(home);
   const config = loadConfigFrom(source);
   warnIgnored(config);
+  checkHomeModes(home, config);
   const password = await startPassword(home, config, flags);
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
@@ -162,6 +168,7 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
   await authority.store.close();
   // A password typed at the prompt reaches the workers through their environment, never argv or a file.
   process.env.FEDCA_WORKER_PASSWORD = password;
+  if (config.rateLimit) serveRateLimits(config.rateLimit);
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
   onStopSignals(() => pool.stop());
