@@ -85,6 +85,16 @@ describe('SQLite store', () => {
     assert.equal(await burn(store, 'jti-2', exp), true);
   });
 
+  it('recordUsedTokens burns ids spent elsewhere (an adopted CA\'s), twice without harm', async () => {
+    const store = openAt();
+    const exp = new Date(Date.now() + HOUR);
+    await store.recordUsedTokens([{ id: 'adopted-1', expiresAt: exp }, { id: 'adopted-2', expiresAt: exp }]);
+    await store.recordUsedTokens([{ id: 'adopted-1', expiresAt: exp }]);
+    assert.equal(await burn(store, 'adopted-1', exp), false);
+    assert.equal(await burn(store, 'adopted-2', exp), false);
+    assert.equal(await burn(store, 'adopted-3', exp), true);
+  });
+
   it('a token used through one connection is used for another on the same database', async () => {
     const a = openAt();
     const b = openAt();
