@@ -83,7 +83,9 @@ describe('config', () => {
       ['dnsNames not a list', (raw) => (raw.dnsNames = 'localhost'), /^dnsNames: must be a list of non-empty strings$/],
       ['no dnsNames', (raw) => (raw.dnsNames = []), /^dnsNames: must list at least one name$/],
       ['a federated root that is not a string', (raw) => (raw.federatedRoots = [1]), /^federatedRoots: must be a list/],
-      ['an unknown db type', (raw) => (raw.db = { type: 'mysql', dataSource: 'x' }), /^db\.type: unsupported database type "mysql"/],
+      ['an unknown db type', (raw) => (raw.db = { type: 'oracle', dataSource: 'x' }), /^db\.type: unsupported database type "oracle"/],
+      ['step-ca\'s badgerv2 store (adopt it instead)', (raw) => (raw.db = { type: 'badgerv2', dataSource: '/home/step/db' }), /^db\.type: "badgerv2" is step-ca's database.*fedca init --from-step-ca/],
+      ['step-ca\'s MySQL store (adopt it instead)', (raw) => (raw.db = { type: 'MySQL', dataSource: 'root@tcp(127.0.0.1:3306)/' }), /^db\.type: "mysql" is step-ca's database.*fedca init --from-step-ca/],
       ['a db without dataSource', (raw) => (raw.db = { type: 'sqlite' }), /^db\.dataSource: is required$/],
       ['a postgresql dataSource that is not a URL', (raw) => (raw.db = { type: 'postgresql', dataSource: 'host=db user=fedca' }), /^db\.dataSource: must be a postgresql:\/\/ URL/],
       ['a postgresql database that is not a string', (raw) => (raw.db = { type: 'postgresql', dataSource: 'postgresql://db/', database: 5 }), /^db\.database: must be a non-empty string$/],
@@ -106,6 +108,59 @@ describe('config', () => {
         assert.throws(() => validateConfig(raw), (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'));
       });
     }
+  });
+
+  describe('step-ca\'s ca.json as step ca init writes it', () => {
+    /** The shape `step ca init` (0.19) writes, with its empty values. */
+    function stepInitRaw(): Record<string, unknown> {
+      const raw = validRaw();
+      return {
+        ...raw,
+        root: '/home/step/.step/certs/root_ca.crt',
+        federatedRoots: null,
+        insecureAddress: '',
+        logger: { format: 'text' },
+        db: { type: 'sqlite', dataSource: 'db/fedca.sqlite', badgerFileLoadingMode: '' },
+        authority: { provisioners: [{ ...authorityOf(raw).provisioners[0], type: 'jwk' }], enableAdmin: false },
+        tls: { cipherSuites: ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'], minVersion: 1.2, maxVersion: 1.3, renegotiation: false },
+        password: 'from-ca-json',
+      };
+    }
+
+    it('reads it: null lists, any-case provisioner types, logger, tls and password, with nothing to warn about', () => {
+      const config = validateConfig(stepInitRaw());
+      assert.deepEqual(config.federatedRoots, []);
+      assert.equal(config.authority.provisioners[0].type, 'JWK');
+      assert.equal(config.password, 'from-ca-json');
+      assert.equal(config.tls.ciphers?.includes('ECDHE-ECDSA-CHACHA20-POLY1305'), true);
+      assert.deepEqual(config.ignored, []);
+    });
+
+    it('names every key fedca does not implement, at every level', () => {
+      const raw = stepInitRaw();
+      raw.ssh = { hostKey: '/x', userKey: '/y' };
+      raw.kms = { type: 'softkms' };
+      const authority = raw.authority as Record<string, unknown> & { provisioners: Record<string, unknown>[] };
+      authority.claims = { minTLSCertDuration: '5m', enableSSHCA: true, maxUserSSHCertDuration: '24h' };
+      authority.backdate = '2m';
+      authority.provisioners[0].claims = { disableRenewal: true, minHostSSHCertDuration: '5m' };
+      authority.provisioners[0].options = { x509: { templateFile: 'templates/x509/leaf.tpl' } };
+      assert.deepEqual([...validateConfig(raw).ignored].sort(), [
+        'authority.backdate',
+        'authority.claims.enableSSHCA',
+        'authority.claims.maxUserSSHCertDuration',
+        'authority.provisioners[0].claims.minHostSSHCertDuration',
+        'authority.provisioners[0].options.x509',
+        'kms',
+        'ssh',
+      ]);
+    });
+
+    it('refuses a bad tls block or password, naming the key', () => {
+      assert.throws(() => validateConfig({ ...stepInitRaw(), tls: { minVersion: 1.0 } }), /tls\.minVersion: TLS 1 is not offered/);
+      assert.throws(() => validateConfig({ ...stepInitRaw(), tls: { cipherSuites: ['TLS_NOPE'] } }), /tls\.cipherSuites: unknown or unsupported cipher suite "TLS_NOPE"/);
+      assert.throws(() => validateConfig({ ...stepInitRaw(), password: 12 }), /password: must be a string/);
+    });
   });
 
   describe('loadConfig', () => {

@@ -159,7 +159,7 @@ describe('Dockerfile', function () {
     // The image's defaults, but a home of the test's own and a loopback address.
     const home = join(scratch, 'home');
     const env = { ...runtimeEnv(), FEDCA_HOME: home, FEDCA_INIT_ADDRESS: '127.0.0.1:0', FEDCA_WORKERS: '1' };
-    const ca = await startFedca([...cmd.slice(1), '--quiet'], env, entry);
+    const ca = await startFedca([...cmd.slice(1), '--quiet'], env, undefined, entry);
     try {
       assert.ok(existsSync(join(home, 'config', 'ca.json')), 'the first start initialised the home');
     } finally {

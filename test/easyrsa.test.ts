@@ -98,7 +98,7 @@ describe('moving off easy-rsa: fedca init --from-easyrsa', function () {
       cert: readFileSync(file(`revoked/certs_by_serial/${bobSerial}.crt`), 'utf8'),
       key: readFileSync(file(`revoked/private_by_serial/${bobSerial}.key`), 'utf8'),
     });
-    assert.equal(bobRenewal.status, 403);
+    assert.equal(bobRenewal.status, 401);
     assert.match(bobRenewal.json<{ message: string }>().message, /revoked/);
   });
 

@@ -39,7 +39,7 @@ describe('provisioner entries of ca.json', () => {
   });
 
   const refusals: [string, (entry: Record<string, unknown>) => void, RegExp][] = [
-    ['an unknown provisioner type', (e) => (e.type = 'SCEP'), /^type: unsupported provisioner type "SCEP" \(supported: JWK/],
+    ['an unknown provisioner type', (e) => (e.type = 'MAGIC'), /^type: unsupported provisioner type "MAGIC" \(supported: JWK/],
     ['a provisioner key without kid', (e) => delete (e.key as Record<string, unknown>).kid, /^key\.kid: is required$/],
     ['a private provisioner key', (e) => ((e.key as Record<string, unknown>).d = 'secret'), /^key: must be a public key/],
     ['an encryptedKey that is not a JWE', (e) => (e.encryptedKey = 'abc'), /^encryptedKey: must be a JWE in compact form$/],

@@ -103,7 +103,7 @@ describe('CaClient lifecycle: renew, renewWithToken, rekey, revoke, crl', () => 
       }
       const revoked = await issue('sdk-bearer-revoked.internal');
       await client.revoke({ serial: decimalSerial(revoked.certPem), ott: await provisioner.revokeToken(decimalSerial(revoked.certPem)) });
-      await assert.rejects(client.renewWithToken(revoked), (err: Error) => err instanceof CaError && err.status === 403 && /revoked/.test(err.serverMessage));
+      await assert.rejects(client.renewWithToken(revoked), (err: Error) => err instanceof CaError && err.status === 401 && /revoked/.test(err.serverMessage));
     });
   });
 
@@ -128,7 +128,7 @@ describe('CaClient lifecycle: renew, renewWithToken, rekey, revoke, crl', () => 
       const revocation = await ca.authority.store.revocation(serial);
       assert.equal(revocation?.reasonCode, 1);
       assert.equal(revocation?.reason, 'key compromise');
-      await assert.rejects(client.renew(cert), (err: Error) => err instanceof CaError && err.status === 403);
+      await assert.rejects(client.renew(cert), (err: Error) => err instanceof CaError && err.status === 401 && /revoked/.test(err.serverMessage));
     });
 
     it('by the certificate itself over mTLS, but not another certificate', async () => {

@@ -220,6 +220,22 @@ describe('POST /sign', () => {
       await refused({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: 'tomorrow' }, 400, /notAfter/);
     });
 
+    it('counts the duration as step-ca does: the 1-minute backdate included, the maximum widened by it', async () => {
+      const ok = await sign({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: '4m30s' });
+      assert.equal(ok.status, 201, ok.text);
+      const x509 = new X509Certificate(ok.body.crt as string);
+      assert.ok(Math.abs(Date.parse(x509.validTo) - Date.parse(x509.validFrom) - 330_000) <= 1000, '4m30s from now, backdated a minute');
+      await refused({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: '3m' }, 403, /4m0s is less than the authorized minimum certificate duration of 5m0s/);
+      assert.equal((await sign({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: '24h' })).status, 201);
+      await refused({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: '24h0m30s' }, 403, /more than the authorized maximum certificate duration of 24h1m0s/);
+      // A notBefore the client sets is not backdated, and a relative notAfter counts from it.
+      const later = await sign({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notBefore: '1m', notAfter: '24h1m' });
+      assert.equal(later.status, 201, later.text);
+      const l = new X509Certificate(later.body.crt as string);
+      assert.ok(Math.abs(Date.parse(l.validTo) - Date.parse(l.validFrom) - (24 * 3600_000 + 60_000)) <= 1000);
+      await refused({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: new Date(Date.now() - 3600_000).toISOString() }, 400, /notAfter cannot be in the past/);
+    });
+
     it('a token used by 20 requests at once: exactly one succeeds', async () => {
       const ott = await signToken(ca, p, 'svc.internal');
       const agent = request(ca.url);

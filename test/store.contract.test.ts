@@ -105,6 +105,15 @@ for (const backend of [sqlite, postgres]) {
       assert.deepEqual(await store.counts(), { certificates: 2, revocations: 0, usedTokens: 2 });
     });
 
+    it("recordUsedTokens burns ids spent elsewhere (an adopted CA's), twice without harm", async () => {
+      const store = await open();
+      await store.recordUsedTokens([{ id: 'adopted-1', expiresAt: new Date(Date.now() + HOUR) }, { id: 'adopted-2', expiresAt: new Date(Date.now() + HOUR) }]);
+      await store.recordUsedTokens([{ id: 'adopted-1', expiresAt: new Date(Date.now() + HOUR) }]);
+      assert.equal(await burn(store, 'adopted-1'), false);
+      assert.equal(await burn(store, 'adopted-2'), false);
+      assert.equal(await burn(store, 'adopted-3'), true);
+    });
+
     it('a token used through one connection is used for another on the same database', async () => {
       const [a, b] = [await open(), await open()];
       assert.equal(await burn(a, 'shared'), true);

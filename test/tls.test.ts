@@ -6,6 +6,8 @@ import { https } from './helpers/https.js';
 import { miniPki } from './helpers/miniPki.js';
 import { eventually } from './helpers/wait.js';
 import { startTestCa, type TestCa } from './helpers/testCa.js';
+import { exec } from './helpers/exec.js';
+import { parseTls } from '../src/config/tls.js';
 
 const DNS_NAMES = ['localhost', '127.0.0.1', 'ca.fedca.test', '::1'];
 
@@ -90,5 +92,55 @@ describe('the TLS the CA serves', () => {
     // The client only sends its certificate when the server asks for one; the access log shows it arrived.
     const line = await eventually(() => ca.logLines.slice(before).find((l) => l.includes('device-42')));
     assert.match(JSON.parse(line).clientSubject as string, /CN=device-42/);
+  });
+
+  it('names the CA\'s root and intermediate as acceptable client CAs, as step-ca does', async () => {
+    const out = await exec('openssl', ['s_client', '-connect', `127.0.0.1:${ca.port}`, '-servername', 'localhost'], { input: '' });
+    const names = out.stdout.split('Acceptable client certificate CA names')[1] ?? '';
+    const root = new X509Certificate(ca.rootPem);
+    const intermediate = new X509Certificate(ca.authority.intermediates()[0]);
+    const cn = (subject: string): string => /CN=([^\n,]+)/.exec(subject)?.[1] ?? subject;
+    assert.match(names, new RegExp(`CN *= *${cn(root.subject)}\\n`), 'root listed');
+    assert.match(names, new RegExp(`CN *= *${cn(intermediate.subject)}\\n`), 'intermediate listed');
+  });
+});
+
+describe('the tls block of ca.json (step-ca\'s names)', () => {
+  let ca: TestCa;
+  before(async () => {
+    const tls = parseTls({ cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'], minVersion: 1.2, maxVersion: 1.2, renegotiation: false });
+    ca = await startTestCa({ server: { tls } });
+  });
+  after(async () => ca?.stop());
+
+  it('offers only the listed cipher suites and versions', async () => {
+    const socket = await handshake(ca.port, { ca: ca.rootPem, servername: 'localhost' });
+    assert.equal(socket.getProtocol(), 'TLSv1.2');
+    assert.equal(socket.getCipher().name, 'ECDHE-ECDSA-AES128-GCM-SHA256');
+    socket.destroy();
+    await assert.rejects(handshake(ca.port, { ca: ca.rootPem, servername: 'localhost', minVersion: 'TLSv1.3' }), /protocol|version/i);
+    await assert.rejects(handshake(ca.port, { ca: ca.rootPem, servername: 'localhost', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' }), /cipher|handshake/i);
+  });
+
+  it('refuses a client\'s renegotiation', async () => {
+    const socket = await handshake(ca.port, { ca: ca.rootPem, servername: 'localhost' });
+    try {
+      const err = await new Promise<Error | null>((resolve) => {
+        socket.once('error', resolve);
+        socket.renegotiate({}, (e) => resolve(e ?? null));
+      });
+      assert.ok(err, 'renegotiation must fail');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('reads step-ca\'s values and names what is wrong', () => {
+    assert.deepEqual(parseTls(null), parseTls(undefined));
+    assert.equal(parseTls({ minVersion: 1.3 }).minVersion, 'TLSv1.3');
+    assert.throws(() => parseTls({ cipherSuites: ['TLS_FOO'] }), /unknown or unsupported cipher suite "TLS_FOO"/);
+    assert.throws(() => parseTls({ minVersion: 1.1 }), /not offered/);
+    assert.throws(() => parseTls({ minVersion: 1.3, maxVersion: 1.2 }), /above/);
+    assert.throws(() => parseTls({ renegotiation: 'no' }), /true or false/);
   });
 });

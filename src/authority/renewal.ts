@@ -1,4 +1,4 @@
-import { Forbidden, Unauthorized } from '../errors.js';
+import { Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
 import { CRL_REASON_SUPERSEDED } from '../pki/crlReason.js';
 import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
@@ -38,7 +38,7 @@ export class Renewal {
    * (`revokeOnRenew`), `cert` is then revoked as superseded.
    */
   private async renewIfAllowed(cert: ParsedCertificate, publicKey: Buffer, now: Date, token?: DecodedJws): Promise<SignResult> {
-    if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Forbidden('certificate is revoked');
+    if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Unauthorized('certificate has been revoked');
     const provisioner = this.parts.provisioners.forCertificate(cert);
     const grant = await provisioner.authorizeRenew({ certificate: cert, token }, this.parts.context(now));
     const serial = randomSerial();

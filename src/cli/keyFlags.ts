@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { RSA_BITS, type KeySpec, type KeyType } from '../pki/keys.js';
 import { CliError } from './fail.js';
 import { ecCurve, keyType, positiveInteger } from './options.js';
+import { addStepAlias } from './stepAliases.js';
 
 /** The options that say what key to generate. */
 export interface KeyFlags {
@@ -13,10 +14,11 @@ export interface KeyFlags {
 /** Adds `--kty`, `--curve` and `--size`; with `keepsCurrent` the help says that the current key's type, curve or size is the default. */
 export function addKeyOptions(command: Command, keepsCurrent = false): Command {
   const current = keepsCurrent ? "the current key's, else " : '';
-  return command
+  command
     .option('--kty <type>', `key type: EC, RSA or OKP (Ed25519) (default: ${keepsCurrent ? "the current key's type" : 'EC, RSA 2048 for the aws-client-vpn profiles'}; --curve implies EC, --size RSA)`, keyType)
     .option('--curve <curve>', `EC curve: P-256, P-384 or P-521 (default: ${current}P-256)`, ecCurve)
     .option('--size <bits>', `RSA key size in bits, 2048-8192 (default: ${current}2048)`, positiveInteger);
+  return addStepAlias(command, '--crv <curve>', '--curve', ecCurve);
 }
 
 /** The key generated for a profile unless the flags say otherwise: AWS Client VPN takes RSA only (see pki/awsClientVpn.ts). */

@@ -15,3 +15,12 @@ export function resolvePassword(option: string | undefined, defaultFile: string)
   if (existsSync(defaultFile)) return readPasswordFile(defaultFile);
   throw new CliError(`no password: pass --password-file (there is no ${defaultFile})`);
 }
+
+/** Asks for a password on the terminal without echoing it (as step-ca does); CliError when there is no terminal or nothing was typed. */
+export async function promptPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new CliError('no password: pass --password-file, or set "password" in ca.json, or run on a terminal to be asked');
+  const { read } = await import('read');
+  const password = await read({ prompt, silent: true, replace: '', output: process.stderr });
+  if (password === '') throw new CliError('no password was typed');
+  return password;
+}

@@ -3,6 +3,7 @@ import type { CaClient } from '../sdk/caClient.js';
 import { Provisioner } from '../sdk/provisioner.js';
 import { CliError } from './fail.js';
 import { readPasswordFile } from './password.js';
+import { addStepAlias } from './stepAliases.js';
 
 /** The options that pick a JWK provisioner and unlock its key. */
 export interface ProvisionerFlags {
@@ -10,11 +11,13 @@ export interface ProvisionerFlags {
   passwordFile?: string;
 }
 
-/** Adds `--provisioner` and `--password-file` to a command. */
+/** Adds `--provisioner` and `--password-file` to a command, with step's `--issuer` and `--provisioner-password-file`. */
 export function addProvisionerOptions(command: Command): Command {
-  return command
+  command
     .option('--provisioner <name>', "name of the provisioner: a JWK one signs the token (default: the CA's only JWK provisioner); an OIDC one logs you in at its identity provider in a browser, and needs no password")
     .option('--password-file <file>', 'file holding the provisioner password, which decrypts the provisioner key (one trailing newline is ignored)');
+  addStepAlias(command, '--issuer <name>', '--provisioner');
+  return addStepAlias(command, '--provisioner-password-file <file>', '--password-file');
 }
 
 /** Reads the provisioner password; throws CliError when `--password-file` is missing or unreadable. */

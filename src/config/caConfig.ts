@@ -1,4 +1,5 @@
 /** The shape of `config/ca.json` (step-ca's key names), after validation. */
+import type { TlsConfig } from './tls.js';
 
 /** Certificate-duration and renewal claims, global or per provisioner (step-ca's names). */
 export interface ClaimsConfig {
@@ -97,6 +98,12 @@ export interface CaConfig {
     readonly provisioners: readonly ProvisionerConfig[];
   };
   readonly crl: { readonly enabled: boolean; readonly cacheDuration?: string };
+  /** The `tls` block, or fedca's defaults. */
+  readonly tls: TlsConfig;
+  /** step-ca's `password` key: the password of the intermediate key, when the file holds it. */
+  readonly password?: string;
+  /** Keys step-ca reads that fedca does not implement: named in one warning at start. */
+  readonly ignored: readonly string[];
   /** Rate limits; undefined (the default) limits nothing. */
   readonly rateLimit?: RateLimitConfig;
 }

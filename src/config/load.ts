@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { parseAddress } from './address.js';
 import type { BucketConfig, CaConfig, ClaimsConfig, DbConfig, FederationConfig, PeerConfig, ProvisionerConfig, RateLimitConfig } from './caConfig.js';
 import { isPostgresUrl } from './databaseUrl.js';
@@ -5,6 +6,8 @@ import { formatDuration, parseDuration } from './duration.js';
 import { readFileOr } from '../files/readFile.js';
 import { HomeLayout, inHome } from './home.js';
 import { parseHttpsUrl } from './httpsUrl.js';
+import { parseTls, TlsConfigError } from './tls.js';
+import { ignoredStepCaKeys } from './stepCaKeys.js';
 import { parseFingerprint } from '../pki/fingerprint.js';
 import { ConfigError } from './errors.js';
 
@@ -22,7 +25,8 @@ function str(obj: Record<string, Json>, key: string, path: string, fallback?: st
 }
 
 function strList(v: Json, path: string, allowSingle = false): string[] {
-  if (v === undefined) return [];
+  // step ca init writes `null` for an empty list.
+  if (v === undefined || v === null) return [];
   if (allowSingle && typeof v === 'string') return [v];
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) fail(path, 'must be a list of non-empty strings');
   return v as string[];
@@ -71,20 +75,31 @@ function claims(v: Json, path: string): ClaimsConfig | undefined {
   return out;
 }
 
+/** step-ca's provisioner types (authority/provisioner), in step-ca's spelling: ca.json may write them in any case. */
+export const STEP_CA_PROVISIONER_TYPES = ['JWK', 'OIDC', 'GCP', 'AWS', 'Azure', 'ACME', 'X5C', 'K8sSA', 'SSHPOP', 'SCEP', 'Nebula'];
+
 /** The keys every provisioner has; its type's own keys are its provisioner's to check (src/provisioners). */
 function provisioner(v: Json, path: string): ProvisionerConfig {
   if (!isObject(v)) fail(path, 'must be an object');
-  const type = str(v, 'type', `${path}.type`);
+  const written = str(v, 'type', `${path}.type`);
+  // step-ca reads provisioner types in any case ("jwk", "JWK"): kept in step-ca's spelling.
+  const type = STEP_CA_PROVISIONER_TYPES.find((t) => t.toUpperCase() === written.toUpperCase()) ?? written;
   const name = str(v, 'name', `${path}.name`);
   const options = v.options;
   if (options !== undefined && !isObject(options)) fail(`${path}.options`, 'must be an object');
   return { ...v, type, name, claims: claims(v.claims, `${path}.claims`), options };
 }
 
+/** Databases only step-ca opens; fedca adopts what they hold (`init --from-step-ca`). */
+export const STEP_CA_DB_TYPES = ['badger', 'badgerv1', 'badgerv2', 'bbolt', 'mysql'];
+
 function db(v: Json): DbConfig {
-  if (v === undefined) return { type: 'sqlite', dataSource: HomeLayout.sqlite };
+  if (v === undefined || v === null) return { type: 'sqlite', dataSource: HomeLayout.sqlite };
   if (!isObject(v)) fail('db', 'must be an object');
-  const type = str(v, 'type', 'db.type');
+  const type = str(v, 'type', 'db.type').toLowerCase();
+  if (STEP_CA_DB_TYPES.includes(type)) {
+    fail('db.type', `"${type}" is step-ca's database, which fedca cannot serve from; adopt it with "fedca init --from-step-ca STEPPATH --home DIR" and start that home`);
+  }
   if (type !== 'sqlite' && type !== 'postgresql') fail('db.type', `unsupported database type "${type}" (supported: sqlite, postgresql)`);
   const dataSource = str(v, 'dataSource', 'db.dataSource');
   if (type === 'sqlite') {
@@ -204,6 +219,14 @@ export function validateConfig(raw: Json): CaConfig {
   }
   const crl = raw.crl ?? { enabled: true };
   if (!isObject(crl)) fail('crl', 'must be an object');
+  if (raw.password !== undefined && raw.password !== null && typeof raw.password !== 'string') fail('password', 'must be a string');
+  let tls;
+  try {
+    tls = parseTls(raw.tls);
+  } catch (err) {
+    if (err instanceof TlsConfigError) fail(err.key, err.message);
+    throw err;
+  }
   return {
     root,
     federatedRoots: strList(raw.federatedRoots, 'federatedRoots'),
@@ -217,13 +240,48 @@ export function validateConfig(raw: Json): CaConfig {
     db: db(raw.db),
     authority: { claims: claims(authority.claims, 'authority.claims'), provisioners },
     crl: { enabled: bool(crl.enabled, 'crl.enabled') ?? true, cacheDuration: duration(crl.cacheDuration, 'crl.cacheDuration') },
+    tls,
+    password: typeof raw.password === 'string' && raw.password !== '' ? raw.password : undefined,
+    ignored: ignoredStepCaKeys(raw),
     ...optional('rateLimit', rateLimit(raw.rateLimit)),
   };
 }
 
-/** Reads and validates `config/ca.json` of a home. Throws ConfigError with a one-line reason. */
-export function loadConfig(home: string): CaConfig {
-  const file = inHome(home, HomeLayout.config);
+/**
+ * Where a configuration comes from: its file, and the directory its relative paths
+ * resolve against (absent: they stay as written, relative to the home).
+ */
+export interface ConfigSource {
+  readonly file: string;
+  readonly base?: string;
+}
+
+/** A home's `config/ca.json`; its relative paths are the home's. */
+export const homeConfigSource = (home: string): ConfigSource => ({ file: inHome(home, HomeLayout.config) });
+
+/**
+ * A configuration named on the command line (`fedca start CONFIG`), read as step-ca
+ * reads it: relative paths against the working directory.
+ */
+export const givenConfigSource = (file: string, cwd = process.cwd()): ConfigSource => ({ file: inHome(cwd, file), base: cwd });
+
+/** The directory a given config's CA keeps fedca's own files in: $STEPPATH for `STEPPATH/config/ca.json`, else the config's folder. */
+export const configHome = (source: ConfigSource): string => (dirname(source.file).endsWith('/config') ? dirname(dirname(source.file)) : dirname(source.file));
+
+/**
+ * The config with every file path made absolute against `base` (SQLite's `:memory:`
+ * kept); a config that names no db (step-ca without one) keeps fedca's store in `home`.
+ */
+function resolvePaths(config: CaConfig, base: string, home: string, namesDb: boolean): CaConfig {
+  const at = (path: string): string => inHome(base, path);
+  const sqlite = config.db.type === 'sqlite' && config.db.dataSource !== ':memory:';
+  const dataSource = sqlite ? inHome(namesDb ? base : home, config.db.dataSource) : config.db.dataSource;
+  return { ...config, root: config.root.map(at), federatedRoots: config.federatedRoots.map(at), crt: at(config.crt), key: at(config.key), db: { ...config.db, dataSource } };
+}
+
+/** Reads and validates a configuration file, paths resolved against its source's base. Throws ConfigError with a one-line reason. */
+export function loadConfigFrom(source: ConfigSource): CaConfig {
+  const { file } = source;
   const text = readFileOr(file, (code) => new ConfigError(`${file}: cannot read the configuration (${code}; run "fedca init" first?)`)).toString('utf8');
   let raw: Json;
   try {
@@ -232,9 +290,16 @@ export function loadConfig(home: string): CaConfig {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   try {
-    return validateConfig(raw);
+    const config = validateConfig(raw);
+    const namesDb = isObject(raw) && raw.db !== undefined && raw.db !== null;
+    return source.base === undefined ? config : resolvePaths(config, source.base, configHome(source), namesDb);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`);
     throw err;
   }
+}
+
+/** Reads and validates `config/ca.json` of a home. Throws ConfigError with a one-line reason. */
+export function loadConfig(home: string): CaConfig {
+  return loadConfigFrom(homeConfigSource(home));
 }

@@ -14,7 +14,7 @@ import type { DbConfig } from '../config/caConfig.js';
 import { redactedUrl } from '../config/databaseUrl.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { recordAdoptedHistory, type AdoptedCa } from './adoptedCa.js';
+import { recordAdoptedHistory, type AdoptedCa, type AdoptedHistory } from './adoptedCa.js';
 import { HOME_DIRS, makePrivateDir } from './homeModes.js';
 import { InitError } from './errors.js';
 
@@ -46,8 +46,8 @@ export interface InitResult {
   readonly replacedStore?: string;
 }
 
-/** Writes a file of the home atomically with exactly `mode` (chmod after writing: the umask, and a file replaced with --force, do not decide it). */
-function writeFile(home: string, path: string, content: string, mode = 0o644): string {
+/** Writes a file of the home atomically with exactly `mode` (chmod after writing: the umask, and a file replaced with --force, do not decide it); resolves the absolute path. */
+export function writeFile(home: string, path: string, content: string | Buffer, mode = 0o644): string {
   const file = inHome(home, path);
   makePrivateDir(dirname(file));
   replaceFile(file, content, mode);
@@ -56,11 +56,16 @@ function writeFile(home: string, path: string, content: string, mode = 0o644): s
 }
 
 /** Renames an existing SQLite store (and its WAL files) to `<file>.replaced-<time>`; returns the new name. */
-function setAsideStore(file: string): string | undefined {
+export function setAsideStore(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const aside = `${file}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   for (const suffix of SQLITE_COMPANIONS) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
   return aside;
+}
+
+/** Throws InitError when the home already holds a CA and `force` was not given. */
+export function refuseOccupiedHome(home: string, force: boolean): void {
+  if (homeHasCa(home) && !force) throw new InitError(`${home} already holds a CA (${HomeLayout.config} or ${HomeLayout.root}); use --force to replace it`);
 }
 
 /** True when a home already holds a CA (a config or a root). */
@@ -88,7 +93,7 @@ function createCaFiles(opts: InitOptions): CaFiles {
 const SQLITE_COMPANIONS = ['', '-wal', '-shm'];
 
 /** Records an adopted CA's history in `store`, then closes it; InitError when that fails. */
-async function recordIntoStore(store: Store, adopt: AdoptedCa): Promise<void> {
+async function recordIntoStore(store: Store, adopt: AdoptedHistory): Promise<void> {
   try {
     await recordAdoptedHistory(store, adopt);
   } catch (err) {
@@ -103,7 +108,7 @@ async function recordIntoStore(store: Store, adopt: AdoptedCa): Promise<void> {
  * a failure leaves nothing behind; resolves that file. A database already in the
  * home is refused unless `force` (then it is replaced when the home is written).
  */
-async function buildAdoptedStore(opts: InitOptions, adopt: AdoptedCa): Promise<string> {
+export async function buildAdoptedStore(opts: { readonly home: string; readonly force: boolean }, adopt: AdoptedHistory): Promise<string> {
   const file = inHome(opts.home, HomeLayout.sqlite);
   if (existsSync(file) && !opts.force) throw new InitError(`${file} already exists; use --force to replace it`);
   const building = `${file}.adopting-${randomBytes(6).toString('hex')}`;
@@ -146,9 +151,7 @@ export async function initHome(opts: InitOptions): Promise<InitResult> {
   if (!opts.name.trim()) throw new InitError('--name must not be empty');
   if (!opts.provisioner.trim()) throw new InitError('--provisioner must not be empty');
   if (opts.password !== undefined && opts.password.length === 0) throw new InitError('the password file is empty');
-  if (homeHasCa(opts.home) && !opts.force) {
-    throw new InitError(`${opts.home} already holds a CA (${HomeLayout.config} or ${HomeLayout.root}); use --force to replace it`);
-  }
+  refuseOccupiedHome(opts.home, opts.force);
   const generatedPassword = opts.password === undefined;
   const password = opts.password ?? randomBytes(24).toString('base64url');
   const ca = createCaFiles(opts);

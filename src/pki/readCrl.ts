@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parseCertificate } from './certificate.js';
 import { DerError } from './errors.js';
-import { children, contents, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, Tag, whole } from './der.js';
+import { children, contents, DER_LIMITS, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, Tag, whole } from './der.js';
 import { OID } from './oids.js';
 import { verifySignature } from './signature.js';
 
@@ -28,7 +28,10 @@ const isTime = (tag: number): boolean => tag === Tag.UTC_TIME || tag === Tag.GEN
 
 /** Reads a DER CRL (linear in its size). Throws DerError on malformed input. */
 export function parseCrl(der: Buffer): ParsedCrl {
-  const [tbsEl, algEl, sigEl, extra] = expectChildren(der, readRoot(der), Tag.SEQUENCE, 'CertificateList');
+  // A CRL lists every unexpired revocation (about 7 elements each): its element count is
+  // bounded by its size (each element takes at least 2 bytes), not by DER_LIMITS' 10,000.
+  const limits = { ...DER_LIMITS, maxElements: Math.max(DER_LIMITS.maxElements, der.length >> 1) };
+  const [tbsEl, algEl, sigEl, extra] = expectChildren(der, readRoot(der, limits), Tag.SEQUENCE, 'CertificateList');
   if (!sigEl || extra) throw new DerError('CertificateList: expected three fields');
   const fields = expectChildren(der, tbsEl, Tag.SEQUENCE, 'TBSCertList');
   let i = fields[0]?.tag === Tag.INTEGER ? 1 : 0;

@@ -1,4 +1,5 @@
 import type { ProvisionerConfig } from '../config/caConfig.js';
+import { STEP_CA_PROVISIONER_TYPES } from '../config/load.js';
 import { ProfileListError } from '../errors.js';
 import { mergeClaims } from './claims.js';
 import { jwkProvisioner } from './jwk.js';
@@ -20,7 +21,11 @@ const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>
  */
 export function provisionerFromConfig(config: ProvisionerConfig, environment: ProvisionerEnvironment): Provisioner {
   const factory = PROVISIONER_TYPES[config.type];
-  if (!factory) throw new ProvisionerConfigError('type', `unsupported provisioner type "${config.type}" (supported: ${Object.keys(PROVISIONER_TYPES).join(', ')})`);
+  if (!factory) {
+    const supported = Object.keys(PROVISIONER_TYPES).join(', ');
+    if (STEP_CA_PROVISIONER_TYPES.includes(config.type)) throw new ProvisionerConfigError('type', `step-ca's provisioner type "${config.type}" is not available in fedca yet (fedca has: ${supported})`);
+    throw new ProvisionerConfigError('type', `unsupported provisioner type "${config.type}" (supported: ${supported})`);
+  }
   try {
     return factory(config, mergeClaims(environment.globalClaims, config.claims), environment);
   } catch (err) {

@@ -67,6 +67,12 @@ function certificateNames<T>(check: () => T): T {
 }
 const REVOKE_PATHS = ['/1.0/revoke', '/revoke'];
 
+/**
+ * The id under which a JWK token is burnt: step-ca's provisioner id (`name:kid`)
+ * and the token's `jti`, so that two provisioners' ids never collide.
+ */
+export const jwkTokenId = (name: string, kid: string, jti: string): string => `${name}:${kid}:${jti}`;
+
 /** A JWK provisioner: tokens are JWTs signed by its key (api.md "One-time tokens"). */
 export class JwkProvisioner implements Provisioner {
   readonly type = 'JWK';
@@ -123,7 +129,7 @@ export class JwkProvisioner implements Provisioner {
 
   async authorizeRevoke(token: DecodedJws, context: AuthorizeContext): Promise<RevokeAuthorization> {
     const claims = this.verifyToken(token, context, REVOKE_PATHS, 'revoke');
-    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, serial: claims.sub };
+    return { tokenId: jwkTokenId(this.name, this.kid, claims.jti), tokenExpiresAt: claims.exp, serial: claims.sub };
   }
 
   async authorizeSign(token: DecodedJws, context: AuthorizeContext): Promise<Authorization> {
@@ -149,7 +155,7 @@ export class JwkProvisioner implements Provisioner {
       validityValidator(),
       durationValidator(this.claims.minTLSCertDurationMs, this.claims.maxTLSCertDurationMs),
     ];
-    return { tokenId: `${this.id}:${claims.jti}`, tokenExpiresAt: claims.exp, options };
+    return { tokenId: jwkTokenId(this.name, this.kid, claims.jti), tokenExpiresAt: claims.exp, options };
   }
 
   async authorizeRenew(request: RenewRequest, context: AuthorizeContext): Promise<RenewAuthorization> {

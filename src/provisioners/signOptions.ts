@@ -5,6 +5,7 @@ import type { ParsedCsr, PublicKeyInfo } from '../pki/csr.js';
 import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { curveNamed } from '../pki/curves.js';
 import { canonicalIp } from '../pki/ip.js';
+import { BACKDATE_MS } from '../pki/issueCertificate.js';
 import { isEncodableTime } from '../pki/der.js';
 import { looksLikeRfc3339, parseRfc3339 } from '../config/rfc3339.js';
 import { RSA_BITS } from '../pki/keys.js';
@@ -31,8 +32,6 @@ export interface CertificateDraft {
   sans: SubjectAltNames;
   notBefore: Date;
   notAfter: Date;
-  /** How far notBefore was moved back for clock skew; not counted in the duration. */
-  backdateMs: number;
   /** Unset: the default leaf profile's (digitalSignature, plus keyEncipherment for RSA). */
   keyUsages?: KeyUsageName[];
   /** Unset: the default leaf profile's (serverAuth, clientAuth). */
@@ -59,7 +58,6 @@ export function applySignOptions(options: readonly SignOption[], request: SignRe
     sans: request.csr.sans,
     notBefore: request.now,
     notAfter: request.now,
-    backdateMs: 0,
     extraExtensions: [],
   };
   for (const o of options) if (o.kind === 'modifier') o.modify(draft, request);
@@ -162,16 +160,19 @@ export function parseRequestedTime(text: string | undefined, now: Date, field: s
   return at;
 }
 
-/** Validity from the request or the default duration; notBefore backdated by `backdateMs`. */
+/**
+ * Validity from the request or the default duration, as step-ca sets it: a relative
+ * notAfter counts from notBefore, and only a notBefore the client left unset is
+ * backdated by `backdateMs`.
+ */
 export function validityModifier(defaultMs: number, backdateMs: number): CertificateModifier {
   return {
     kind: 'modifier',
     modify(draft, request) {
       const requestedBefore = parseRequestedTime(request.notBefore, request.now, 'notBefore');
       const notBefore = requestedBefore ?? request.now;
-      const notAfter = parseRequestedTime(request.notAfter, request.now, 'notAfter') ?? new Date(notBefore.getTime() + defaultMs);
-      draft.backdateMs = requestedBefore ? 0 : backdateMs;
-      draft.notBefore = new Date(notBefore.getTime() - draft.backdateMs);
+      const notAfter = parseRequestedTime(request.notAfter, notBefore, 'notAfter') ?? new Date(notBefore.getTime() + defaultMs);
+      draft.notBefore = new Date(notBefore.getTime() - (requestedBefore ? 0 : backdateMs));
       draft.notAfter = notAfter;
     },
   };
@@ -206,15 +207,19 @@ export function notAfterLimitModifier(limit: Date, credential: string): Certific
   };
 }
 
-/** The requested duration must lie within the provisioner's claims. */
-export function durationValidator(minMs: number, maxMs: number): RequestValidator {
+/**
+ * The duration must lie within the provisioner's claims, counted as step-ca counts it:
+ * notAfter − notBefore with the backdate included, whole seconds, the maximum widened
+ * by the CA's backdate (so `--not-after 4m30s` passes a 5m minimum, as at step-ca).
+ */
+export function durationValidator(minMs: number, maxMs: number, backdateMs = BACKDATE_MS): RequestValidator {
   return {
     kind: 'validator',
     validate(_request, draft) {
-      const d = draft.notAfter.getTime() - draft.notBefore.getTime() - draft.backdateMs;
-      if (d <= 0) throw new BadRequest('notAfter must be after notBefore');
+      const seconds = (t: Date): number => Math.floor(t.getTime() / 1000) * 1000;
+      const d = seconds(draft.notAfter) - seconds(draft.notBefore);
       if (d < minMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is less than the authorized minimum certificate duration of ${formatDuration(minMs)}`);
-      if (d > maxMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs)}`);
+      if (d > maxMs + backdateMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs + backdateMs)}`);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { constants } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
 import { createApi, type ApiOptions } from '../api/app.js';
@@ -9,6 +10,8 @@ import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
 import { parseAddress } from '../config/address.js';
 import { formatDuration } from '../config/duration.js';
+import { DEFAULT_TLS, type TlsConfig } from '../config/tls.js';
+import { toPem } from '../pki/pem.js';
 import { NO_FEDERATION } from '../config/load.js';
 import { Unavailable } from '../errors.js';
 import { RenewalSchedule } from '../sdk/renewalSchedule.js';
@@ -33,6 +36,8 @@ export interface ServerOptions {
   readonly federation?: FederationConfig;
   /** Called after each sync of each peer; without it, failures and changes are logged to stderr. */
   readonly onPeerSync?: (outcome: PeerSyncOutcome) => void;
+  /** ca.json's `tls`: versions, cipher suites, renegotiation. */
+  readonly tls?: TlsConfig;
   /** Connection deadlines, over CONNECTION_TIMEOUTS (tests shorten them). */
   readonly timeouts?: Partial<ConnectionTimeouts>;
   /** Rate limits (config `rateLimit`); none when absent. */
@@ -106,8 +111,21 @@ export class CaServer {
     private readonly options: ServerOptions,
   ) {}
 
+  /**
+   * The server's TLS: its certificate, the `tls` settings, and (as step-ca's
+   * CertificateRequest does) the CA's roots and intermediates as acceptable client CAs.
+   */
   private tlsContext(cert: KeyAndChain): SecureContextOptions {
-    return { key: cert.keyPem, cert: cert.chainPem, minVersion: 'TLSv1.2' };
+    const tls = this.options.tls ?? DEFAULT_TLS;
+    return {
+      key: cert.keyPem,
+      cert: cert.chainPem,
+      ca: [...this.authority.roots(), ...this.authority.intermediates()].map((der) => toPem(der)).join(''),
+      minVersion: tls.minVersion,
+      maxVersion: tls.maxVersion,
+      ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
+      ...(tls.renegotiation ? {} : { secureOptions: constants.SSL_OP_NO_RENEGOTIATION }),
+    };
   }
 
   /** A new server certificate, not yet in the store, and its validity counted from now (when it was received). */

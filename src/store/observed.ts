@@ -75,6 +75,9 @@ export class ObservedStore implements Store {
   releaseLease(name: string, holder: string): Promise<void> {
     return this.timed('releaseLease', () => this.inner.releaseLease(name, holder));
   }
+  recordUsedTokens(tokens: readonly UsedToken[]): Promise<void> {
+    return this.timed('recordUsedTokens', () => this.inner.recordUsedTokens(tokens));
+  }
   pruneUsedTokens(now: Date): Promise<number> {
     return this.timed('pruneUsedTokens', () => this.inner.pruneUsedTokens(now));
   }

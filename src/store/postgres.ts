@@ -378,6 +378,14 @@ export class PostgresStore implements Store {
     });
   }
 
+  recordUsedTokens(tokens: readonly UsedToken[]): Promise<void> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        for (const t of tokens) await client.query('INSERT INTO used_tokens (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [t.id, t.expiresAt.getTime()]);
+      }),
+    );
+  }
+
   pruneUsedTokens(now: Date): Promise<number> {
     return this.run(async () => (await this.query('DELETE FROM used_tokens WHERE expires_at < $1', [now.getTime()])).rowCount ?? 0);
   }

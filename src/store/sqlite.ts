@@ -253,6 +253,13 @@ export class SqliteStore implements Store {
     return (await retryWhileBusy(() => this.updateCrl.run(crlNumber, der, thisUpdate.getTime(), builtFromSeq, crlNumber - 1n))).changes === 1;
   }
 
+  async recordUsedTokens(tokens: readonly UsedToken[]): Promise<void> {
+    const burn = this.db.transaction((all: readonly UsedToken[]) => {
+      for (const t of all) this.insertToken.run(t.id, t.expiresAt.getTime());
+    });
+    await retryWhileBusy(() => burn.immediate(tokens));
+  }
+
   async peerRoots(): Promise<PeerRootsRecord[]> {
     return ((await retryWhileBusy(() => this.selectPeerRoots.all())) as PeerRootsRow[]).map(toPeerRoots);
   }

@@ -134,6 +134,11 @@ export interface Store {
    * won); resolves whether it was saved.
    */
   saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean>;
+  /**
+   * Burns token ids that were spent elsewhere (by a CA fedca adopts), so that they
+   * are refused here too; ids already burnt are left as they are.
+   */
+  recordUsedTokens(tokens: readonly UsedToken[]): Promise<void>;
   /** Every federation peer's record (any order). */
   peerRoots(): Promise<PeerRootsRecord[]>;
   /** Inserts or replaces the record of the peer `record.url`. */

@@ -8,8 +8,8 @@ import { cleanEnv, exec, type ExecOptions, type ExecResult } from './exec.js';
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** Runs `fedca ARGS` to completion, with no stdin and no FEDCA_* variables but `env`'s. */
-export function fedca(args: readonly string[], env?: ExecOptions['env']): Promise<ExecResult> {
-  return exec(process.execPath, [CLI, ...args], { env });
+export function fedca(args: readonly string[], env?: ExecOptions['env'], cwd?: string): Promise<ExecResult> {
+  return exec(process.execPath, [CLI, ...args], { env, cwd });
 }
 
 /**
@@ -45,8 +45,8 @@ const FINGERPRINT = /root fingerprint: ([0-9a-f]{64})/;
  * resolves once it printed its URL and root fingerprint; rejects (with its
  * stderr) if it exits before that.
  */
-export function startFedca(args: readonly string[], env?: ExecOptions['env'], cli = CLI): Promise<RunningCa> {
-  const child = spawn(process.execPath, [cli, 'start', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startFedca(args: readonly string[], env?: ExecOptions['env'], cwd?: string, cli = CLI): Promise<RunningCa> {
+  const child = spawn(process.execPath, [cli, 'start', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));

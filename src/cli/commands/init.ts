@@ -8,7 +8,10 @@ import type { KeyType } from '../../pki/keys.js';
 import { action, CliError } from '../fail.js';
 import type { DbConfig } from '../../config/caConfig.js';
 import { commaList, keyType, storeLocation } from '../options.js';
-import { readPasswordFile } from '../password.js';
+import { promptPassword, readPasswordFile } from '../password.js';
+import { adoptStepCa } from '../../home/adoptStepCa.js';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Defaults of `fedca init`, also used by `fedca start --init`. */
 export const INIT_DEFAULTS = {
@@ -32,6 +35,51 @@ interface InitFlags {
   easyrsaPassFile?: string;
   db?: DbConfig;
   dbPasswordFile?: string;
+  fromStepCa?: string;
+  crl?: string;
+  revokedSerials?: string;
+  /** false with --no-revocations (commander's negatable flag). */
+  revocations?: boolean;
+}
+
+/** The password of step-ca's keys: --password-file, else its ca.json's `password`, else asked on the terminal. */
+async function stepCaPassword(flags: InitFlags): Promise<string> {
+  if (flags.passwordFile) return readPasswordFile(flags.passwordFile);
+  const given = flags.fromStepCa ?? '';
+  const file = existsSync(given) && statSync(given).isDirectory() ? join(given, 'config', 'ca.json') : given;
+  try {
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as { password?: unknown };
+    if (typeof raw.password === 'string' && raw.password !== '') return raw.password;
+  } catch {
+    // adoptStepCa reports an unreadable configuration.
+  }
+  return promptPassword("Please enter the password of step-ca's intermediate key: ");
+}
+
+/** `init --from-step-ca`: adopts a step-ca and prints what came over and what did not. */
+async function runAdoptStepCa(flags: InitFlags): Promise<void> {
+  if (flags.fromEasyrsa) throw new CliError('--from-step-ca and --from-easyrsa exclude each other');
+  const home = resolveHome(flags.home);
+  const adopted = await adoptStepCa({
+    stepPath: flags.fromStepCa ?? '',
+    home,
+    password: await stepCaPassword(flags),
+    revocations: { crlFile: flags.crl, serialsFile: flags.revokedSerials, none: flags.revocations === false },
+    force: Boolean(flags.force),
+  });
+  const h = adopted.history;
+  const lines = [
+    `Adopted the step-ca of ${flags.fromStepCa} in ${home}`,
+    `  from its ${adopted.dbType} database: ${h.certificates.length} certificate(s), ${h.revocations.length} revocation(s), ${h.usedTokens.length} used token id(s) still unexpired`,
+    `  provisioners:     ${adopted.provisioners.join(', ') || '(none)'} (encrypted keys as they were)`,
+    `  config:           ${adopted.configFile}`,
+    `  root fingerprint: ${adopted.rootFingerprint} (the same: step's --fingerprint and bootstrap keep working)`,
+    `  password:         step-ca's (the keys are copied as they are): start with --password-file`,
+  ];
+  if (h.skipped.malformed.length) lines.push(`  not imported:     ${h.skipped.malformed.length} row(s) not as step-ca writes them: ${h.skipped.malformed.slice(0, 5).join(', ')}${h.skipped.malformed.length > 5 ? ', ...' : ''}`);
+  if (flags.revocations === false) lines.push('  revocations:      none adopted (--no-revocations): certificates step-ca revoked are valid and renewable here');
+  if (adopted.replacedStore) lines.push(`  replaced CA's store kept as ${adopted.replacedStore}`);
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 /** The easy-rsa PKI `--from-easyrsa` names, read and checked; undefined without the flag. */
@@ -50,6 +98,8 @@ function initDb(flags: InitFlags): DbConfig | undefined {
 
 /** Runs init and prints what a user needs next. */
 export async function runInit(flags: InitFlags): Promise<void> {
+  if (flags.fromStepCa) return runAdoptStepCa(flags);
+  if (flags.crl || flags.revokedSerials || flags.revocations === false) throw new CliError('--crl, --revoked-serials and --no-revocations apply with --from-step-ca only');
   const home = resolveHome(flags.home);
   const adopt = readAdoptedPki(flags);
   const result = await initHome({
@@ -100,5 +150,9 @@ export function registerInit(program: Command): void {
     .option('--easyrsa-pass-file <file>', "with --from-easyrsa: file holding the passphrase of the easy-rsa CA key, when it is encrypted")
     .option('--db <location>', 'the store: postgresql://user@host:5432/database (password from the URL, --db-password-file, PGPASSWORD or ~/.pgpass; the database must be empty) or sqlite:PATH (default: sqlite:db/fedca.sqlite)', storeLocation)
     .option('--db-password-file <file>', 'with --db postgresql://...: file whose first line is the database password (its absolute path goes into ca.json)')
+    .option('--from-step-ca <steppath>', "adopt a step-ca ($STEPPATH, or its ca.json): roots, intermediate and keys (encrypted as they are: --password-file is step-ca's password), provisioners, and from its MySQL/PostgreSQL database its issued and revoked certificates and used tokens")
+    .option('--crl <file>', "with --from-step-ca on a Badger/BoltDB database: step-ca's CRL (DER or PEM), whose entries become revocations")
+    .option('--revoked-serials <file>', 'with --from-step-ca: a file of revoked serials, one a line (decimal or 0x hex)')
+    .option('--no-revocations', "with --from-step-ca on a Badger/BoltDB database: adopt without step-ca's revocations (they would be renewable here)")
     .action(action(async (flags: InitFlags) => runInit(flags)));
 }

@@ -11,6 +11,7 @@ import { chainPem } from '../issued.js';
 import { addKeyOptions, keySpec, type KeyFlags } from '../keyFlags.js';
 import { checkWritable } from '../outputFiles.js';
 import { addRenewalCommand, reportNotDue, reportSaved, type RenewalFlags } from '../renewalFlags.js';
+import { addStepAlias } from '../stepAliases.js';
 
 interface RekeyFlags extends RenewalFlags, KeyFlags {
   outKey?: string;
@@ -55,6 +56,7 @@ export function registerRekey(program: Command): void {
     "the certificate's current private key, PEM, unencrypted; replaced by the new key (mode 0600)",
   );
   command.option('--out-key <file>', 'where to write the new private key (default: <key-file>, replaced atomically)');
+  addStepAlias(command, '--out-cert <file>', '--out');
   addKeyOptions(command, true);
   command.action(action(async (crtFile: string, keyFile: string, flags: RekeyFlags) => runRekey(crtFile, keyFile, flags)));
 }

@@ -4,6 +4,7 @@ import { readCertificateFiles } from '../certificateFiles.js';
 import { action, CliError } from '../fail.js';
 import { crlReasonCode, serialNumber } from '../options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
+import { addStepAlias } from '../stepAliases.js';
 
 interface RevokeFlags extends CaFlags, ProvisionerFlags {
   token?: string;
@@ -71,6 +72,7 @@ export function registerRevoke(program: Command): void {
     .option('--key <file>', 'the private key of --cert, PEM, unencrypted')
     .option('--reason-code <n>', 'RFC 5280 reason code: 0 unspecified, 1 keyCompromise, 2 cACompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation, 6 certificateHold, 8 removeFromCRL, 9 privilegeWithdrawn, 10 aACompromise (default: 0)', crlReasonCode)
     .option('--reason <text>', 'why the certificate is revoked, kept with the revocation')
-    .option('--lineage', 'also revoke every certificate descended from it by renewal or rekey (see fedca lineage); needs a revoke token or provisioner')
-    .action(action(async (serial: string, flags: RevokeFlags) => runRevoke(serial, flags)));
+    .option('--lineage', 'also revoke every certificate descended from it by renewal or rekey (see fedca lineage); needs a revoke token or provisioner');
+  addStepAlias(command, '--reasonCode <n>', '--reason-code', crlReasonCode);
+  command.action(action(async (serial: string, flags: RevokeFlags) => runRevoke(serial, flags)));
 }

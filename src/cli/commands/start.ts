@@ -6,7 +6,7 @@ import { checkHomeModes } from '../../home/homeModes.js';
 import { homeHasCa } from '../../home/initHome.js';
 import { loadAuthority, readFederatedRoots } from '../../home/load.js';
 import { HomeLayout, inHome, resolveHome } from '../../config/home.js';
-import { loadConfig } from '../../config/load.js';
+import { configHome, givenConfigSource, homeConfigSource, loadConfigFrom, type ConfigSource } from '../../config/load.js';
 import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/fingerprint.js';
 import type { Server } from 'node:http';
@@ -17,10 +17,12 @@ import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
 import { INIT_DEFAULTS, runInit } from './init.js';
 import { commaList, keyType, storeLocation } from '../options.js';
-import { resolvePassword } from '../password.js';
+import { promptPassword, readPasswordFile } from '../password.js';
+import { existsSync } from 'node:fs';
 
 interface StartFlags {
   home?: string;
+  config?: string;
   workers?: number;
   passwordFile?: string;
   quiet?: boolean;
@@ -33,12 +35,36 @@ const say = (line: string): void => {
 };
 
 /**
- * The password of a home: --password-file, else (with --init) the FEDCA_INIT_PASSWORD_FILE
- * that init encrypted the keys with, else the home's generated pki/secrets/password.
+ * The password of the CA's key: --password-file, else (with --init) the
+ * FEDCA_INIT_PASSWORD_FILE that init encrypted the keys with, else ca.json's
+ * `password` (step-ca's key), else the home's generated pki/secrets/password,
+ * else asked for on the terminal without echo (as step-ca does).
  */
-function startPassword(home: string, flags: StartFlags): string {
+async function startPassword(home: string, config: CaConfig, flags: StartFlags): Promise<string> {
   const file = flags.passwordFile ?? (flags.init ? process.env.FEDCA_INIT_PASSWORD_FILE || undefined : undefined);
-  return resolvePassword(file, inHome(home, HomeLayout.password));
+  if (file) return readPasswordFile(file);
+  if (config.password !== undefined) return config.password;
+  const generated = inHome(home, HomeLayout.password);
+  if (existsSync(generated)) return readPasswordFile(generated);
+  return promptPassword('Please enter the password to decrypt the intermediate key: ');
+}
+
+/** The configuration `start` serves: CONFIG or --config (paths as step-ca resolves them), else the home's. */
+function configSource(flags: StartFlags, positional: string | undefined): { source: ConfigSource; home: string } {
+  if (positional !== undefined && flags.config !== undefined && positional !== flags.config) throw new CliError('give the configuration once: CONFIG or --config FILE');
+  const file = positional ?? flags.config;
+  if (file === undefined) {
+    const home = resolveHome(flags.home);
+    return { source: homeConfigSource(home), home };
+  }
+  if (flags.init) throw new CliError('--init applies to a home, not to a given configuration file');
+  const source = givenConfigSource(file);
+  return { source, home: flags.home ? resolveHome(flags.home) : configHome(source) };
+}
+
+/** One warning line naming what ca.json sets that fedca does not implement. */
+function warnIgnored(config: CaConfig): void {
+  if (config.ignored.length) say(`fedca: warning: ca.json sets what fedca does not implement, ignored: ${config.ignored.join(', ')}`);
 }
 
 /** FEDCA_INIT_DB, parsed like init's --db. */
@@ -67,7 +93,7 @@ async function initFromEnvironment(home: string): Promise<void> {
 }
 
 /** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
-async function serve(home: string, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
+async function serve(home: string, source: ConfigSource, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
   const metrics = config.metricsAddress === undefined ? undefined : new CaMetrics();
   const authority = await loadAuthority(home, config, password, metrics?.observeStore);
   metrics?.watchCrl(authority.store);
@@ -83,6 +109,7 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
     onRenewed: (cert) => say(JSON.stringify({ level: 'info', msg: 'renewed the server certificate', pid: process.pid, notAfter: cert.notAfter.toISOString() })),
     home,
     federation: config.federation,
+    tls: config.tls,
     rateLimit: config.rateLimit,
     // Workers share the primary's buckets, so a limit holds whichever worker serves a request.
     rateLimiter: config.rateLimit && isWorkerProcess() ? new PrimaryRateLimiter() : undefined,
@@ -98,7 +125,7 @@ async function serve(home: string, config: CaConfig, password: string, flags: St
   });
   process.on('SIGHUP', () => {
     try {
-      const reloaded = loadConfig(home);
+      const reloaded = loadConfigFrom(source);
       authority.setFederatedRoots(readFederatedRoots(home, reloaded));
       server.reconfigurePeers(reloaded.federation);
       say(`SIGHUP: federation reloaded, ${authority.federation().length} root(s), ${reloaded.federation.peers.length} peer(s) (pid ${process.pid})`);
@@ -144,26 +171,30 @@ function banner(config: CaConfig, address: string, port: number, authority: Auth
  * `fedca start`: validates the home (config, keys, password, store migrations) in
  * this process, then serves it with `workers` processes sharing one port.
  */
-export async function runStart(flags: StartFlags): Promise<void> {
-  const home = resolveHome(flags.home);
+export async function runStart(flags: StartFlags, positional?: string): Promise<void> {
+  const { source, home } = configSource(flags, positional);
   if (isWorkerProcess()) {
-    const config = loadConfig(home);
-    const { port } = await serve(home, config, startPassword(home, flags), flags);
+    const config = loadConfigFrom(source);
+    const password = process.env.FEDCA_WORKER_PASSWORD ?? (await startPassword(home, config, flags));
+    const { port } = await serve(home, source, config, password, flags);
     reportListening(port);
     return;
   }
   if (flags.init && !homeHasCa(home)) await initFromEnvironment(home);
-  const config = loadConfig(home);
+  const config = loadConfigFrom(source);
+  warnIgnored(config);
   checkHomeModes(home, config);
-  const password = startPassword(home, flags);
+  const password = await startPassword(home, config, flags);
   const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
   if (workers <= 1) {
-    const { port, authority } = await serve(home, config, password, flags);
+    const { port, authority } = await serve(home, source, config, password, flags);
     banner(config, flags.address ?? config.address, port, authority, 1);
     return;
   }
   const authority = await loadAuthority(home, config, password);
   await authority.store.close();
+  // A password typed at the prompt reaches the workers through their environment, never argv or a file.
+  process.env.FEDCA_WORKER_PASSWORD = password;
   if (config.rateLimit) serveRateLimits(config.rateLimit);
   const metricsServer = config.metricsAddress === undefined ? undefined : await serveClusterMetrics(config.metricsAddress);
   const pool = new WorkerPool(workers, say);
@@ -205,12 +236,14 @@ function listenAddress(value: string): string {
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('serve the CA of a home over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federatedRoots and federation peers)')
-    .option('--home <dir>', 'CA home directory (default: $FEDCA_HOME or the current directory)')
-    .option('--password-file <file>', 'password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else pki/secrets/password in the home)')
+    .argument('[config]', "a ca.json to serve where it lies, relative paths resolved against the working directory as step-ca does (default: the home's config/ca.json)")
+    .description('serve the CA of a home, or of a step-ca ca.json, over HTTPS (SIGTERM/SIGINT stop gracefully, SIGHUP reloads federatedRoots and federation peers)')
+    .option('--config <file>', 'the same as the CONFIG argument')
+    .option('--home <dir>', "CA home directory (default: $FEDCA_HOME or the current directory; with CONFIG, where fedca keeps its own files: $STEPPATH for STEPPATH/config/ca.json)")
+    .option('--password-file <file>', "password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else ca.json's password, else pki/secrets/password in the home, else asked on the terminal)")
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE, _DB, _DB_PASSWORD_FILE)')
     .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU)', workerCount)
     .option('--quiet', 'no access log')
     .option('--address <host:port>', "where to listen, instead of the config's address (replicas sharing one home)", listenAddress)
-    .action(action(async (flags: StartFlags) => runStart(flags)));
+    .action(action(async (config: string | undefined, flags: StartFlags) => runStart(flags, config)));
 }

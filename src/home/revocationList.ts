@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { X509Certificate as PeculiarCertificate, X509Crl } from '@peculiar/x509';
+import { pemDers } from '../pki/pem.js';
+import type { Revocation } from '../store/store.js';
+import { UNKNOWN_NOT_AFTER_MS } from './adoptedCa.js';
+
+/**
+ * Revocations of a CA whose database fedca cannot read (step-ca's Badger or
+ * BoltDB): from the CA's own CRL, or from a list of serials.
+ */
+
+/** A CRL or serial list that cannot be used: names the file and why. */
+export class RevocationListError extends Error {
+  readonly code = 'ERR_REVOCATION_LIST';
+}
+
+
+function read(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new RevocationListError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Revocations from a CRL (DER or PEM) that one of `issuers` signed; the entries' dates and reasons are kept. */
+export async function revocationsFromCrl(file: string, issuers: readonly Buffer[], now = new Date()): Promise<Revocation[]> {
+  const bytes = read(file);
+  const text = bytes.toString('latin1');
+  const der = text.includes('-----BEGIN X509 CRL-----') ? pemDers(text, 'X509 CRL')[0] : bytes;
+  let crl: X509Crl;
+  try {
+    crl = new X509Crl(new Uint8Array(der));
+  } catch {
+    throw new RevocationListError(`${file} is not a CRL (DER or PEM)`);
+  }
+  let signed = false;
+  for (const issuer of issuers) {
+    if (await crl.verify({ publicKey: new PeculiarCertificate(new Uint8Array(issuer)) }).catch(() => false)) signed = true;
+  }
+  if (!signed) throw new RevocationListError(`${file} is not signed by this CA's intermediate or root`);
+  return crl.entries.map((e) => ({
+    serial: BigInt('0x' + e.serialNumber).toString(10),
+    reasonCode: e.reason ?? 0,
+    reason: '',
+    revokedAt: e.revocationDate,
+    notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS),
+    provisioner: '',
+  }));
+}
+
+/** Revocations from a file with one serial a line (decimal, or hex with 0x); `#` starts a comment. */
+export function revocationsFromSerialList(file: string, now = new Date()): Revocation[] {
+  const serials = new Set<string>();
+  read(file)
+    .toString('utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const text = line.replace(/#.*/, '').trim();
+      if (text === '') return;
+      if (!/^(\d+|0x[0-9a-f]+)$/i.test(text)) throw new RevocationListError(`${file}:${i + 1}: not a serial (decimal, or 0x hex): ${JSON.stringify(text.slice(0, 80))}`);
+      serials.add(BigInt(text).toString(10));
+    });
+  return [...serials].map((serial) => ({ serial, reasonCode: 0, reason: '', revokedAt: now, notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS), provisioner: '' }));
+}
