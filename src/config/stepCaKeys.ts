@@ -13,8 +13,14 @@ const CLAIMS = ['minTLSCertDuration', 'maxTLSCertDuration', 'defaultTLSCertDurat
 const TOP = ['root', 'federatedRoots', 'federation', 'rateLimit', 'crt', 'key', 'address', 'dnsNames', 'db', 'authority', 'crl', 'tls', 'logger', 'password', 'insecureAddress'];
 const DB = ['type', 'dataSource', 'database'];
 const AUTHORITY = ['provisioners', 'claims'];
-// JWK's, OIDC's and X5C's own keys (each checked by its provisioner, src/provisioners).
-const PROVISIONER = ['type', 'name', 'key', 'encryptedKey', 'claims', 'options', 'clientID', 'clientSecret', 'configurationEndpoint', 'admins', 'domains', 'groups', 'listenAddress', 'caBundle', 'roots'];
+// JWK's, OIDC's, X5C's, AWS's, GCP's, Azure's and K8sSA's own keys (each checked by its provisioner, src/provisioners).
+const PROVISIONER = [
+  'type', 'name', 'key', 'encryptedKey', 'claims', 'options', 'clientID', 'clientSecret', 'configurationEndpoint', 'admins', 'domains', 'groups', 'listenAddress', 'caBundle', 'roots',
+  'accounts', 'disableCustomSANs', 'disableTrustOnFirstUse', 'instanceAge', 'iidRoots', 'imdsVersions',
+  'serviceAccounts', 'projectIDs',
+  'tenantID', 'resourceGroups', 'subscriptionIDs', 'objectIDs', 'audience',
+  'publicKeys', 'issuers',
+];
 const OPTIONS = ['profiles', 'groupProfiles'];
 const CRL = ['enabled', 'cacheDuration'];
 
