@@ -160,6 +160,6 @@ describe('AWS provisioner: certificates for EC2 instance identities', function (
   it('refuses revoke tokens (revocation goes over mTLS), 401', async () => {
     const token = await instanceToken(instanceDocument(), 'x');
     const res = await post(ca, '/1.0/revoke', JSON.stringify({ serial: '1', ott: token, reasonCode: 0, passive: true }));
-    assertJsonError(res, 401, /an AWS provisioner does not authorize revoke tokens/);
+    assertJsonError(res, 401, /AWS provisioners do not authorize revoke tokens/);
   });
 });

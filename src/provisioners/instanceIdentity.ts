@@ -37,7 +37,7 @@ export function instanceTokenUse(firstUse: boolean, tokenKey: string, instance: 
 
 /** step-ca's answer to a revoke token of a provisioner type that has none (its base provisioner's): 401. */
 export function noRevokeToken(type: string): Promise<RevokeAuthorization> {
-  return Promise.reject(new Unauthorized(`a ${type} provisioner does not authorize revoke tokens; revoke with the certificate itself (mTLS)`));
+  return Promise.reject(new Unauthorized(`${type} provisioners do not authorize revoke tokens; revoke with the certificate itself (mTLS)`));
 }
 
 /**
