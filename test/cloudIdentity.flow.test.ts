@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { CaClient } from '../src/sdk/caClient.js';
 import { CloudIdentity } from '../src/sdk/cloudIdentity.js';
 import { ProvisionerError } from '../src/sdk/errors.js';
@@ -89,6 +89,14 @@ describe('cloud identities: the CLI and the SDK get and renew certificates with 
       assert.equal(new X509Certificate(readFileSync(crt)).subject, issued.subject);
     });
   }
+
+  it('fedca token --provisioner aws prints the token step ca token would: the identity document in an HS256 JWT', async () => {
+    const run = await fedca(['token', 'web-1', '--provisioner', 'aws', '--metadata-url', metadata.url, ...caFlags()]);
+    assertSucceeded(run);
+    const claims = decodeJwt(run.stdout.trim());
+    assert.deepEqual([claims.iss, claims.sub, claims.aud], ['ec2.amazonaws.com', 'web-1', [`${ca.url}/1.0/sign#aws/aws`]]);
+    assert.equal(decodeProtectedHeader(run.stdout.trim()).alg, 'HS256');
+  });
 
   it('says in one line when the metadata service cannot be reached', async () => {
     const run = await fedca(['certificate', 'x', join(dir, 'x.crt'), join(dir, 'x.key'), '--provisioner', 'gcp', '--metadata-url', 'http://127.0.0.1:1', ...caFlags()]);

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { CaClient } from '../sdk/caClient.js';
 import { CloudIdentity } from '../sdk/cloudIdentity.js';
 
@@ -18,4 +19,11 @@ export async function cloudIdentityToken(client: CaClient, flags: CloudIdentityF
   if (flags.provisioner === undefined || !(await CloudIdentity.isCloudProvisioner(client, flags.provisioner))) return undefined;
   const identity = await CloudIdentity.load(client, { provisioner: flags.provisioner, metadataUrl: flags.metadataUrl, tokenFile: flags.serviceAccountTokenFile });
   return identity.token(subject);
+}
+
+/** Adds `--metadata-url` and `--service-account-token-file` (fedca's own) to a command. */
+export function addCloudIdentityOptions(command: Command): Command {
+  return command
+    .option('--metadata-url <url>', 'fedca only: the instance metadata service an AWS, GCP or Azure provisioner (--provisioner) gets the identity from (default: http://169.254.169.254)')
+    .option('--service-account-token-file <file>', 'fedca only: the Kubernetes service-account token for a K8sSA provisioner (default: /var/run/secrets/kubernetes.io/serviceaccount/token)');
 }

@@ -13,7 +13,7 @@ import { addKeyOptions, defaultKeyFor, keySpec, type KeyFlags } from './keyFlags
 import { collect, timeOrDuration } from './options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
 import { singleSignOnToken } from './singleSignOn.js';
-import { cloudIdentityToken, type CloudIdentityFlags } from './cloudIdentity.js';
+import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from './cloudIdentity.js';
 import { createX5cToken } from '../sdk/renewToken.js';
 import { readCertificateFiles, type CertificateFiles } from './certificateFiles.js';
 
@@ -36,13 +36,12 @@ export function addIssueOptions(command: Command, profileDefault?: string): Comm
   command
     .option('--x5c-cert <file>', 'a certificate chain (PEM, leaf first) whose key signs the token for the X5C provisioner --provisioner names; the new certificate may carry the names it holds')
     .option('--x5c-key <file>', 'the private key of --x5c-cert')
-    .option('--metadata-url <url>', 'fedca only: the instance metadata service an AWS, GCP or Azure provisioner (--provisioner) gets the identity from (default: http://169.254.169.254)')
-    .option('--service-account-token-file <file>', 'fedca only: the Kubernetes service-account token for a K8sSA provisioner (default: /var/run/secrets/kubernetes.io/serviceaccount/token)')
     .option('--san <name>', 'a DNS name, IP, email or URI for the certificate (repeatable; default: the subject)', collect)
     .option(
       '--profile <name>',
       `certificate profile: default, openvpn-server, openvpn-client, aws-client-vpn-server or aws-client-vpn-client (default: ${profileDefault ?? "the CA's default profile"})`,
     );
+  addCloudIdentityOptions(command);
   addKeyOptions(command);
   return command
     .option('--not-before <time|duration>', 'when the certificate becomes valid: RFC 3339 time or duration from now (default: now)', timeOrDuration)
