@@ -55,7 +55,10 @@ export class ProvisionerCollection {
     const iss = token.claims.iss;
     const byIssuer = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
     if (byIssuer) return byIssuer;
-    const candidates = [token.header.kid, token.claims.azp, token.claims.tid, audiences[0]];
+    // step-ca: a token with a tenant (tid) and an email is an Azure AD user's ID token for an OIDC client first, else a VM's (Azure provisioner).
+    const email = token.claims.email;
+    const byTenantOrAudience = typeof email === 'string' && email !== '' ? [audiences[0], token.claims.tid] : [token.claims.tid, audiences[0]];
+    const candidates = [token.header.kid, token.claims.azp, ...byTenantOrAudience];
     for (const key of candidates) {
       const p = typeof key === 'string' ? this.byTokenKey.get(key) : undefined;
       if (p) return p;
