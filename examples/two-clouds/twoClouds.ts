@@ -2,7 +2,7 @@
  * The steps of the two-clouds walk-through (README.md): an "AWS" CA that issues by
  * AWS instance identity and a "GCP" CA that issues by GCP instance identity,
  * federated with each other. Built on basic-federation's steps (the real CLI);
- * `demo.ts` runs them on the tutorial's ports, the tests on free ones.
+ * `test/twoClouds.test.ts` runs them on free ports, against stand-ins of the clouds.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
