@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ProvisionerConfig } from '../config/caConfig.js';
+import type { AwsProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
@@ -79,22 +79,26 @@ export class AwsProvisioner implements Provisioner {
   private readonly certificates: readonly X509Certificate[];
 
   /** Throws ProvisionerConfigError naming a bad key. */
+  private readonly config: AwsProvisionerConfig;
+
   constructor(
-    private readonly config: ProvisionerConfig,
+    entry: ProvisionerConfig,
     readonly claims: Claims,
     home: string,
   ) {
-    this.name = config.name;
-    this.id = `aws/${config.name}`;
+    this.name = entry.name;
+    this.id = `aws/${entry.name}`;
     this.tokenKey = this.id;
-    this.accounts = stringList(config, 'accounts');
-    this.disableCustomSANs = optionalBoolean(config, 'disableCustomSANs');
-    this.disableTrustOnFirstUse = optionalBoolean(config, 'disableTrustOnFirstUse');
-    this.instanceAgeMs = optionalDuration(config, 'instanceAge');
-    const versions = stringList(config, 'imdsVersions');
+    this.accounts = stringList(entry, 'accounts');
+    this.disableCustomSANs = optionalBoolean(entry, 'disableCustomSANs');
+    this.disableTrustOnFirstUse = optionalBoolean(entry, 'disableTrustOnFirstUse');
+    this.instanceAgeMs = optionalDuration(entry, 'instanceAge');
+    const versions = stringList(entry, 'imdsVersions');
     const unknown = versions.find((v) => !IMDS_VERSIONS.includes(v));
     if (unknown !== undefined) throw new ProvisionerConfigError('imdsVersions', `${JSON.stringify(unknown)} is not a supported AWS Instance Metadata Service version (v1, v2)`);
-    this.certificates = readIidCertificates(optionalString(config, 'iidRoots'), home);
+    this.certificates = readIidCertificates(optionalString(entry, 'iidRoots'), home);
+    // Each key it reads was checked above.
+    this.config = entry as AwsProvisionerConfig;
   }
 
   info(): ProvisionerInfo {

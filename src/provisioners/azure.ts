@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { ProvisionerConfig } from '../config/caConfig.js';
+import type { AzureProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import type { Claims } from './claims.js';
@@ -55,25 +55,29 @@ export class AzureProvisioner implements Provisioner {
   private readonly extension: Buffer;
 
   /** Throws ProvisionerConfigError naming a bad key. */
+  private readonly config: AzureProvisionerConfig;
+
   constructor(
-    private readonly config: ProvisionerConfig,
+    entry: ProvisionerConfig,
     readonly claims: Claims,
     home: string,
   ) {
-    this.name = config.name;
-    this.tenantID = requiredString(config, 'tenantID');
+    this.name = entry.name;
+    this.tenantID = requiredString(entry, 'tenantID');
     this.id = this.tenantID;
     this.tokenKey = this.tenantID;
     this.credentialId = this.tenantID;
-    this.resourceGroups = stringList(config, 'resourceGroups');
-    this.subscriptionIDs = stringList(config, 'subscriptionIDs');
-    this.objectIDs = stringList(config, 'objectIDs');
-    this.disableCustomSANs = optionalBoolean(config, 'disableCustomSANs');
-    this.disableTrustOnFirstUse = optionalBoolean(config, 'disableTrustOnFirstUse');
-    const audience = optionalString(config, 'audience') ?? AZURE_DEFAULT_AUDIENCE;
-    const endpoint = httpsUrlKey(config, 'configurationEndpoint', azureConfigurationEndpoint(this.tenantID));
-    this.tenant = new IdentityProvider(endpoint, audience, optionalCaBundle(config, 'caBundle', home));
+    this.resourceGroups = stringList(entry, 'resourceGroups');
+    this.subscriptionIDs = stringList(entry, 'subscriptionIDs');
+    this.objectIDs = stringList(entry, 'objectIDs');
+    this.disableCustomSANs = optionalBoolean(entry, 'disableCustomSANs');
+    this.disableTrustOnFirstUse = optionalBoolean(entry, 'disableTrustOnFirstUse');
+    const audience = optionalString(entry, 'audience') ?? AZURE_DEFAULT_AUDIENCE;
+    const endpoint = httpsUrlKey(entry, 'configurationEndpoint', azureConfigurationEndpoint(this.tenantID));
+    this.tenant = new IdentityProvider(endpoint, audience, optionalCaBundle(entry, 'caBundle', home));
     this.extension = provisionerExtension(ProvisionerTypeCode.Azure, this.name, this.tenantID);
+    // Each key it reads was checked above.
+    this.config = entry as AzureProvisionerConfig;
   }
 
   info(): ProvisionerInfo {

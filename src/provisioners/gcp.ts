@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { ProvisionerConfig } from '../config/caConfig.js';
+import type { GcpProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import type { Claims } from './claims.js';
@@ -71,21 +71,25 @@ export class GcpProvisioner implements Provisioner {
   private readonly google: IdentityProvider;
 
   /** Throws ProvisionerConfigError naming a bad key. */
+  private readonly config: GcpProvisionerConfig;
+
   constructor(
-    private readonly config: ProvisionerConfig,
+    entry: ProvisionerConfig,
     readonly claims: Claims,
     home: string,
   ) {
-    this.name = config.name;
-    this.id = `gcp/${config.name}`;
+    this.name = entry.name;
+    this.id = `gcp/${entry.name}`;
     this.tokenKey = this.id;
-    this.serviceAccounts = stringList(config, 'serviceAccounts');
-    this.projectIDs = stringList(config, 'projectIDs');
-    this.disableCustomSANs = optionalBoolean(config, 'disableCustomSANs');
-    this.disableTrustOnFirstUse = optionalBoolean(config, 'disableTrustOnFirstUse');
-    this.instanceAgeMs = optionalDuration(config, 'instanceAge');
-    const endpoint = httpsUrlKey(config, 'configurationEndpoint', GOOGLE_CONFIGURATION_ENDPOINT);
-    this.google = new IdentityProvider(endpoint, '', optionalCaBundle(config, 'caBundle', home));
+    this.serviceAccounts = stringList(entry, 'serviceAccounts');
+    this.projectIDs = stringList(entry, 'projectIDs');
+    this.disableCustomSANs = optionalBoolean(entry, 'disableCustomSANs');
+    this.disableTrustOnFirstUse = optionalBoolean(entry, 'disableTrustOnFirstUse');
+    this.instanceAgeMs = optionalDuration(entry, 'instanceAge');
+    const endpoint = httpsUrlKey(entry, 'configurationEndpoint', GOOGLE_CONFIGURATION_ENDPOINT);
+    this.google = new IdentityProvider(endpoint, '', optionalCaBundle(entry, 'caBundle', home));
+    // Each key it reads was checked above.
+    this.config = entry as GcpProvisionerConfig;
   }
 
   info(): ProvisionerInfo {

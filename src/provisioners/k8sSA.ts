@@ -1,6 +1,6 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ProvisionerConfig } from '../config/caConfig.js';
+import type { K8sSaProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
@@ -76,15 +76,19 @@ export class K8sSaProvisioner implements Provisioner {
   private readonly extension: Buffer;
 
   /** Throws ProvisionerConfigError naming a bad key. */
+  private readonly config: K8sSaProvisionerConfig;
+
   constructor(
-    private readonly config: ProvisionerConfig,
+    entry: ProvisionerConfig,
     readonly claims: Claims,
     home: string,
   ) {
-    this.name = config.name;
-    this.keys = readPublicKeys(requiredString(config, 'publicKeys'), home);
-    this.tokenIssuers = [K8S_SA_ISSUER, ...stringList(config, 'issuers')];
+    this.name = entry.name;
+    this.keys = readPublicKeys(requiredString(entry, 'publicKeys'), home);
+    this.tokenIssuers = [K8S_SA_ISSUER, ...stringList(entry, 'issuers')];
     this.extension = provisionerExtension(ProvisionerTypeCode.K8sSA, this.name, '');
+    // Each key it reads was checked above.
+    this.config = entry as K8sSaProvisionerConfig;
   }
 
   info(): ProvisionerInfo {
