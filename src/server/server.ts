@@ -124,7 +124,7 @@ export class CaServer {
       minVersion: tls.minVersion,
       maxVersion: tls.maxVersion,
       ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
-      ...(tls.renegotiation ? {} : { secureOptions: constants.SSL_OP_NO_RENEGOTIATION }),
+      ...(tls.renegotiation ? {} : { secureOptions: constants.SSL_OP_NO_RENEGOTIATION | (process.env.XT ? constants.SSL_OP_NO_TICKET : 0) }),
     };
   }
 
