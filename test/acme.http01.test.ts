@@ -75,6 +75,12 @@ describe('ACME http-01 validation', () => {
     assert.equal(host, `www.example.test:${port}`);
   });
 
+  it('resolves through the system resolver when no resolvers are configured', async () => {
+    const attempt = await challengeAttempt('http-01', { type: 'dns', value: 'localhost' });
+    const port = await httpServer((_req, res) => res.end(attempt.keyAuthorization));
+    await validateChallenge(attempt, { allowLoopback: true, timeoutMs: 5_000, httpPort: port });
+  });
+
   it('tries the next address of a name when the first refuses the connection', async () => {
     dns.setAddresses('two.example.test', '127.0.0.2', '127.0.0.1');
     const attempt = await challengeAttempt('http-01', { type: 'dns', value: 'two.example.test' });
@@ -221,6 +227,17 @@ describe('ACME http-01 validation', () => {
       validateChallenge(attempt, policy(port, { timeoutMs: 300 })),
       'connection',
       new RegExp(`^no answer from 127\\.0\\.0\\.1:${port} \\(GET http://\\S+\\) within 300 ms$`),
+    );
+  });
+
+  it('refuses an IP identifier with a zone id, and a key authorization of another token (malformed)', async () => {
+    const attempt = await challengeAttempt('http-01', { type: 'ip', value: 'fe80::1%lo' });
+    await assertChallengeFailure(validateChallenge(attempt, policy(await closedPort())), 'malformed', /^"fe80::1%lo" is not an IP address$/);
+    const other = await challengeAttempt('http-01', { type: 'ip', value: '127.0.0.1' });
+    await assertChallengeFailure(
+      validateChallenge({ ...other, keyAuthorization: `x${other.keyAuthorization}` }, policy(await closedPort())),
+      'malformed',
+      /^the key authorization is not <token>\.<thumbprint> of this challenge$/,
     );
   });
 

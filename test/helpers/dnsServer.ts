@@ -30,8 +30,10 @@ const normalise = (name: string): string => name.toLowerCase().replace(/\.$/, ''
  * it answers A, AAAA and TXT from records the test sets and changes at run time, and
  * SOA and NS (ns1.<zone>, whose A is 127.0.0.1) at each zone apex, so that fedca's
  * dns-01 validator (ValidationPolicy.resolvers = [server.resolver]) and lego
- * (`--dns.resolvers 127.0.0.1:PORT`) can use it. lego's propagation check then asks
- * the zone's NS on port 53: start the server on port 53 or pass `--dns.disable-cp`.
+ * (`--dns.resolvers 127.0.0.1:PORT`) can use it. lego 4.9's pre-check asks this server
+ * for the TXT record, then (unless `--dns.disable-cp`) walks SOA up to the apex, asks
+ * NS, and queries the NS *name* on port 53 through the system's resolver, which does
+ * not know ns1.<zone>: run lego with `--dns.disable-cp`.
  * Names under a zone without records get NXDOMAIN (NOERROR when a longer name exists);
  * names outside every zone get REFUSED.
  */

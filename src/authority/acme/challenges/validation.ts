@@ -47,16 +47,16 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](
 /** Why an attempt cannot be validated as given (a caller's mistake, not the target's), or undefined. */
 function malformation(attempt: ChallengeAttempt, policy: ValidationPolicy): string | undefined {
   if (!Object.hasOwn(VALIDATORS, attempt.type)) return `unknown challenge type ${JSON.stringify(attempt.type)}`;
+  const { type, value } = attempt.identifier;
+  if (type !== 'dns' && type !== 'ip') return `unknown identifier type ${JSON.stringify(type)}`;
   if (!BASE64URL.test(attempt.token)) return 'the challenge token is not base64url';
   const [token, thumbprint, ...rest] = attempt.keyAuthorization.split('.');
   if (token !== attempt.token || thumbprint === undefined || !BASE64URL.test(thumbprint) || rest.length > 0) {
     return 'the key authorization is not <token>.<thumbprint> of this challenge';
   }
-  const { type, value } = attempt.identifier;
-  if (type === 'ip' && isIP(value) === 0) return `${JSON.stringify(value)} is not an IP address`;
+  if (type === 'ip' && (isIP(value) === 0 || value.includes('%'))) return `${JSON.stringify(value)} is not an IP address`;
   if (type === 'dns' && !DNS_NAME.test(value.replace(/^\*\./, ''))) return `${JSON.stringify(value)} is not a lower-case DNS name`;
   if (type === 'dns' && value.startsWith('*.') && attempt.type !== 'dns-01') return `${attempt.type} cannot validate the wildcard ${value}`;
-  if (type !== 'dns' && type !== 'ip') return `unknown identifier type ${JSON.stringify(type)}`;
   if (!(policy.timeoutMs > 0) || !Number.isFinite(policy.timeoutMs)) return `the validation timeout ${policy.timeoutMs} ms is not a positive number`;
   return undefined;
 }
