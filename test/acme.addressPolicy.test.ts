@@ -6,7 +6,7 @@ describe('ACME challenge address policy', () => {
   const loose = { allowLoopback: true };
 
   it('contacts private and public unicast addresses', () => {
-    for (const address of ['10.1.2.3', '172.16.0.9', '192.168.1.1', '100.64.0.1', '8.8.8.8', 'fd00::1', 'fc00::5', '2001:db8::1', '::ffff:10.0.0.1']) {
+    for (const address of ['10.1.2.3', '172.16.0.9', '192.168.1.1', '100.64.0.1', '8.8.8.8', 'fd00::1', 'fc00::5', '2001:db8::1', '::ffff:10.0.0.1', '64:ff9b::10.0.0.1']) {
       assert.equal(addressRefusal(address, strict), undefined, address);
     }
   });
@@ -24,6 +24,8 @@ describe('ACME challenge address policy', () => {
       ['febf::1', /link-local/],
       ['::ffff:127.0.0.1', /^::ffff:127\.0\.0\.1 is a loopback address \(IPv4-mapped\)$/],
       ['::ffff:169.254.169.254', /link-local address \(IPv4-mapped\)/],
+      ['64:ff9b::127.0.0.1', /^64:ff9b::7f00:1 is a loopback address \(NAT64\)$/],
+      ['64:ff9b::a9fe:a9fe', /link-local address \(NAT64\)/],
     ];
     for (const [address, why] of refused) {
       assert.match(addressRefusal(address, strict) ?? 'allowed', why, address);

@@ -25,6 +25,14 @@ const PORT_TRIES = 20;
 
 const normalise = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
+/** A TXT value as the character-strings of at most 255 bytes it is sent as (RFC 1035 §3.3.14). */
+function txtStrings(text: string): Buffer[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 255) out.push(bytes.subarray(at, at + 255));
+  return out.length > 0 ? out : [Buffer.alloc(0)];
+}
+
 /**
  * A small authoritative DNS server on 127.0.0.1 (UDP and TCP, one port) for tests:
  * it answers A, AAAA and TXT from records the test sets and changes at run time, and
@@ -75,7 +83,12 @@ export class TestDnsServer {
         tcp.once('error', () => resolve(false));
         tcp.listen(bound, '127.0.0.1', () => resolve(true));
       });
-      if (listening) return new TestDnsServer(zones, udp, tcp, bound);
+      if (listening) {
+        // A failed send or a reset client must not take the test process down.
+        udp.on('error', () => undefined);
+        tcp.on('error', () => undefined);
+        return new TestDnsServer(zones, udp, tcp, bound);
+      }
       udp.close();
       if (port !== 0) throw new Error(`TCP port ${port} on 127.0.0.1 is taken`);
     }
@@ -194,6 +207,7 @@ export class TestDnsServer {
     if (name === `ns1.${zone}` && type === 'A' && !this.records.has(`${name}|A`)) return [{ type: 'A', name, ttl: 0, data: '127.0.0.1' }];
     if (type !== 'A' && type !== 'AAAA' && type !== 'TXT') return [];
     const values = this.records.get(`${name}|${type}`) ?? [];
+    if (type === 'TXT') return values.map((text): Answer => ({ type, name, ttl: 0, data: txtStrings(text) }));
     return values.map((data): Answer => ({ type, name, ttl: 0, data }));
   }
 

@@ -5,8 +5,8 @@ import { formatIp, ipBytes } from '../../../pki/ip.js';
  * Which addresses a validator may contact. A private CA's targets live in private
  * ranges (10/8, 172.16/12, 192.168/16, fc00::/7), so those are contacted; the CA's own
  * host (loopback, the unspecified address, which Linux routes to it) and link-local
- * addresses (cloud metadata services at 169.254.169.254) are not, unless the
- * provisioner allows loopback. Multicast and broadcast are never contacted.
+ * addresses (cloud metadata services at 169.254.169.254) are not, in IPv4-mapped and
+ * NAT64 (64:ff9b::/96) forms neither, unless the provisioner allows loopback. Multicast and broadcast are never contacted.
  */
 export interface AddressRules {
   readonly allowLoopback: boolean;
@@ -40,6 +40,13 @@ function mappedV4(bytes: Buffer): Buffer | undefined {
   return mapped ? bytes.subarray(12) : undefined;
 }
 
+const NAT64_PREFIX = Buffer.from([0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/** The IPv4 address inside a NAT64 well-known-prefix address (64:ff9b::a.b.c.d, RFC 6052), which a NAT64 gateway forwards to it. */
+function nat64V4(bytes: Buffer): Buffer | undefined {
+  return bytes.subarray(0, 12).equals(NAT64_PREFIX) ? bytes.subarray(12) : undefined;
+}
+
 function v4Refusal(bytes: Buffer, rules: AddressRules): string | undefined {
   const never = NEVER_V4.find((range) => inV4Range(bytes, range));
   if (never) return never[2];
@@ -52,6 +59,11 @@ function v6Refusal(bytes: Buffer, rules: AddressRules): string | undefined {
   if (v4) {
     const why = v4Refusal(v4, rules);
     return why && `${why} (IPv4-mapped)`;
+  }
+  const translated = nat64V4(bytes);
+  if (translated) {
+    const why = v4Refusal(translated, rules);
+    return why && `${why} (NAT64)`;
   }
   if (bytes[0] === 0xff) return 'a multicast address';
   if (rules.allowLoopback) return undefined;

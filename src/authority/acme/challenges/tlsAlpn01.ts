@@ -68,7 +68,8 @@ function handshake(address: string, port: number, servername: string, deadline: 
         resolve(raw);
       }
     });
-    socket.once('error', (err: Error & { code?: string }) => {
+    // Kept for the socket's life: a second error after the first must not go unhandled.
+    socket.on('error', (err: Error & { code?: string }) => {
       socket.destroy();
       if (!tcpConnected) reject(err);
       else if (err.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') reject(new ChallengeFailure('tls', `${at} does not speak ALPN ${ACME_TLS_ALPN}`));
