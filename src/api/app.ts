@@ -1,6 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
+import type { AcmeService } from '../authority/acme/acmeService.js';
 import type { Authority } from '../authority/authority.js';
+import { acmeHandler, isAcmeRequest } from './acme/routes.js';
 import { VERSION } from '../config/version.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
 import { TooManyRequests } from '../errors.js';
@@ -21,6 +23,8 @@ export interface ApiOptions {
   readonly admitAddress?: (address: string) => Promise<number>;
   /** Called with every request as it arrives (metrics). */
   readonly observe?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The ACME service answering `[/1.0]/acme/<provisioner>/…`; none: those paths are 404. */
+  readonly acme?: AcmeService;
 }
 
 const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
@@ -29,13 +33,17 @@ const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
 /**
  * The HTTP API of api.md as a node request listener: every route at `/X` and
  * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
- * request, a rate limit by client address when `admitAddress` is given. POST /sign is answered directly (see signHandler); the rest by express.
+ * request, a rate limit by client address when `admitAddress` is given. POST /sign is answered directly (see signHandler), ACME by
+ * api/acme (RFC 7807 problems); the rest by express.
  */
 export function createApi(authority: Authority, options: ApiOptions = {}): RequestListener {
   const app = expressApp(authority);
   const sign = signHandler(authority);
+  const acme = options.acme && acmeHandler(options.acme);
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     if (isSignRequest(req)) sign(req, res);
+    // ACME reads its own bodies (application/jose+json) and answers problem documents.
+    else if (acme && isAcmeRequest(req)) acme(req, res);
     else app(req, res);
   };
   const admit = options.admitAddress;

@@ -2,6 +2,7 @@ import type { ProvisionerConfig } from '../config/caConfig.js';
 import { STEP_CA_PROVISIONER_TYPES } from '../config/load.js';
 import { ProfileListError } from '../errors.js';
 import { mergeClaims } from './claims.js';
+import { acmeProvisioner } from './acme.js';
 import { jwkProvisioner } from './jwk.js';
 import type { Provisioner } from './provisioner.js';
 import { oidcProvisioner } from './oidc.js';
@@ -10,6 +11,7 @@ import { ProvisionerConfigError, type ProvisionerEnvironment, type ProvisionerFa
 
 /** The provisioner types fedca has, by ca.json's `type`: a new type is its file and its line here. */
 const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>>> = {
+  ACME: acmeProvisioner,
   JWK: jwkProvisioner,
   OIDC: oidcProvisioner,
   X5C: x5cProvisioner,
