@@ -13,7 +13,8 @@ import { parseCrl } from '../src/pki/readCrl.js';
 import { acmeKey, externalAccountBinding, problemOf, signJws, TestAcmeClient } from './helpers/acmeClient.js';
 import { opensslCsr } from './helpers/csr.js';
 import { https, type HttpsResponse } from './helpers/https.js';
-import { startTestCa, type TestCa } from './helpers/testCa.js';
+import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
+import { initTestHome, startTestCa, type TestCa } from './helpers/testCa.js';
 
 /** The fake validator's rule: names starting with "good" pass, "bad" get the wrong answer, anything else never answers. */
 const validated: ChallengeRequest[] = [];
@@ -333,5 +334,55 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     const read = (await c.read(created.authorizations[0])).json<{ status: string; challenges: { status: string; error?: { type: string } }[] }>();
     assert.equal(read.status, 'invalid');
     assert.equal(read.challenges[0].error?.type, 'urn:ietf:params:acme:error:serverInternal');
+  });
+});
+
+describe('ACME on PostgreSQL: two replicas share every state', function () {
+  this.timeout(60_000);
+  let schema: TestSchema;
+  let a: TestCa;
+  let b: TestCa;
+
+  before(async function () {
+    await requirePostgres(this);
+    schema = await createTestSchema();
+    const home = await initTestHome({
+      editConfig: (c) => {
+        c.db = { type: 'postgresql', dataSource: schema.url };
+        (c.authority as { provisioners: Record<string, unknown>[] }).provisioners.push({ type: 'ACME', name: 'acme' });
+      },
+    });
+    a = await startTestCa({ home, server: { acme: { validate: fakeValidator } } });
+    b = await startTestCa({ home, server: { acme: { validate: fakeValidator } } });
+  });
+  after(async () => {
+    await b?.stop();
+    await a?.stop();
+    await schema?.drop();
+  });
+
+  it('a nonce, an account, an order and its validation made on one replica are used on the other', async () => {
+    const c = await new TestAcmeClient(a, await acmeKey()).load();
+    assert.equal((await c.register()).status, 201);
+    const nonce = await c.nonce();
+    c.via = b;
+    const reused = await c.post(c.directory.newOrder, { identifiers: [{ type: 'dns', value: 'good.acme.test' }] }, { nonce });
+    assert.equal(reused.status, 201, `a nonce and an account of replica A were refused on B: ${reused.body.toString()}`);
+    c.via = a;
+    assertProblem(await c.post(c.directory.newOrder, { identifiers: [{ type: 'dns', value: 'good.acme.test' }] }, { nonce }), 400, 'badNonce', /already used/);
+    const order = reused.json<{ authorizations: string[]; finalize: string }>();
+    c.via = b;
+    const authz = (await c.read(order.authorizations[0])).json<{ challenges: { url: string }[] }>();
+    assert.equal((await c.post(authz.challenges[0].url, {})).status, 200);
+    await b.server.acme.validations.idle();
+    c.via = a;
+    const csr = opensslCsr('P-256', 'good.acme.test', ['DNS:good.acme.test']);
+    const done = await c.finalize(order.finalize, csr.csrPem);
+    assert.equal(done.status, 200, done.body.toString());
+    c.via = b;
+    const cert = await c.read(done.json<{ certificate: string }>().certificate);
+    assert.equal(cert.status, 200);
+    const row = await schema.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema.name}.acme_orders WHERE certificate_serial IS NOT NULL`);
+    assert.equal(row.rows[0].n, '1');
   });
 });

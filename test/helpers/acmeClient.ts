@@ -47,12 +47,16 @@ export function externalAccountBinding(jwk: JWK, keyId: string, hmacKey: Buffer,
 export class TestAcmeClient {
   directory: Record<string, string> = {};
   accountUrl = '';
+  /** Where requests go (a replica of `ca`); the Host header stays the directory's, as behind a balancer. */
+  via: CaEndpoint;
 
   constructor(
     readonly ca: CaEndpoint,
     readonly key: AcmeKey,
     readonly provisioner = 'acme',
-  ) {}
+  ) {
+    this.via = ca;
+  }
 
   get directoryPath(): string {
     return `/acme/${this.provisioner}/directory`;
@@ -73,7 +77,7 @@ export class TestAcmeClient {
 
   /** A fresh nonce (HEAD newNonce). */
   async nonce(): Promise<string> {
-    const res = await https(this.ca, this.path(this.directory.newNonce), { method: 'HEAD' });
+    const res = await https(this.via, this.path(this.directory.newNonce), { method: 'HEAD', headers: { host: new URL(this.directory.newNonce).host } });
     return String(res.headers['replay-nonce']);
   }
 
@@ -84,7 +88,7 @@ export class TestAcmeClient {
     if (as.jwk) header.jwk = key.jwk;
     else header.kid = as.kid ?? this.accountUrl;
     const body = await signJws(payload, header, key);
-    return https(this.ca, this.path(url), { method: 'POST', body, headers: { 'content-type': 'application/jose+json' } });
+    return https(this.via, this.path(url), { method: 'POST', body, headers: { 'content-type': 'application/jose+json', host: new URL(url).host } });
   }
 
   /** newAccount with this key; remembers the account URL. */
