@@ -322,6 +322,42 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     assertProblem(await https(ca, '/acme/acme/renewal-info/garbage'), 400, 'malformed');
   });
 
+  it('hostile bodies, paths and headers get a 4xx problem document, never a 500', async () => {
+    const c = await registered();
+    const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+    const nonce = async (): Promise<string> => c.nonce();
+    const bodies: unknown[] = [
+      null,
+      [],
+      'text',
+      { protected: 1, payload: '', signature: '' },
+      { protected: '!!', payload: '', signature: '' },
+      { protected: b64('not json'), payload: '', signature: '' },
+      { protected: b64({ alg: 'none', url: c.directory.newOrder, nonce: await nonce(), kid: c.accountUrl }), payload: '', signature: '' },
+      { protected: b64({ alg: 'HS256', url: c.directory.newOrder, nonce: await nonce(), kid: c.accountUrl }), payload: '', signature: '' },
+      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }), payload: '', signature: 'AA' },
+      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: { kty: 'oct', k: 'AA' } }), payload: '', signature: 'AA' },
+      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: 'x', kid: 5 }), payload: '', signature: 'AA' },
+      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), kid: 'x'.repeat(10_000) }), payload: b64('[[[[[[[[[[[]]]]]]]]]]]'), signature: 'AA' },
+    ];
+    for (const body of bodies) {
+      const res = await https(ca, '/acme/acme/new-order', { method: 'POST', body, headers: { 'content-type': 'application/jose+json', host: new URL(c.directory.newOrder).host } });
+      assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(body).slice(0, 120)}: ${res.status} ${res.body.toString()}`);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    }
+    const payloads: unknown[] = [{ identifiers: 'x' }, { identifiers: [{}] }, { identifiers: new Array(101).fill({ type: 'dns', value: 'a.acme.test' }) }, { identifiers: [{ type: 'ip', value: '1.2.3' }] }, { identifiers: [{ type: 'dns', value: 'a.acme.test' }], notAfter: 'tomorrow' }, { identifiers: [{ type: 'dns', value: 'a.acme.test' }], replaces: 'x.y' }];
+    for (const payload of payloads) {
+      const res = await c.post(c.directory.newOrder, payload);
+      assert.equal(res.status, 400, `${JSON.stringify(payload).slice(0, 80)}: ${res.body.toString()}`);
+    }
+    for (const path of ['/acme/acme/order/..%2f..', '/acme/%ZZ/directory', '/acme/acme/authz/' + 'a'.repeat(65), '/acme/acme/renewal-info/a.b.c']) {
+      const res = await https(ca, path, { method: 'POST', body: {}, headers: { 'content-type': 'application/jose+json' } });
+      assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
+    }
+    const big = await https(ca, '/acme/acme/new-order', { method: 'POST', body: { protected: 'A'.repeat(300 * 1024) }, headers: { 'content-type': 'application/jose+json' } });
+    assertProblem(big, 413, 'malformed');
+  });
+
   it('a validation lost with its process is started again once, then failed: nothing stays processing', async () => {
     const c = await registered();
     const created = (await c.newOrder(['silent-lost.acme.test'])).json<{ authorizations: string[] }>();
