@@ -11,10 +11,10 @@ import { ProvisionerConfigError, type ProvisionerEnvironment, type ProvisionerFa
 
 /** The provisioner types fedca has, by ca.json's `type`: a new type is its file and its line here. */
 const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>>> = {
-  ACME: acmeProvisioner,
   JWK: jwkProvisioner,
   OIDC: oidcProvisioner,
   X5C: x5cProvisioner,
+  ACME: acmeProvisioner,
 };
 
 /**
