@@ -4,6 +4,12 @@ import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import { parseCertificate } from '../src/pki/certificate.js';
+import { readSubjectKeyIdentifier } from '../src/pki/extensionReaders.js';
+import { issueLeaf } from '../src/pki/issueCertificate.js';
+import { createSigner, spkiDer } from '../src/pki/keys.js';
+import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
 import { opensslCsr } from './helpers/csr.js';
 import { https } from './helpers/https.js';
@@ -104,7 +110,7 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
       assert.match(again.json<{ message: string }>().message, /token already used/);
     });
 
-    it('refuses a revoked certificate (401, as step-ca), an expired one (401), a foreign CA\'s (401) and no certificate (401)', async () => {
+    it('refuses a revoked certificate (401, as step-ca), an expired one (401), a foreign CA\'s (401), a forged one naming this CA\'s intermediate (401) and no certificate (401)', async () => {
       const revoked = await issue('revoked.internal');
       await revokeWithToken(revoked.serial);
       const r1 = await https(ca, '/renew', { method: 'POST', cert: revoked.chain, key: revoked.key });
@@ -127,6 +133,21 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
       } finally {
         await other.stop();
       }
+
+      // The intermediate's name and key id, but another key's signature: the TLS handshake
+      // cannot verify that chain, so the CA checks the signature itself and refuses it.
+      const intermediate = parseCertificate(ca.authority.intermediates()[0]);
+      const ski = intermediate.extensions.find((e) => e.id === OID.subjectKeyIdentifier);
+      const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const leafKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const now = Date.now();
+      const forged = issueLeaf(
+        { commonName: 'forged.internal', sans: { dns: ['forged.internal'], ips: [], emails: [], uris: [] }, publicKey: spkiDer(leafKey.publicKey), notBefore: new Date(now - 60_000), notAfter: new Date(now + 3600_000) },
+        { certificate: intermediate, keyId: readSubjectKeyIdentifier(ski?.value ?? Buffer.alloc(0)), signer: createSigner(forger.privateKey), publicKey: forger.publicKey },
+      );
+      const r5 = await https(ca, '/renew', { method: 'POST', cert: toPem(forged) + toPem(ca.authority.intermediates()[0]), key: leafKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() });
+      assert.equal(r5.status, 401);
+      assert.match(r5.json<{ message: string }>().message, /not issued by this CA/);
 
       const r4 = await https(ca, '/renew', { method: 'POST' });
       assert.equal(r4.status, 401);

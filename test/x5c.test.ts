@@ -124,7 +124,7 @@ describe('X5C provisioner: certificates vouch for new ones', () => {
 
   it('refuses a revoked leaf of this CA (401)', async () => {
     const issued = await issueCertificate(ca, p, 'gone.internal');
-    await ca.authority.revoke({ serial: issued.serial, reasonCode: 1, reason: 'key compromise', clientCertificate: Buffer.from(new X509Certificate(issued.certPem).raw) });
+    await ca.authority.revoke({ serial: issued.serial, reasonCode: 1, reason: 'key compromise', clientCertificate: { der: Buffer.from(new X509Certificate(issued.certPem).raw), chainVerified: false } });
     const credential = credentialOf(issued, readFileSync(join(ca.home, 'pki/intermediate_ca.crt'), 'utf8'));
     assertJsonError(await sign(await x5cToken(ca, credential, 'gone.internal'), 'gone.internal'), 401, /revoked/);
   });

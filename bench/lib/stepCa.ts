@@ -4,10 +4,10 @@
  * its encrypted key), JWK provisioner and claims as a fedca home, and its default Badger store on disk.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RunningServer } from './fedca.js';
 
 const BUILD_SCRIPT = new URL('../../../../shared/peers/build-step-ca.sh', import.meta.url).pathname;
@@ -52,16 +52,31 @@ export function writeStepCaConfig(fedcaHome: string, dir: string, port: number):
   return file;
 }
 
-/** Starts step-ca on a config and resolves once it serves. */
+/**
+ * Starts step-ca on a config and resolves once it serves. Its log (a line per request) goes to
+ * `step-ca.log` beside the config, not to a pipe: a benchmark that waits synchronously for wrk
+ * would leave a pipe undrained, and step-ca would block on its own log after 64 KiB.
+ */
 export function startStepCa(binary: string, config: string, passwordFile: string, port: number): Promise<RunningServer> {
+  const logFile = join(dirname(config), 'step-ca.log');
+  const log = openSync(logFile, 'w');
+  // step-ca's flags go before its config argument (urfave/cli stops at the first argument).
+  const child = spawn(binary, ['--password-file', passwordFile, config], { stdio: ['ignore', 'ignore', log] });
+  closeSync(log);
   return new Promise((resolve, reject) => {
-    // step-ca's flags go before its config argument (urfave/cli stops at the first argument).
-    const child = spawn(binary, ['--password-file', passwordFile, config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('Serving HTTPS on')) resolve({ child, port });
-    });
-    child.on('exit', (code) => reject(new Error(`step-ca exited ${code}: ${err.slice(-2000)}`)));
+    const exited = (code: number | null): void => reject(new Error(`step-ca exited ${code}: ${readFileSync(logFile, 'utf8').slice(-2000)}`));
+    child.once('exit', exited);
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (readFileSync(logFile, 'utf8').includes('Serving HTTPS on')) {
+        clearInterval(poll);
+        child.off('exit', exited);
+        resolve({ child, port });
+      } else if (Date.now() - started > 30_000) {
+        clearInterval(poll);
+        child.kill();
+        reject(new Error(`step-ca did not start within 30 s: ${readFileSync(logFile, 'utf8').slice(-2000)}`));
+      }
+    }, 50);
   });
 }

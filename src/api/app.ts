@@ -11,7 +11,8 @@ import { jsonBody } from './jsonBody.js';
 import { both } from './paths.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
-import { isSignRequest, signHandler } from './sign.js';
+import { signRoute } from './sign.js';
+import { postRoute } from './postRoute.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { crlRoutes } from './crl.js';
 import { ocspRoutes } from './ocsp.js';
@@ -33,15 +34,17 @@ const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
 /**
  * The HTTP API of api.md as a node request listener: every route at `/X` and
  * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
- * request, a rate limit by client address when `admitAddress` is given. POST /sign is answered directly (see signHandler), ACME by
+ * request, a rate limit by client address when `admitAddress` is given. The busy
+ * POST routes (sign, renew, rekey, revoke) are answered directly (see postRoute), ACME by
  * api/acme (RFC 7807 problems); the rest by express.
  */
 export function createApi(authority: Authority, options: ApiOptions = {}): RequestListener {
   const app = expressApp(authority);
-  const sign = signHandler(authority);
+  const posts = postRoutes(authority);
   const acme = options.acme && acmeHandler(options.acme);
   const route = (req: IncomingMessage, res: ServerResponse): void => {
-    if (isSignRequest(req)) sign(req, res);
+    const direct = req.method === 'POST' ? posts.get((req.url ?? '').split('?')[0]) : undefined;
+    if (direct) direct(req, res);
     // ACME reads its own bodies (application/jose+json) and answers problem documents.
     else if (acme && isAcmeRequest(req)) acme(req, res);
     else app(req, res);
@@ -60,7 +63,13 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
   };
 }
 
-/** Every route but POST /sign, flat, each registered at both paths. */
+/** The POST routes answered on plain node:http objects, by path (each at both paths). */
+function postRoutes(authority: Authority): ReadonlyMap<string, (req: IncomingMessage, res: ServerResponse) => void> {
+  const routes = { '/sign': signRoute(authority), ...lifecycleRoutes(authority) };
+  return new Map(Object.entries(routes).flatMap(([path, route]) => both(path).map((p) => [p, postRoute(route)] as const)));
+}
+
+/** Every other route, flat, each registered at both paths. */
 function expressApp(authority: Authority): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -76,7 +85,6 @@ function expressApp(authority: Authority): Express {
   });
   app.use(publicationRoutes(authority));
   app.use(provisionerRoutes(authority));
-  app.use(lifecycleRoutes(authority));
   app.use(crlRoutes(authority));
   app.use(ocspRoutes(authority));
   app.use(notFound);

@@ -20,7 +20,7 @@ import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
 import { issueOwnLeaf } from './ownLeaf.js';
 
 export type { OcspAnswer };
-import { verifyOwnCertificate } from './ownCertificate.js';
+import { verifyOwnCertificate, type PresentedCertificate } from './ownCertificate.js';
 import { Renewal } from './renewal.js';
 import { TrustAnchors } from './trustAnchors.js';
 
@@ -46,7 +46,7 @@ export interface RevokeRequest {
   /** A revoke token … */
   readonly ott?: string;
   /** … or the client certificate of the certificate being revoked (mTLS). */
-  readonly clientCertificate?: Buffer;
+  readonly clientCertificate?: PresentedCertificate;
   /** Also revoke every certificate descended from it by renewal or rekey (needs a revoke token). */
   readonly lineage?: boolean;
 }
@@ -175,7 +175,7 @@ export class Authority {
   private readonly isRevoked = async (der: Buffer): Promise<boolean> => {
     let serial: string;
     try {
-      serial = verifyOwnCertificate(der, this.intermediate).serial.toString(10);
+      serial = verifyOwnCertificate({ der, chainVerified: false }, this.intermediate).serial.toString(10);
     } catch {
       return false;
     }
@@ -280,7 +280,7 @@ export class Authority {
   }
 
   /** Renews the client certificate presented over mTLS (api.md POST /renew). */
-  renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
+  renew(clientCertificate: PresentedCertificate | undefined, now = new Date()): Promise<SignResult> {
     return this.renewal.renew(clientCertificate, now);
   }
 
@@ -290,7 +290,7 @@ export class Authority {
   }
 
   /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */
-  rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
+  rekey(clientCertificate: PresentedCertificate | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
     return this.renewal.rekey(clientCertificate, csrPem, now);
   }
 

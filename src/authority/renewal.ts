@@ -11,7 +11,7 @@ import { applySignOptions, publicKeyValidator } from '../provisioners/signOption
 import type { Store } from '../store/store.js';
 import type { SignResult } from './authority.js';
 import { readCsr } from './csrInput.js';
-import { verifyOwnCertificate } from './ownCertificate.js';
+import { verifyOwnCertificate, type PresentedCertificate } from './ownCertificate.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
 
 /** What renewal needs of the authority. */
@@ -58,7 +58,7 @@ export class Renewal {
   }
 
   /** Renews the client certificate presented over mTLS (api.md POST /renew). */
-  async renew(clientCertificate: Buffer | undefined, now = new Date()): Promise<SignResult> {
+  async renew(clientCertificate: PresentedCertificate | undefined, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('renewal needs a client certificate (mTLS) or a renew token');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
     return this.renewIfAllowed(cert, cert.publicKey, now);
@@ -69,12 +69,12 @@ export class Renewal {
     const jws = decodeJws(token);
     const leafB64 = jws.header.x5c?.[0];
     if (!leafB64) throw new Unauthorized('invalid renew token: no certificate (x5c) in its header');
-    const cert = verifyOwnCertificate(Buffer.from(leafB64, 'base64'), this.parts.intermediate);
+    const cert = verifyOwnCertificate({ der: Buffer.from(leafB64, 'base64'), chainVerified: false }, this.parts.intermediate);
     return this.renewIfAllowed(cert, cert.publicKey, now, jws);
   }
 
   /** Re-issues the mTLS client certificate for the key of a new CSR (api.md POST /rekey). */
-  async rekey(clientCertificate: Buffer | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
+  async rekey(clientCertificate: PresentedCertificate | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
     const { csr, publicKey } = readCsr(csrPem);

@@ -17,6 +17,8 @@ export const OID = {
   /** AccessDescription methods of authorityInfoAccess (RFC 5280 §4.2.2.1). */
   accessOcsp: '1.3.6.1.5.5.7.48.1',
   accessCaIssuers: '1.3.6.1.5.5.7.48.2',
+  /** id-pe-acmeIdentifier of a tls-alpn-01 challenge certificate (RFC 8737 §3). */
+  acmeIdentifier: '1.3.6.1.5.5.7.1.31',
   // extended key usages
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',

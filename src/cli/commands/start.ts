@@ -10,7 +10,6 @@ import { configHome, givenConfigSource, homeConfigSource, loadConfigFrom, type C
 import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/fingerprint.js';
 import type { Server } from 'node:http';
-import { CaMetrics, serveClusterMetrics, serveMetrics } from '../../server/metrics.js';
 import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
@@ -94,8 +93,11 @@ async function initFromEnvironment(home: string): Promise<void> {
 
 /** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
 async function serve(home: string, source: ConfigSource, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
-  const metrics = config.metricsAddress === undefined ? undefined : new CaMetrics();
-  const authority = await loadAuthority(home, config, password, metrics?.observeStore);
+  // prom-client is loaded only when metrics are served: it costs each process about 11 MiB.
+  const metricsModule = config.metricsAddress === undefined ? undefined : await import('../../server/metrics.js');
+  const metrics = metricsModule && new metricsModule.CaMetrics();
+  // A worker leaves WAL checkpoints to its primary, which keeps the store open for that.
+  const authority = await loadAuthority(home, config, password, metrics?.observeStore, { walCheckpoints: !isWorkerProcess() });
   metrics?.watchCrl(authority.store);
   metrics?.watchPeers(authority.store);
   // Loaded here, not at the top: the HTTP stack (express) costs every other verb ~0.3 s of startup.
@@ -118,7 +120,7 @@ async function serve(home: string, source: ConfigSource, config: CaConfig, passw
   // A worker's metrics are served by the primary (all workers summed); a single process serves its own.
   let metricsServer: Server | undefined;
   if (metrics && isWorkerProcess()) metrics.reportToPrimary();
-  else if (metrics && config.metricsAddress) metricsServer = await serveMetrics(config.metricsAddress, () => metrics.registry.metrics(), metrics.registry.contentType);
+  else if (metricsModule && metrics && config.metricsAddress) metricsServer = await metricsModule.serveMetrics(config.metricsAddress, () => metrics.registry.metrics(), metrics.registry.contentType);
   onStopSignals(async () => {
     metricsServer?.close();
     await server.stop();
@@ -191,17 +193,18 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
     banner(config, flags.address ?? config.address, port, authority, 1);
     return;
   }
+  // Kept open: the primary checkpoints the SQLite WAL for its workers (they do not).
   const authority = await loadAuthority(home, config, password);
-  await authority.store.close();
   // A password typed at the prompt reaches the workers through their environment, never argv or a file.
   process.env.FEDCA_WORKER_PASSWORD = password;
   if (config.rateLimit) serveRateLimits(config.rateLimit);
-  const metricsServer = config.metricsAddress === undefined ? undefined : await serveClusterMetrics(config.metricsAddress);
+  const metricsServer = config.metricsAddress === undefined ? undefined : await (await import('../../server/metrics.js')).serveClusterMetrics(config.metricsAddress);
   const pool = new WorkerPool(workers, say);
   const port = await pool.start();
   onStopSignals(async () => {
     metricsServer?.close();
     await pool.stop();
+    await authority.store.close();
   });
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
   // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
