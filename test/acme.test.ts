@@ -4,7 +4,8 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { certificateIdOf } from '../src/authority/acme/certId.js';
-import type { ChallengeRequest } from '../src/authority/acme/challengeValidator.js';
+import { ChallengeFailure } from '../src/authority/acme/challenges/failure.js';
+import type { ChallengeAttempt } from '../src/authority/acme/challenges/validation.js';
 import { parseCertificate } from '../src/pki/certificate.js';
 import { readProvisionerExtension, ProvisionerTypeCode } from '../src/pki/extensions.js';
 import { OID } from '../src/pki/oids.js';
@@ -17,12 +18,12 @@ import { createTestSchema, requirePostgres, type TestSchema } from './helpers/po
 import { initTestHome, startTestCa, type TestCa } from './helpers/testCa.js';
 
 /** The fake validator's rule: names starting with "good" pass, "bad" get the wrong answer, anything else never answers. */
-const validated: ChallengeRequest[] = [];
-async function fakeValidator(request: ChallengeRequest): Promise<void> {
+const validated: ChallengeAttempt[] = [];
+async function fakeValidator(request: ChallengeAttempt): Promise<void> {
   validated.push(request);
   if (request.identifier.value.startsWith('good') || request.identifier.type === 'ip') return;
-  if (request.identifier.value.startsWith('bad')) throw Object.assign(new Error('the key authorization served does not match'), { problemType: 'incorrectResponse' });
-  throw Object.assign(new Error('connection refused'), { problemType: 'connection' });
+  if (request.identifier.value.startsWith('bad')) throw new ChallengeFailure('incorrectResponse', 'the key authorization served does not match');
+  throw new ChallengeFailure('connection', 'connection refused');
 }
 
 /** Asserts an RFC 7807 problem of ACME type `type` with `status`, its detail matching `detail`. */

@@ -12,9 +12,6 @@ import { durationValidator, extensionModifier, publicKeyValidator, validityModif
 export const ACME_CHALLENGE_TYPES = ['http-01', 'dns-01', 'tls-alpn-01'] as const;
 export type AcmeChallengeType = (typeof ACME_CHALLENGE_TYPES)[number];
 
-/** How long validating one challenge may take (connect, TLS, read, DNS) before it fails. */
-const VALIDATION_TIMEOUT_MS = 10_000;
-
 const optionalBoolean = (config: Readonly<Record<string, unknown>>, key: string): boolean => {
   const v = config[key];
   if (v === undefined) return false;
@@ -41,7 +38,6 @@ export interface AcmeValidationSettings {
   readonly allowLoopback: boolean;
   /** DNS servers (`IP[:port]`) for dns-01 TXT and http-01 / tls-alpn-01 address lookups; the system's when empty (fedca's `resolvers`). */
   readonly resolvers: readonly string[];
-  readonly timeoutMs: number;
 }
 
 /**
@@ -78,7 +74,7 @@ export class AcmeProvisioner implements Provisioner {
     const resolvers = stringList(config, 'resolvers');
     const bad = resolvers.find((r) => !RESOLVER.test(r));
     if (bad !== undefined) throw new ProvisionerConfigError('resolvers', `${JSON.stringify(bad)} is not an IP address with an optional port`);
-    this.validation = { allowLoopback: optionalBoolean(config, 'allowLoopback'), resolvers, timeoutMs: VALIDATION_TIMEOUT_MS };
+    this.validation = { allowLoopback: optionalBoolean(config, 'allowLoopback'), resolvers };
   }
 
   info(): ProvisionerInfo {

@@ -6,7 +6,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
 import { createApi, type ApiOptions } from '../api/app.js';
 import { AcmeService, type AcmeServiceOptions } from '../authority/acme/acmeService.js';
-import { defaultChallengeValidator } from '../authority/acme/defaultValidator.js';
+import { validateChallenge } from '../authority/acme/challenges/validation.js';
 import { createInsecureApi } from '../api/insecureApp.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
@@ -116,7 +116,7 @@ export class CaServer {
     private readonly authority: Authority,
     private readonly options: ServerOptions,
   ) {
-    this.acme = new AcmeService(authority, { validate: options.acme?.validate ?? defaultChallengeValidator, ...(options.acme?.ports ? { ports: options.acme.ports } : {}) });
+    this.acme = new AcmeService(authority, { validate: options.acme?.validate ?? validateChallenge, ...(options.acme?.ports ? { ports: options.acme.ports } : {}) });
   }
 
   /**

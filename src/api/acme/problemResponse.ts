@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { AcmeProblem, ACME_ERROR_PREFIX } from '../../authority/acme/problem.js';
+import { ACME_ERROR_URN_PREFIX } from '../../authority/acme/challenges/failure.js';
+import { AcmeProblem } from '../../authority/acme/problem.js';
 import { AuthorityError, TooManyRequests, Unavailable } from '../../errors.js';
 import { ClientGone } from '../jsonBody.js';
 
 /** Writes an RFC 7807 problem document (`application/problem+json`) with an ACME error type. */
 function writeProblem(res: ServerResponse, status: number, type: string, detail: string): void {
-  const body = JSON.stringify({ type: ACME_ERROR_PREFIX + type, detail, status });
+  const body = JSON.stringify({ type: ACME_ERROR_URN_PREFIX + type, detail, status });
   res.statusCode = status;
   res.setHeader('content-type', 'application/problem+json');
   res.setHeader('content-length', Buffer.byteLength(body));

@@ -1,6 +1,8 @@
 import type { AcmeProvisioner } from '../../provisioners/acme.js';
 import type { AcmeAuthorizationRecord, AcmeChallengeRecord, AcmeProblemRecord, Store } from '../../store/store.js';
-import { failureProblem, type ChallengePolicy, type ChallengeValidator } from './challengeValidator.js';
+import { failureProblem, type ChallengeValidator } from './challengeValidator.js';
+import { ChallengeFailure } from './challenges/failure.js';
+import { DEFAULT_VALIDATION_TIMEOUT_MS, type ValidationPolicy } from './challenges/validation.js';
 import { jwkThumbprint } from './jwsRequest.js';
 import { refreshOrder, WRITE_ATTEMPTS } from './orderState.js';
 import { AcmeProblem } from './problem.js';
@@ -37,9 +39,9 @@ export class ChallengeValidations {
     private readonly ports: ValidationPorts = {},
   ) {}
 
-  private policy(provisioner: AcmeProvisioner): ChallengePolicy {
+  private policy(provisioner: AcmeProvisioner): ValidationPolicy {
     const v = provisioner.validation;
-    return { allowLoopback: v.allowLoopback, ...(v.resolvers.length ? { resolvers: v.resolvers } : {}), timeoutMs: v.timeoutMs, ...this.ports };
+    return { allowLoopback: v.allowLoopback, ...(v.resolvers.length ? { resolvers: v.resolvers } : {}), timeoutMs: DEFAULT_VALIDATION_TIMEOUT_MS, ...this.ports };
   }
 
   /**
@@ -68,7 +70,7 @@ export class ChallengeValidations {
 
   /** Starts again (or fails) validations whose process died: see the class comment. Resolves the authorization as it stands. */
   async recover(authorization: AcmeAuthorizationRecord, accountJwk: Readonly<Record<string, string>>, provisioner: AcmeProvisioner, now: Date): Promise<AcmeAuthorizationRecord> {
-    const deadline = provisioner.validation.timeoutMs + GRACE_MS;
+    const deadline = DEFAULT_VALIDATION_TIMEOUT_MS + GRACE_MS;
     const lost = authorization.challenges.find((c) => c.status === 'processing' && c.processingSince !== undefined && now.getTime() - c.processingSince.getTime() > deadline);
     if (!lost) return authorization;
     if (lost.attempts < MAX_ATTEMPTS) {
@@ -104,7 +106,7 @@ export class ChallengeValidations {
     try {
       // The validator keeps its own deadlines; this one only bounds a validator that forgot.
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${policy.timeoutMs} ms`), { problemType: 'connection' })), policy.timeoutMs + 1_000);
+        timer = setTimeout(() => reject(new ChallengeFailure('connection', `no answer within ${policy.timeoutMs} ms`)), policy.timeoutMs + 1_000);
       });
       await Promise.race([this.validate({ type: challenge.type, identifier: authorization.identifier, token: challenge.token, keyAuthorization }, policy), deadline]);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { AcmeAuthorizationRecord, AcmeOrderRecord, AcmeProblemRecord, Store } from '../../store/store.js';
-import { ACME_ERROR_PREFIX } from './problem.js';
+import { ACME_ERROR_URN_PREFIX } from './challenges/failure.js';
 
 /** How many times a write that lost a race to another process is tried again with what the store holds then. */
 export const WRITE_ATTEMPTS = 5;
@@ -16,16 +16,16 @@ function failureOf(authorizations: readonly AcmeAuthorizationRecord[]): AcmeProb
     if (failed?.error) return { ...failed.error, detail: `${a.identifier.value}: ${failed.error.detail}` };
   }
   const bad = authorizations.find((a) => a.status !== 'valid' && a.status !== 'pending');
-  return { type: `${ACME_ERROR_PREFIX}unauthorized`, detail: `authorization for ${bad?.identifier.value ?? 'an identifier'} is ${bad?.status ?? 'not valid'}`, status: 401 };
+  return { type: `${ACME_ERROR_URN_PREFIX}unauthorized`, detail: `authorization for ${bad?.identifier.value ?? 'an identifier'} is ${bad?.status ?? 'not valid'}`, status: 401 };
 }
 
 /** What an order's status is now, from its authorizations and expiry (RFC 8555 §7.1.6); unchanged when it is not pending. */
 export function derivedOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[], now: Date): AcmeOrderRecord {
-  if (order.status === 'ready' && order.expiresAt <= now) return { ...order, status: 'invalid', error: { type: `${ACME_ERROR_PREFIX}malformed`, detail: 'order expired before it was finalized', status: 400 } };
+  if (order.status === 'ready' && order.expiresAt <= now) return { ...order, status: 'invalid', error: { type: `${ACME_ERROR_URN_PREFIX}malformed`, detail: 'order expired before it was finalized', status: 400 } };
   if (order.status !== 'pending') return order;
   const current = authorizations.map((a) => currentAuthorization(a, now));
   if (current.some((a) => a.status !== 'valid' && a.status !== 'pending')) return { ...order, status: 'invalid', error: failureOf(current) };
-  if (order.expiresAt <= now) return { ...order, status: 'invalid', error: { type: `${ACME_ERROR_PREFIX}malformed`, detail: 'order expired before its authorizations were valid', status: 400 } };
+  if (order.expiresAt <= now) return { ...order, status: 'invalid', error: { type: `${ACME_ERROR_URN_PREFIX}malformed`, detail: 'order expired before its authorizations were valid', status: 400 } };
   if (current.length > 0 && current.every((a) => a.status === 'valid')) return { ...order, status: 'ready' };
   return order;
 }

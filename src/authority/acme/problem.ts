@@ -1,4 +1,5 @@
 import type { AcmeProblemRecord } from '../../store/store.js';
+import { ACME_ERROR_URN_PREFIX } from './challenges/failure.js';
 
 /** The ACME error types of RFC 8555 §6.7 fedca answers with (RFC 9773 adds none). */
 export type AcmeErrorType =
@@ -23,9 +24,6 @@ export type AcmeErrorType =
   | 'unauthorized'
   | 'unsupportedContact'
   | 'unsupportedIdentifier';
-
-/** The URN prefix of ACME's error types. */
-export const ACME_ERROR_PREFIX = 'urn:ietf:params:acme:error:';
 
 /**
  * step-ca's statuses for ACME errors (acme/errors.go): 400 for every type but
@@ -55,7 +53,7 @@ export class AcmeProblem extends Error {
 
   /** The full `type` URN. */
   get urn(): string {
-    return ACME_ERROR_PREFIX + this.type;
+    return ACME_ERROR_URN_PREFIX + this.type;
   }
 
   /** As ACME objects carry it (a challenge's or order's `error`) and the store keeps it. */
