@@ -9,10 +9,11 @@ import type { ChallengeAttempt } from '../src/authority/acme/challenges/validati
 import { parseCertificate } from '../src/pki/certificate.js';
 import { readProvisionerExtension, ProvisionerTypeCode } from '../src/pki/extensions.js';
 import { OID } from '../src/pki/oids.js';
-import { pemDers } from '../src/pki/pem.js';
+import { pemDers, toPem } from '../src/pki/pem.js';
 import { parseCrl } from '../src/pki/readCrl.js';
 import { acmeKey, externalAccountBinding, problemOf, signJws, TestAcmeClient } from './helpers/acmeClient.js';
 import { opensslCsr } from './helpers/csr.js';
+import { openssl } from './helpers/exec.js';
 import { https, type HttpsResponse } from './helpers/https.js';
 import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
 import { initTestHome, startTestCa, type TestCa } from './helpers/testCa.js';
@@ -234,7 +235,7 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     assertProblem(await c.post(c.directory.newOrder, { identifiers: [{ type: 'email', value: 'a@b.test' }] }), 400, 'unsupportedIdentifier');
   });
 
-  it('revokeCert: by the owning account or the certificate key; another account is unauthorized; twice is alreadyRevoked; the CRL lists it', async () => {
+  it('revokeCert: by the owning account or the certificate key; another account is unauthorized; twice is alreadyRevoked; CRL and OCSP say revoked', async () => {
     const { client: owner, leaf } = await issue(['good-revoke.acme.test']);
     const other = await registered();
     const certificate = leaf.toString('base64url');
@@ -246,6 +247,10 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     assert.equal((await ca.authority.store.revocation(serial))?.reasonCode, 4);
     const crl = parseCrl(await ca.authority.crl());
     assert.ok(crl.serials.includes(BigInt(serial)), 'the revoked certificate is not on the CRL');
+    const leafFile = join(ca.home, 'revoked.pem');
+    writeFileSync(leafFile, toPem(leaf));
+    const ocsp = await openssl(['ocsp', '-issuer', join(ca.home, 'pki/intermediate_ca.crt'), '-cert', leafFile, '-url', `${ca.url}/1.0/ocsp`, '-CAfile', ca.rootFile]);
+    assert.match(ocsp, /revoked\.pem: revoked/);
 
     // By the certificate's own key (jwk), with no account.
     const csr = opensslCsr('P-256', 'good-key.acme.test', ['DNS:good-key.acme.test']);
@@ -304,7 +309,7 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     assertProblem(await moved.newOrder(['good.acme.test']), 401, 'unauthorized', /is deactivated/);
   });
 
-  it('ARI: renewal-info suggests 2/3 to 3/4 of the lifetime, and now once the certificate is revoked', async () => {
+  it('ARI: renewal-info suggests 2/3 to 3/4 of the lifetime, and now once the certificate is revoked or its account deactivated', async () => {
     const { client: c, leaf } = await issue(['good-ari.acme.test']);
     const cert = parseCertificate(leaf);
     const id = certificateIdOf(ca.authority.intermediate.keyId, cert.serial.toString(10));
@@ -320,6 +325,12 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     const after = (await https(ca, `/acme/acme/renewal-info/${id}`)).json<{ suggestedWindow: { start: string; end: string } }>().suggestedWindow;
     assert.ok(Date.parse(after.end) <= Date.now(), 'a revoked certificate is to be replaced now');
     assertProblem(await https(ca, `/acme/acme/renewal-info/${certificateIdOf(Buffer.from('other'), '12345')}`), 404, 'malformed');
+    const second = await issue(['good-ari2.acme.test']);
+    const id2 = certificateIdOf(ca.authority.intermediate.keyId, parseCertificate(second.leaf).serial.toString(10));
+    assert.equal((await second.client.post(second.client.accountUrl, { status: 'deactivated' })).status, 200);
+    const deactivated = (await https(ca, `/acme/acme/renewal-info/${id2}`)).json<{ suggestedWindow: { end: string }; explanation: string }>();
+    assert.ok(Date.parse(deactivated.suggestedWindow.end) <= Date.now(), 'a certificate of a deactivated account is to be replaced now');
+    assert.match(deactivated.explanation, /its account is deactivated/);
     assertProblem(await https(ca, '/acme/acme/renewal-info/garbage'), 400, 'malformed');
   });
 
