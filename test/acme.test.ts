@@ -434,3 +434,27 @@ describe('ACME on PostgreSQL: two replicas share every state', function () {
     assert.equal(row.rows[0].n, '1');
   });
 });
+
+describe('ACME under a rate limit by address', function () {
+  this.timeout(30_000);
+  let ca: TestCa;
+  before(async () => {
+    ca = await startTestCa({
+      editConfig: (c) => {
+        c.rateLimit = { perAddress: { requests: 2, per: '1h' } };
+        (c.authority as { provisioners: Record<string, unknown>[] }).provisioners.push({ type: 'ACME', name: 'acme' });
+      },
+    });
+  });
+  after(async () => {
+    await ca?.stop();
+  });
+
+  it('is refused with a rateLimited problem and Retry-After, not the JSON error', async () => {
+    for (let i = 0; i < 2; i++) assert.equal((await https(ca, '/acme/acme/directory')).status, 200);
+    const limited = await https(ca, '/acme/acme/directory');
+    assertProblem(limited, 429, 'rateLimited', /too many requests from 127\.0\.0\.1/);
+    assert.match(String(limited.headers['retry-after']), /^\d+$/);
+    assert.equal((await https(ca, '/roots')).json<{ code: string }>().code, 'ERR_RATE_LIMITED');
+  });
+});

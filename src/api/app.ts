@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import express, { type Express } from 'express';
 import type { AcmeService } from '../authority/acme/acmeService.js';
 import type { Authority } from '../authority/authority.js';
+import { writeAcmeProblem } from './acme/problemResponse.js';
 import { acmeHandler, isAcmeRequest } from './acme/routes.js';
 import { VERSION } from '../config/version.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
@@ -56,9 +57,11 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
     // A balancer's health checks are never limited.
     if (!admit || HEALTH_PATHS.has((req.url ?? '').split('?')[0])) return route(req, res);
     const address = req.socket.remoteAddress ?? '';
+    // ACME clients read refusals as problem documents (rateLimited), everyone else as api.md's JSON.
+    const refuse = acme && isAcmeRequest(req) ? writeAcmeProblem : writeErrorFor;
     admit(address).then(
-      (waitMs) => (waitMs === 0 ? route(req, res) : writeErrorFor(res, new TooManyRequests(`from ${address}`, waitMs))),
-      (err: unknown) => writeErrorFor(res, err),
+      (waitMs) => (waitMs === 0 ? route(req, res) : refuse(res, new TooManyRequests(`from ${address}`, waitMs))),
+      (err: unknown) => refuse(res, err),
     );
   };
 }

@@ -121,9 +121,10 @@ export async function finalize(scope: AcmeScope, id: string, body: unknown): Pro
   const record = { ...issued.record, ...(order.replaces ? { replaces: order.replaces } : {}) };
   const done: AcmeOrderRecord = { ...order, status: 'valid', certificateSerial: record.serial };
   if (!(await store.finishAcmeOrder(done, record))) {
-    const now2 = await store.acmeOrder(id);
-    if (now2?.status === 'valid') return { status: 200, json: orderObject(now2, links), location: links.order(id) };
-    throw new AcmeProblem('orderNotReady', `order is ${now2?.status ?? 'gone'}, not ready`);
+    // Another finalize of this order won the race: its certificate is the order's.
+    const current = await store.acmeOrder(id);
+    if (current?.status === 'valid') return { status: 200, json: orderObject(current, links), location: links.order(id) };
+    throw new AcmeProblem('orderNotReady', `order is ${current?.status ?? 'gone'}, not ready`);
   }
   return { status: 200, json: orderObject(done, links), location: links.order(id) };
 }
