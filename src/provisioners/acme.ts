@@ -1,3 +1,4 @@
+import { Resolver } from 'node:dns/promises';
 import type { ProvisionerConfig } from '../config/caConfig.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
@@ -19,8 +20,17 @@ const optionalBoolean = (config: Readonly<Record<string, unknown>>, key: string)
   return v;
 };
 
-/** `IP[:port]` or `[IPv6]:port`, as `resolvers` lists DNS servers. */
-const RESOLVER = /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:.]+\]:\d{1,5}|[0-9a-fA-F:]+)$/;
+/** The entry of `resolvers` Node's resolver (which the validators use) would refuse: not `IP`, `IP:port` or `[IPv6]:port`. */
+function badResolver(resolvers: readonly string[]): string | undefined {
+  for (const r of resolvers) {
+    try {
+      new Resolver().setServers([r]);
+    } catch {
+      return r;
+    }
+  }
+  return undefined;
+}
 
 /** step-ca's forceCN: a CSR without a common name gets its first DNS name as one. */
 function forceCommonNameModifier(): CertificateModifier {
@@ -72,7 +82,7 @@ export class AcmeProvisioner implements Provisioner {
     this.forceCN = optionalBoolean(config, 'forceCN');
     this.requireEAB = optionalBoolean(config, 'requireEAB');
     const resolvers = stringList(config, 'resolvers');
-    const bad = resolvers.find((r) => !RESOLVER.test(r));
+    const bad = badResolver(resolvers);
     if (bad !== undefined) throw new ProvisionerConfigError('resolvers', `${JSON.stringify(bad)} is not an IP address with an optional port`);
     this.validation = { allowLoopback: optionalBoolean(config, 'allowLoopback'), resolvers };
   }
