@@ -334,6 +334,25 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     assertProblem(await https(ca, '/acme/acme/renewal-info/garbage'), 400, 'malformed');
   });
 
+  it("ARI: an order that names the certificate it replaces records the new certificate as its successor; another account's is refused", async () => {
+    const first = await issue(['good-line.acme.test']);
+    const c = first.client;
+    const replaces = certificateIdOf(ca.authority.intermediate.keyId, parseCertificate(first.leaf).serial.toString(10));
+    const stranger = await registered();
+    assertProblem(await stranger.newOrder(['good-line.acme.test'], { replaces }), 400, 'malformed', /names no certificate of this account/);
+    const created = await c.newOrder(['good-line.acme.test'], { replaces });
+    assert.equal(created.status, 201, created.body.toString());
+    const order = created.json<{ authorizations: string[]; finalize: string }>();
+    const authz = (await c.read(order.authorizations[0])).json<{ challenges: { url: string }[] }>();
+    await c.post(authz.challenges[0].url, {});
+    await ca.server.acme.validations.idle();
+    const done = await c.finalize(order.finalize, opensslCsr('P-256', 'good-line.acme.test', ['DNS:good-line.acme.test']).csrPem);
+    assert.equal(done.status, 200, done.body.toString());
+    const leaf = pemDers((await c.read(done.json<{ certificate: string }>().certificate)).body.toString())[0];
+    const stored = await ca.authority.store.certificate(parseCertificate(leaf).serial.toString(10));
+    assert.equal(stored?.replaces, parseCertificate(first.leaf).serial.toString(10));
+  });
+
   it('hostile bodies, paths and headers get a 4xx problem document, never a 500', async () => {
     const c = await registered();
     const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
