@@ -54,7 +54,8 @@ export class ChallengeValidations {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const challenge = current.challenges.find((c) => c.id === challengeId);
       if (!challenge) throw new AcmeProblem('malformed', 'challenge not found', 404);
-      if (current.status !== 'pending' || challenge.status !== 'pending' || current.expiresAt <= now) return current;
+      // One validation per authorization at a time: its outcome decides the authorization.
+      if (current.status !== 'pending' || challenge.status !== 'pending' || current.expiresAt <= now || current.challenges.some((c) => c.status === 'processing')) return current;
       const started: AcmeChallengeRecord = { ...challenge, status: 'processing', processingSince: now, attempts: challenge.attempts + 1 };
       const next = withChallenge(current, started);
       if (await this.store.updateAcmeAuthorization(next)) {
@@ -127,7 +128,9 @@ export class ChallengeValidations {
       if (!current || !mine || mine.status !== 'processing' || mine.processingSince?.getTime() !== challenge.processingSince?.getTime()) return;
       const { processingSince: _since, ...rest } = mine;
       const done: AcmeChallengeRecord = problem ? { ...rest, status: 'invalid', error: problem } : { ...rest, status: 'valid', validatedAt: now };
-      const next = { ...withChallenge(current, done), status: problem ? ('invalid' as const) : ('valid' as const) };
+      // An authorization another challenge already decided keeps its status.
+      const status = current.status !== 'pending' ? current.status : problem ? ('invalid' as const) : ('valid' as const);
+      const next = { ...withChallenge(current, done), status };
       if (await this.store.updateAcmeAuthorization(next)) {
         const order = await this.store.acmeOrder(current.orderId);
         if (order) await refreshOrder(this.store, order, now);
