@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/load.js';
 import { runFedca } from './helpers/cliRun.js';
 import { initTestHome, type TestHome } from './helpers/testCa.js';
 
-describe('fedca acme eab add|list|remove', function () {
+describe('fedca acme eab add|list|remove, acme account revoke', function () {
   this.timeout(60_000);
   let home: TestHome;
 
@@ -59,6 +59,29 @@ describe('fedca acme eab add|list|remove', function () {
       assert.match(run.stderr, message);
       assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
     }
+  });
+
+  it('account revoke ends an ACME account; an unknown or revoked one is refused in one line', async () => {
+    const store = await openStore(loadConfig(home.home).db, home.home);
+    try {
+      await store.createAcmeAccount({ id: 'acc-1', provisioner: 'acme', thumbprint: 't', jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, status: 'valid', contact: [], createdAt: new Date() });
+    } finally {
+      await store.close();
+    }
+    const revoked = await runFedca(['acme', 'account', 'revoke', 'acc-1', '--home', home.home]);
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.match(revoked.stdout, /^revoked ACME account acc-1 of provisioner "acme"/);
+    const reopened = await openStore(loadConfig(home.home).db, home.home);
+    try {
+      assert.equal((await reopened.acmeAccount('acc-1'))?.status, 'revoked');
+    } finally {
+      await reopened.close();
+    }
+    const again = await runFedca(['acme', 'account', 'revoke', 'acc-1', '--home', home.home]);
+    assert.equal(again.status, 1);
+    assert.equal(again.stderr, 'fedca: ACME account "acc-1" is already revoked\n');
+    const unknown = await runFedca(['acme', 'account', 'revoke', 'nope', '--home', home.home]);
+    assert.equal(unknown.stderr, 'fedca: no ACME account "nope"\n');
   });
 
   it('--help says what the verbs do', async () => {

@@ -85,7 +85,23 @@ export async function runEabRemove(keyId: string, flags: EabFlags): Promise<void
   });
 }
 
-/** Adds `fedca acme eab add|list|remove` to the program. */
+/**
+ * `fedca acme account revoke ID`: the CA ends an ACME account (RFC 8555 status
+ * "revoked"): its key signs nothing more, and ARI asks for its certificates to be
+ * replaced now. The account id is the credential id of its certificates' provisioner
+ * extension (`fedca inspect`).
+ */
+export async function runAccountRevoke(accountId: string, flags: EabFlags): Promise<void> {
+  await withStore(flags, async (store) => {
+    const account = await store.acmeAccount(accountId);
+    if (!account) throw new CliError(`no ACME account "${accountId}"`, 1);
+    if (account.status === 'revoked') throw new CliError(`ACME account "${accountId}" is already revoked`, 1);
+    await store.updateAcmeAccount({ ...account, status: 'revoked' });
+    process.stdout.write(`revoked ACME account ${accountId} of provisioner "${account.provisioner}": it can no longer order, and renewal information asks for its certificates to be replaced now\n`);
+  });
+}
+
+/** Adds `fedca acme eab add|list|remove` and `fedca acme account revoke` to the program. */
 export function registerAcme(program: Command): void {
   const acme = program.command('acme').description("manage the CA's ACME provisioners' state (offline, on the home's store)");
   const eab = acme
@@ -116,4 +132,12 @@ export function registerAcme(program: Command): void {
     .option(home, homeHelp)
     .option('--format <format>', 'text, or json', outputFormat, 'text')
     .action(action(async (keyId: string, flags: EabFlags) => runEabRemove(keyId, flags)));
+  acme
+    .command('account')
+    .description('ACME accounts')
+    .command('revoke')
+    .description("end an ACME account (status revoked): it can order nothing more, and ARI asks for its certificates to be replaced now (the id is the credential id `fedca inspect` shows in the certificate's provisioner extension)")
+    .argument('<accountId>', 'the account id')
+    .option(home, homeHelp)
+    .action(action(async (accountId: string, flags: EabFlags) => runAccountRevoke(accountId, flags)));
 }
