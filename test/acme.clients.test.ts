@@ -214,8 +214,8 @@ describe('ACME with real clients: lego 4.9 and certbot 2.1 on 127.0.0.1 (ports 8
     const path = join(work, 'lego-silent');
     const failed = await lego(path, ['--domains', 'silent.acme.test', '--http', '--http.port', '127.0.0.1:8099', 'run']);
     assert.notEqual(failed.status, 0, 'lego obtained a certificate for an unanswered challenge');
-    // connection refused; should another process answer on port 80 meanwhile, the answer is wrong instead.
-    assert.match(failed.stdout + failed.stderr, /urn:ietf:params:acme:error:(connection|incorrectResponse|unauthorized)/);
+    // Nothing listens on 127.0.0.1:80 once the earlier tests' clients have exited: the CA's connection is refused.
+    assert.match(failed.stdout + failed.stderr, /urn:ietf:params:acme:error:connection/);
     const certs = join(path, 'certificates');
     assert.ok(!existsSync(certs) || !readdirSync(certs).some((f) => f.endsWith('.crt')), 'a certificate was written');
   });
