@@ -2,6 +2,7 @@ import type { ProvisionerConfig } from '../config/caConfig.js';
 import { STEP_CA_PROVISIONER_TYPES } from '../config/load.js';
 import { ProfileListError } from '../errors.js';
 import { mergeClaims } from './claims.js';
+import { acmeProvisioner } from './acme.js';
 import { awsProvisioner } from './aws.js';
 import { azureProvisioner } from './azure.js';
 import { gcpProvisioner } from './gcp.js';
@@ -17,6 +18,7 @@ const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>
   JWK: jwkProvisioner,
   OIDC: oidcProvisioner,
   X5C: x5cProvisioner,
+  ACME: acmeProvisioner,
   AWS: awsProvisioner,
   GCP: gcpProvisioner,
   Azure: azureProvisioner,
