@@ -25,6 +25,7 @@ import { renewLoad, type Identity } from './lib/renewLoad.js';
 import { freePort, startStepCa, stepCaBinary, writeStepCaConfig } from './lib/stepCa.js';
 import { loadProvisioner, mintTokens, type BenchProvisioner } from './lib/tokens.js';
 import { hasWrk, wrkSign } from './lib/wrk.js';
+import { defaultWorkerCount } from '../src/server/workers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     const csrs = pool.map((k) => k.csr);
     const order = (round: number): Ca[] => (round % 2 ? ['step-ca', 'fedca'] : ['fedca', 'step-ca']);
     const date = new Date().toISOString().slice(0, 10);
-    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? availableParallelism()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? defaultWorkerCount()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const lines: string[] = [];
     if (CASES.has('sign')) {
       if (WARMUP_SECONDS > 0) for (const ca of order(0)) signRun(servers[ca] as RunningServer, dir, p, csrs, WARMUP_SECONDS);
