@@ -20,14 +20,14 @@ const WORKER_V8_FLAGS = ['--max-semi-space-size=4'];
 
 /**
  * How many server processes `fedca start` runs when neither `--workers` nor
- * FEDCA_WORKERS says: one per CPU but one, and at least one (then the CA serves in a
- * single process, no primary). The CPU left over does the kernel's share of every TLS
- * connection, V8's concurrent garbage collection and the WAL checkpoints, and SQLite
- * takes one writer at a time anyway. Measured side by side with step-ca on 2 vCPUs
- * (2026-11-28, `npm run bench:step-ca`): one process against two gave the same signs
- * per second, 6% less CPU per sign, a p99 of 28 against 97 ms and 148 against 273 MiB.
+ * FEDCA_WORKERS says: one per CPU. Measured side by side with step-ca on 2 vCPUs on a
+ * quiet machine (2026-11-28, `npm run bench:step-ca`), two workers against one process:
+ * 2,061 against 1,186 signs/s at c16 (step-ca 1,407 and 1,384), the same CPU per sign,
+ * but 232 against 141 MiB (step-ca 145). On a busy machine one process did better on
+ * every figure: CPU taken by other programs is not there for a second worker.
+ * `--workers 1` is the memory-lean choice.
  */
-export const defaultWorkerCount = (cpus = availableParallelism()): number => Math.max(1, cpus - 1);
+export const defaultWorkerCount = (cpus = availableParallelism()): number => Math.max(1, cpus);
 
 /** True in a process that `WorkerPool` forked. */
 export const isWorkerProcess = (): boolean => cluster.isWorker;

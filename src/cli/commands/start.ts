@@ -244,7 +244,7 @@ export function registerStart(program: Command): void {
     .option('--home <dir>', "CA home directory (default: $FEDCA_HOME or the current directory; with CONFIG, where fedca keeps its own files: $STEPPATH for STEPPATH/config/ca.json)")
     .option('--password-file <file>', "password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else ca.json's password, else pki/secrets/password in the home, else asked on the terminal)")
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE, _DB, _DB_PASSWORD_FILE)')
-    .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU but one, at least one)', workerCount)
+    .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU; 1 uses the least memory)', workerCount)
     .option('--quiet', 'no access log')
     .option('--address <host:port>', "where to listen, instead of the config's address (replicas sharing one home)", listenAddress)
     .action(action(async (config: string | undefined, flags: StartFlags) => runStart(flags, config)));
