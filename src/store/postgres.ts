@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Unavailable } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations.js';
-import type { CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import type { CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 import { isUnreachable } from './unreachable.js';
 
 /** Where the PostgreSQL store connects. */
@@ -323,6 +323,13 @@ export class PostgresStore implements Store {
         builtFromSeq: BigInt(row.built_from_seq),
         revocationSeq: BigInt(row.revocation_seq),
       };
+    });
+  }
+
+  crlStamp(): Promise<CrlStamp> {
+    return this.run(async () => {
+      const row = (await this.query<Omit<CrlRow, 'der'>>('SELECT crl_number, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1')).rows[0];
+      return { crlNumber: BigInt(row.crl_number), thisUpdate: new Date(Number(row.this_update)), builtFromSeq: BigInt(row.built_from_seq), revocationSeq: BigInt(row.revocation_seq) };
     });
   }
 
