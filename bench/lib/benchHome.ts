@@ -1,10 +1,11 @@
 /** A fresh fedca home for a benchmark: `fedca init` in a temporary directory, with its CA password in a file. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
+import { closedPort } from '../../test/helpers/ports.js';
 import type { Store } from '../../src/store/store.js';
 import { runFedca } from './fedca.js';
 
@@ -16,6 +17,8 @@ export interface BenchHome {
   readonly passwordFile: string;
   /** Opens the home's store as `fedca start` would (close it before starting the server on SQLite writes). */
   openStore(): Promise<Store>;
+  /** Sets `insecureAddress` (the plain-HTTP listener for CRL and OCSP) to a free loopback port; resolves the port. */
+  addInsecureListener(): Promise<number>;
   remove(): void;
 }
 
@@ -33,6 +36,12 @@ export async function makeBenchHome(prefix: string, db?: string): Promise<BenchH
     password,
     passwordFile,
     openStore: () => openStore(loadConfig(home).db, home),
+    addInsecureListener: async () => {
+      const port = await closedPort();
+      const file = join(home, 'config/ca.json');
+      writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), insecureAddress: `127.0.0.1:${port}` }, null, 2));
+      return port;
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -1,5 +1,6 @@
-/** One timed GET over a keep-alive HTTPS agent: status, body, and when the headers and the last byte arrived. */
-import { request, type Agent } from 'node:https';
+/** One timed GET over a keep-alive agent (HTTPS or plain HTTP): status, body, and when the headers and the last byte arrived. */
+import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 
 export interface TimedResponse {
   readonly status: number;
@@ -10,8 +11,9 @@ export interface TimedResponse {
   readonly totalMs: number;
 }
 
-/** GET `path` at 127.0.0.1:`port` with `agent` (which carries the CA's root); rejects on network errors only. */
-export function timedGet(agent: Agent, port: number, path: string): Promise<TimedResponse> {
+/** GET `path` at 127.0.0.1:`port` with `agent` (an HTTPS one carries the CA's root; a node:http one means plain HTTP); rejects on network errors only. */
+export function timedGet(agent: HttpsAgent | HttpAgent, port: number, path: string): Promise<TimedResponse> {
+  const request = agent instanceof HttpsAgent ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
