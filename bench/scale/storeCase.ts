@@ -8,7 +8,10 @@
  * next size in bulk — SQLite through Store.importRows (batches of 50,000 in one
  * transaction each, random 600-byte DER), PostgreSQL by INSERT … SELECT generate_series
  * on the server (random 30-digit serials, 592 bytes of DER) — then it starts again.
- * Prints p50/p99 at each size and their spread against the empty store (goal: within 10%).
+ * Each size is measured BENCH_ROUNDS times (default 3) and the medians printed: p50/p99,
+ * their spread against the first size (goal: within 10%), and the CPU per sign of
+ * fedca's processes and of the PostgreSQL backends of the bench's database (steadier
+ * than latency on a shared machine).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -17,10 +20,12 @@ import { makeBenchHome, type BenchHome } from '../lib/benchHome.js';
 import { certificateRows } from '../lib/bulkRows.js';
 import { startFedca, stopServer, type RunningServer } from '../lib/fedca.js';
 import { loadAverage } from '../lib/machine.js';
+import { cpuSeconds, cpuSecondsBetween, cpuSecondsByPid, median } from '../lib/process.js';
 import { loadProvisioner, mintTokens } from '../lib/tokens.js';
 import { wrkSign, type WrkResult } from '../lib/wrk.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZES = (process.env.BENCH_STORE_SIZES ?? '0,100000,1000000').split(',').map(Number);
 const BACKENDS = (process.env.BENCH_STORE_BACKENDS ?? 'sqlite,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -31,12 +36,27 @@ const POSTGRES_BATCH = 100_000;
 /** The issue's goal: p50 and p99 at every size within this fraction of the empty store's. */
 const FLAT = 0.1;
 
+/** One wrk run and the CPU it cost. */
+interface Run extends WrkResult {
+  /** fedca's CPU per sign (all its processes), µs. */
+  readonly fedcaUs: number;
+  /** CPU per sign of the PostgreSQL backends serving the bench's database, µs; 0 on SQLite. */
+  readonly postgresUs: number;
+}
+
 interface SizeRow {
   readonly size: number;
   /** Seconds to fill from the previous size to this one. */
   readonly fillSeconds: number;
-  readonly run: WrkResult;
+  /** Medians of the rounds (failures summed). */
+  readonly run: Run;
   readonly load: string;
+}
+
+/** The medians of several runs, failures summed. */
+function medianRun(runs: readonly Run[]): Run {
+  const m = (key: keyof Run): number => median(runs.map((r) => r[key]));
+  return { requests: m('requests'), perSecond: m('perSecond'), p50: m('p50'), p99: m('p99'), fedcaUs: m('fedcaUs'), postgresUs: m('postgresUs'), failures: runs.reduce((sum, r) => sum + r.failures, 0) };
 }
 
 /** Adds `count` certificates to the home's SQLite store through importRows. */
@@ -71,8 +91,8 @@ async function fillPostgres(url: string, count: number): Promise<void> {
   }
 }
 
-/** One backend through every size: fill, start, sign for SECONDS, stop. */
-async function backendRows(backend: string, home: BenchHome, databaseUrl: string | undefined): Promise<SizeRow[]> {
+/** One backend through every size: fill, start, sign for SECONDS ROUNDS times, stop. `database` names the PostgreSQL database whose backends' CPU counts. */
+async function backendRows(backend: string, home: BenchHome, databaseUrl: string | undefined, database = ''): Promise<SizeRow[]> {
   const csrs = Array.from({ length: 8 }, () => createCsr(SUBJECT));
   const p = await loadProvisioner(home.home, home.password);
   const rows: SizeRow[] = [];
@@ -85,10 +105,18 @@ async function backendRows(backend: string, home: BenchHome, databaseUrl: string
     let server: RunningServer | undefined;
     try {
       server = await startFedca(home.home, home.passwordFile);
-      const tokens = mintTokens(p, `https://localhost:${server.port}/1.0/sign`, SUBJECT, SECONDS * 8000);
-      const run = wrkSign(home.dir, `https://127.0.0.1:${server.port}/1.0/sign`, csrs, tokens, CONCURRENCY, SECONDS);
-      rows.push({ size, fillSeconds, run, load: loadAverage() });
-      console.error(`store ${backend} ${size}: ${run.perSecond.toFixed(0)} signs/s, p50 ${run.p50} ms, p99 ${run.p99} ms (fill ${fillSeconds.toFixed(1)} s, load ${loadAverage()})`);
+      const pid = server.child.pid as number;
+      const runs: Run[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const tokens = mintTokens(p, `https://localhost:${server.port}/1.0/sign`, SUBJECT, SECONDS * 8000);
+        const fedcaBefore = cpuSeconds(pid);
+        const postgresBefore = database ? cpuSecondsByPid(database) : new Map<number, number>();
+        const run = wrkSign(home.dir, `https://127.0.0.1:${server.port}/1.0/sign`, csrs, tokens, CONCURRENCY, SECONDS);
+        const per = (seconds: number): number => (seconds * 1e6) / Math.max(1, run.requests);
+        runs.push({ ...run, fedcaUs: per(cpuSeconds(pid) - fedcaBefore), postgresUs: database ? per(cpuSecondsBetween(postgresBefore, cpuSecondsByPid(database))) : 0 });
+        console.error(`store ${backend} ${size} round ${round + 1}: ${run.perSecond.toFixed(0)} signs/s, p50 ${run.p50} ms, p99 ${run.p99} ms (fill ${fillSeconds.toFixed(1)} s, load ${loadAverage()})`);
+      }
+      rows.push({ size, fillSeconds, run: medianRun(runs), load: loadAverage() });
     } finally {
       await stopServer(server);
     }
@@ -96,17 +124,18 @@ async function backendRows(backend: string, home: BenchHome, databaseUrl: string
   return rows;
 }
 
+const cpuOrDash = (us: number): string => (us > 0 ? us.toFixed(0) : '—');
 const spread = (value: number, base: number): string => `${value >= base ? '+' : ''}${(((value - base) / base) * 100).toFixed(1)}%`;
 
 function printRows(backend: string, rows: readonly SizeRow[]): void {
   const base = rows[0];
-  console.log(`\nstore — ${backend}: POST /1.0/sign from wrk (1 thread, on this machine) at c${CONCURRENCY}, ${SECONDS} s a size, server with its default workers; goal: p50 and p99 within ${FLAT * 100}% of the ${base.size.toLocaleString('en')}-certificate store's`);
-  console.log('| certificates in store | fill to here | signs/s | p50 ms | p99 ms | p50 vs first | p99 vs first | failures | load average | goal met |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  console.log(`\nstore — ${backend}: POST /1.0/sign from wrk (1 thread, on this machine) at c${CONCURRENCY}, medians of ${ROUNDS} runs of ${SECONDS} s at each size, server with its default workers; goal: p50 and p99 within ${FLAT * 100}% of the ${base.size.toLocaleString('en')}-certificate store's`);
+  console.log('| certificates in store | fill to here | signs/s | p50 ms | p99 ms | p50 vs first | p99 vs first | fedca CPU µs/sign | PostgreSQL CPU µs/sign | failures | load average after | goal met |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const r of rows) {
     const flat = Math.abs(r.run.p50 - base.run.p50) <= FLAT * base.run.p50 && Math.abs(r.run.p99 - base.run.p99) <= FLAT * base.run.p99;
     console.log(
-      `| ${r.size.toLocaleString('en')} | ${r.fillSeconds.toFixed(1)} s | ${r.run.perSecond.toFixed(0)} | ${r.run.p50.toFixed(2)} | ${r.run.p99.toFixed(2)} | ${spread(r.run.p50, base.run.p50)} | ${spread(r.run.p99, base.run.p99)} | ${r.run.failures} | ${r.load} | ${r === base ? '—' : flat ? 'met' : '**not met**'} |`,
+      `| ${r.size.toLocaleString('en')} | ${r.fillSeconds.toFixed(1)} s | ${r.run.perSecond.toFixed(0)} | ${r.run.p50.toFixed(2)} | ${r.run.p99.toFixed(2)} | ${spread(r.run.p50, base.run.p50)} | ${spread(r.run.p99, base.run.p99)} | ${r.run.fedcaUs.toFixed(0)} | ${cpuOrDash(r.run.postgresUs)} | ${r.run.failures} | ${r.load} | ${r === base ? '—' : flat ? 'met' : '**not met**'} |`,
     );
   }
 }
@@ -130,7 +159,7 @@ export async function storeCase(): Promise<void> {
         const url = new URL(POSTGRES_URL);
         url.pathname = `/${database}`;
         home = await makeBenchHome('store-postgres', url.href);
-        printRows('PostgreSQL', await backendRows(backend, home, url.href));
+        printRows('PostgreSQL', await backendRows(backend, home, url.href, database));
       } finally {
         home?.remove();
         await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
