@@ -10,6 +10,7 @@ import { readSubjectKeyIdentifier } from '../src/pki/extensionReaders.js';
 import { issueLeaf } from '../src/pki/issueCertificate.js';
 import { createSigner, spkiDer } from '../src/pki/keys.js';
 import { OID } from '../src/pki/oids.js';
+import { keyIdentifier } from '../src/pki/extensions.js';
 import { toPem } from '../src/pki/pem.js';
 import { opensslCsr } from './helpers/csr.js';
 import { https } from './helpers/https.js';
@@ -25,6 +26,11 @@ interface Issued {
   readonly x509: X509Certificate;
 }
 
+/** A certificate's subjectKeyIdentifier. */
+const skiOf = (c: X509Certificate): Buffer | undefined => {
+  const ext = parseCertificate(c.raw).extensions.find((e) => e.id === OID.subjectKeyIdentifier);
+  return ext && readSubjectKeyIdentifier(ext.value);
+};
 const decimalSerial = (c: X509Certificate): string => BigInt('0x' + c.serialNumber).toString(10);
 
 describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
@@ -97,6 +103,7 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
       assert.equal(duration(renewed), duration(old.x509));
       assert.ok(Date.parse(renewed.validTo) >= Date.parse(old.x509.validTo));
       assert.ok(await ca.authority.store.certificate(decimalSerial(renewed)), 'stored');
+      assert.deepEqual(skiOf(renewed), skiOf(old.x509), 'the same key keeps its key identifier');
     });
 
     it('with a renew token (Authorization: Bearer), once', async () => {
@@ -165,6 +172,9 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
       assert.equal(rekeyed.subject, 'CN=rekey.internal');
       assert.equal(rekeyed.publicKey.asymmetricKeyDetails?.namedCurve, 'secp384r1');
       assert.ok(rekeyed.checkPrivateKey(createPrivateKey(next.keyPem)));
+      const spki = rekeyed.publicKey.export({ format: 'der', type: 'spki' });
+      assert.deepEqual(skiOf(rekeyed), keyIdentifier(spki), 'a new key gets its own key identifier');
+      assert.notDeepEqual(skiOf(rekeyed), skiOf(old.x509));
 
       await revokeWithToken(old.serial);
       const refused = await https(ca, '/1.0/rekey', { body: { csr: opensslCsr('P-256', 'rekey.internal').csrPem }, cert: old.chain, key: old.key });

@@ -19,11 +19,12 @@ describe('pki/readCrl: reading a CRL back and checking who signed it', () => {
       const impostor = pki();
       const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
       const nextUpdate = new Date(thisUpdate.getTime() + 3_600_000);
-      const entries = [1n, 2n ** 100n, 77n].map((serial) => ({ serial, revokedAt: thisUpdate, reasonCode: 4 }));
+      const entries = [1n, 2n ** 100n, 77n].map((serial, i) => ({ serial, revokedAt: new Date(thisUpdate.getTime() - i * 60_000), reasonCode: [4, 0, 1][i] }));
       const crl = parseCrl(signCrl({ crlNumber: 42n, thisUpdate, nextUpdate, entries }, issuer));
       assert.equal(crl.crlNumber, 42n);
       assert.deepEqual([crl.thisUpdate, crl.nextUpdate], [thisUpdate, nextUpdate]);
       assert.deepEqual(crl.serials, [1n, 2n ** 100n, 77n]);
+      assert.deepEqual(crl.entries, entries, 'each entry with its revocation date and reason (0 when it names none)');
       assert.ok(crlSignedBy(crl, issuer.certificate.der));
       assert.ok(!crlSignedBy(crl, impostor.certificate.der), 'same name, other key');
       const tampered = parseCrl(signCrl({ crlNumber: 42n, thisUpdate, nextUpdate, entries: [] }, issuer));

@@ -12,6 +12,7 @@ import { provisionerFromConfig } from '../provisioners/fromConfig.js';
 import { ProvisionerConfigError } from '../provisioners/provisionerConfig.js';
 import { ObservedStore, type StoreObserver } from '../store/observed.js';
 import { openStore } from '../store/open.js';
+import type { SqliteOptions } from '../store/sqlite.js';
 import { Authority } from '../authority/authority.js';
 import { PasswordError } from './errors.js';
 
@@ -42,7 +43,7 @@ const DAY_MS = 24 * 3_600_000;
  * decrypts the intermediate key with `password`, checks the chain, opens the store
  * (reporting each call to `observeStore` when given).
  */
-export async function loadAuthority(home: string, config: CaConfig, password: string, observeStore?: StoreObserver): Promise<Authority> {
+export async function loadAuthority(home: string, config: CaConfig, password: string, observeStore?: StoreObserver, storeOptions: SqliteOptions = {}): Promise<Authority> {
   const roots = config.root.flatMap((path, i) => readCertificateFile(home, path, config.root.length > 1 ? `root[${i}]` : 'root'));
   const federatedRoots = readFederatedRoots(home, config);
   const [intermediateDer] = readCertificateFile(home, config.crt, 'crt');
@@ -73,7 +74,7 @@ export async function loadAuthority(home: string, config: CaConfig, password: st
     const first = provisioners.findIndex((q) => q.tokenKey === p.tokenKey);
     if (first !== i) throw new ConfigError(`authority.provisioners[${i}]: tokens could not tell it from authority.provisioners[${first}] (both are found by "${p.tokenKey}")`);
   }
-  const opened = await openStore(config.db, home);
+  const opened = await openStore(config.db, home, storeOptions);
   const store = observeStore ? new ObservedStore(opened, observeStore) : opened;
   return new Authority({
     roots,

@@ -1,7 +1,6 @@
-import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { X509Certificate as PeculiarCertificate, X509Crl } from '@peculiar/x509';
 import { pemDers } from '../pki/pem.js';
+import { crlSignedBy, parseCrl, type ParsedCrl } from '../pki/readCrl.js';
 import type { Revocation } from '../store/store.js';
 import { UNKNOWN_NOT_AFTER_MS } from './adoptedCa.js';
 
@@ -29,22 +28,18 @@ export async function revocationsFromCrl(file: string, issuers: readonly Buffer[
   const bytes = read(file);
   const text = bytes.toString('latin1');
   const der = text.includes('-----BEGIN X509 CRL-----') ? pemDers(text, 'X509 CRL')[0] : bytes;
-  let crl: X509Crl;
+  let crl: ParsedCrl;
   try {
-    crl = new X509Crl(new Uint8Array(der));
+    crl = parseCrl(der);
   } catch {
     throw new RevocationListError(`${file} is not a CRL (DER or PEM)`);
   }
-  let signed = false;
-  for (const issuer of issuers) {
-    if (await crl.verify({ publicKey: new PeculiarCertificate(new Uint8Array(issuer)) }).catch(() => false)) signed = true;
-  }
-  if (!signed) throw new RevocationListError(`${file} is not signed by this CA's intermediate or root`);
+  if (!issuers.some((issuer) => crlSignedBy(crl, issuer))) throw new RevocationListError(`${file} is not signed by this CA's intermediate or root`);
   return crl.entries.map((e) => ({
-    serial: BigInt('0x' + e.serialNumber).toString(10),
-    reasonCode: e.reason ?? 0,
+    serial: e.serial.toString(10),
+    reasonCode: e.reasonCode,
     reason: '',
-    revokedAt: e.revocationDate,
+    revokedAt: e.revokedAt,
     notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS),
     provisioner: '',
   }));

@@ -19,9 +19,33 @@ export interface ParsedCrl {
   readonly crlNumber?: bigint;
   /** Serial numbers of the revoked certificates, in the CRL's order. */
   readonly serials: readonly bigint[];
+  /** The revoked certificates with their revocation dates and reasons (0, unspecified, when the entry names none), in the CRL's order. */
+  readonly entries: readonly CrlEntry[];
   readonly signatureAlgorithm: string;
   readonly signatureParams?: Buffer;
   readonly signature: Buffer;
+}
+
+/** One revokedCertificates entry (RFC 5280 §5.1.2.6, §5.3.1). */
+export interface CrlEntry {
+  readonly serial: bigint;
+  readonly revokedAt: Date;
+  readonly reasonCode: number;
+}
+
+/** The cRLReason of an entry's crlEntryExtensions (an ENUMERATED), 0 when it has none. */
+function entryReason(der: Buffer, extensions: ReturnType<typeof children>[number] | undefined): number {
+  if (!extensions) return 0;
+  for (const ext of children(der, extensions)) {
+    const parts = children(der, ext);
+    if (readOid(der, parts[0]) !== OID.cRLReason) continue;
+    const value = contents(der, parts[parts.length - 1]);
+    const el = readRoot(value);
+    const reason = contents(value, el);
+    if (el.tag !== Tag.ENUMERATED || reason.length !== 1) throw new DerError('cRLReason is not a one-byte ENUMERATED');
+    return reason[0];
+  }
+  return 0;
 }
 
 const isTime = (tag: number): boolean => tag === Tag.UTC_TIME || tag === Tag.GENERALIZED_TIME;
@@ -40,9 +64,13 @@ export function parseCrl(der: Buffer): ParsedCrl {
   const thisUpdateEl = fields[i++];
   if (!issuerEl || !thisUpdateEl || !isTime(thisUpdateEl.tag)) throw new DerError('TBSCertList: missing issuer or thisUpdate');
   const nextUpdate = fields[i] && isTime(fields[i].tag) ? readTime(der, fields[i++]) : undefined;
-  const serials: bigint[] = [];
+  const entries: CrlEntry[] = [];
   if (fields[i]?.tag === Tag.SEQUENCE) {
-    for (const entry of children(der, fields[i++])) serials.push(readInteger(der, expectChildren(der, entry, Tag.SEQUENCE, 'revokedCertificate')[0]));
+    for (const entry of children(der, fields[i++])) {
+      const [serialEl, dateEl, extensionsEl] = expectChildren(der, entry, Tag.SEQUENCE, 'revokedCertificate');
+      if (!dateEl || !isTime(dateEl.tag)) throw new DerError('revokedCertificate: missing revocationDate');
+      entries.push({ serial: readInteger(der, serialEl), revokedAt: readTime(der, dateEl), reasonCode: entryReason(der, extensionsEl) });
+    }
   }
   let crlNumber: bigint | undefined;
   if (fields[i]?.tag === 0xa0) {
@@ -61,7 +89,8 @@ export function parseCrl(der: Buffer): ParsedCrl {
     thisUpdate: readTime(der, thisUpdateEl),
     nextUpdate,
     crlNumber,
-    serials,
+    serials: entries.map((e) => e.serial),
+    entries,
     signatureAlgorithm: readOid(der, algOid),
     signatureParams: params && params.tag !== Tag.NULL ? whole(der, params) : undefined,
     signature: readBitString(der, sigEl),

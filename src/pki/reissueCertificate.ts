@@ -14,7 +14,8 @@ export interface ReissuedCertificate {
 /**
  * A new certificate like `old` (renew, rekey): same subject, SANs and extensions,
  * the same duration from `now`, a fresh serial, and `publicKey` (the old one for a
- * renewal). SKI and AKI are recomputed. keyUsage is kept while the key type is
+ * renewal). The SKI is kept for the same key and recomputed for a new one; the AKI
+ * names `issuer`. keyUsage is kept while the key type is
  * (a profile's usages survive a rekey), and follows the default profile when the
  * type changes (keyEncipherment only for RSA).
  */
@@ -25,7 +26,7 @@ export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issue
   const kty = readSpki(publicKey).kty;
   const keyTypeChanged = publicKey !== old.publicKey && kty !== readSpki(old.publicKey).kty;
   const extensions = old.extensions.map((e) => {
-    if (e.id === OID.subjectKeyIdentifier) return subjectKeyIdentifier(keyIdentifier(publicKey));
+    if (e.id === OID.subjectKeyIdentifier) return publicKey.equals(old.publicKey) ? e.der : subjectKeyIdentifier(keyIdentifier(publicKey));
     if (e.id === OID.authorityKeyIdentifier) return authorityKeyIdentifier(issuer.keyId);
     if (e.id === OID.keyUsage && keyTypeChanged) return keyUsage(defaultKeyUsages(kty === 'RSA'));
     return e.der;

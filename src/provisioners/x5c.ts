@@ -1,7 +1,6 @@
-import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { ExtendedKeyUsageExtension, KeyUsageFlags, KeyUsagesExtension, SubjectAlternativeNameExtension, X509Certificate as PeculiarCertificate } from '@peculiar/x509';
+import { readExtKeyUsage, readGeneralNames, readKeyUsage } from '../pki/extensionReaders.js';
 import type { ProvisionerConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
 import { Forbidden, Unauthorized } from '../errors.js';
@@ -65,10 +64,10 @@ function readRoots(value: string, home: string): X509Certificate[] {
 /** Every name a certificate vouches for: its common name and SANs, compared as sansValidator compares them. */
 function namesOf(leaf: X509Certificate): Set<string> {
   const names = new Set<string>();
-  const cn = commonNameOf(parseCertificate(Buffer.from(leaf.raw)).subject);
-  const parsed = new PeculiarCertificate(leaf.raw);
-  const san = parsed.getExtension(SubjectAlternativeNameExtension);
-  const listed = san ? san.names.items.filter((n) => ['dns', 'ip', 'email', 'url'].includes(n.type)).map((n) => n.value) : [];
+  const parsed = parseCertificate(Buffer.from(leaf.raw));
+  const cn = commonNameOf(parsed.subject);
+  const san = parsed.extensions.find((e) => e.id === OID.subjectAltName);
+  const listed = san ? readGeneralNames(san.value).filter((n) => n.type !== 'other').map((n) => n.value) : [];
   const sans = classifySans(cn === '' ? listed : [cn, ...listed]);
   for (const n of normalised(sans)) names.add(n);
   return names;
@@ -78,13 +77,13 @@ const normalised = (sans: SubjectAltNames): string[] => [...sans.dns.map((n) => 
 
 /** step-ca's conditions on the leaf: EKU allowing client authentication, key usage digitalSignature. */
 function checkLeafUsage(leaf: X509Certificate): void {
-  const parsed = new PeculiarCertificate(leaf.raw);
-  const eku = parsed.getExtension(ExtendedKeyUsageExtension);
-  if (eku && !eku.usages.some((u) => u === OID.clientAuth || u === '2.5.29.37.0')) {
+  const { extensions } = parseCertificate(Buffer.from(leaf.raw));
+  const eku = extensions.find((e) => e.id === OID.extKeyUsage);
+  if (eku && !readExtKeyUsage(eku.value).some((u) => u === OID.clientAuth || u === '2.5.29.37.0')) {
     throw new Unauthorized('invalid x5c token: the certificate that signed it is not for client authentication (extended key usage)');
   }
-  const ku = parsed.getExtension(KeyUsagesExtension);
-  if (!ku || (ku.usages & KeyUsageFlags.digitalSignature) === 0) {
+  const ku = extensions.find((e) => e.id === OID.keyUsage);
+  if (!ku || !readKeyUsage(ku.value).includes('digitalSignature')) {
     throw new Unauthorized('invalid x5c token: the certificate that signed it cannot be used for digital signature (key usage)');
   }
 }

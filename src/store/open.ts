@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DbConfig } from '../config/caConfig.js';
 import { inHome } from '../config/home.js';
 import { ConfigError } from '../config/errors.js';
-import { SqliteStore } from './sqlite.js';
+import { SqliteStore, type SqliteOptions } from './sqlite.js';
 import type { Store } from './store.js';
 
 /** The first line of `db.passwordFile` (relative to the home); ConfigError when it cannot be read or is empty. */
@@ -25,8 +25,8 @@ function databasePassword(file: string, home: string): string {
  * makes calls reject with Unavailable, not this). The PostgreSQL driver is loaded
  * only for a PostgreSQL store: it costs each process about 14 MiB of memory.
  */
-export async function openStore(db: DbConfig, home: string): Promise<Store> {
-  if (db.type === 'sqlite') return new SqliteStore(db.dataSource === ':memory:' ? ':memory:' : inHome(home, db.dataSource));
+export async function openStore(db: DbConfig, home: string, sqlite: SqliteOptions = {}): Promise<Store> {
+  if (db.type === 'sqlite') return new SqliteStore(db.dataSource === ':memory:' ? ':memory:' : inHome(home, db.dataSource), sqlite);
   const { PostgresStore } = await import('./postgres.js');
   return new PostgresStore({
     url: db.dataSource,

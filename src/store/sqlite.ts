@@ -108,6 +108,12 @@ function createPrivately(file: string): void {
 /** Thrown inside the revocation transaction to roll it back. */
 class AlreadyRevoked extends Error {}
 
+/** How a SQLite store is opened. */
+export interface SqliteOptions {
+  /** Whether this connection checkpoints the WAL from a thread of its own (default true). */
+  readonly walCheckpoints?: boolean;
+}
+
 /** The default store: one SQLite file (WAL mode), opened and migrated. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -130,8 +136,13 @@ export class SqliteStore implements Store {
   private readonly upsertLease: Database.Statement;
   private readonly deleteLease: Database.Statement;
 
-  /** Opens (creating when needed) the database at `file`; ':memory:' for tests. */
-  constructor(file: string) {
+  /**
+   * Opens (creating when needed) the database at `file`; ':memory:' for tests. With
+   * `walCheckpoints` false another process checkpoints the WAL (a server's workers
+   * leave it to their primary: one checkpointer thread, not one per worker, each of
+   * which costs a V8 isolate, about 10 MiB).
+   */
+  constructor(file: string, options: SqliteOptions = {}) {
     if (file !== ':memory:') createPrivately(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -143,7 +154,7 @@ export class SqliteStore implements Store {
       // Checkpoints happen off the request path (checkpointer.ts); SQLite's own, past
       // 40 MB of WAL, are only a safety net should that thread fall behind.
       this.db.pragma('wal_autocheckpoint = 10000');
-      this.checkpointer = new Checkpointer(file);
+      if (options.walCheckpoints !== false) this.checkpointer = new Checkpointer(file);
     }
     // From here on a locked database fails fast and the write is retried off the event loop (retryWhileBusy).
     this.db.pragma('busy_timeout = 0');

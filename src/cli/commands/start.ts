@@ -96,7 +96,8 @@ async function serve(home: string, source: ConfigSource, config: CaConfig, passw
   // prom-client is loaded only when metrics are served: it costs each process about 11 MiB.
   const metricsModule = config.metricsAddress === undefined ? undefined : await import('../../server/metrics.js');
   const metrics = metricsModule && new metricsModule.CaMetrics();
-  const authority = await loadAuthority(home, config, password, metrics?.observeStore);
+  // A worker leaves WAL checkpoints to its primary, which keeps the store open for that.
+  const authority = await loadAuthority(home, config, password, metrics?.observeStore, { walCheckpoints: !isWorkerProcess() });
   metrics?.watchCrl(authority.store);
   metrics?.watchPeers(authority.store);
   // Loaded here, not at the top: the HTTP stack (express) costs every other verb ~0.3 s of startup.
@@ -192,8 +193,8 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
     banner(config, flags.address ?? config.address, port, authority, 1);
     return;
   }
+  // Kept open: the primary checkpoints the SQLite WAL for its workers (they do not).
   const authority = await loadAuthority(home, config, password);
-  await authority.store.close();
   // A password typed at the prompt reaches the workers through their environment, never argv or a file.
   process.env.FEDCA_WORKER_PASSWORD = password;
   if (config.rateLimit) serveRateLimits(config.rateLimit);
@@ -203,6 +204,7 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
   onStopSignals(async () => {
     metricsServer?.close();
     await pool.stop();
+    await authority.store.close();
   });
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
   // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
