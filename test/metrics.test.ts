@@ -35,6 +35,10 @@ describe('metrics', () => {
     assert.equal(routeLabel('/1.0/provisioners/kid-1/encrypted-key'), '/provisioners/{kid}/encrypted-key');
     assert.equal(routeLabel('/ocsp/MEUwQzBBMD8'), '/ocsp/{request}');
     assert.equal(routeLabel('/wp-admin/login.php'), 'other');
+    assert.equal(routeLabel('/1.0/acme/acme/directory'), '/acme/{provisioner}/directory');
+    assert.equal(routeLabel('/acme/any-name/challenge/abc/def'), '/acme/{provisioner}/challenge/{authz}/{id}');
+    assert.equal(routeLabel('/acme/acme/order/abc/finalize'), '/acme/{provisioner}/order/{id}/finalize');
+    assert.equal(routeLabel('/acme/acme/unknown'), 'other');
   });
 
   describe('fedca start with metricsAddress', () => {

@@ -157,7 +157,7 @@ describe('fedca start', () => {
       ['a bad address', (home) => editConfig(home, (c) => (c.address = '::1:9000')), /address: must be HOST:PORT/],
       ['a bad duration', (home) => editConfig(home, (c) => ((c.authority as { claims: Record<string, string> }).claims.maxTLSCertDuration = '1 day')), /authority\.claims\.maxTLSCertDuration: must be a positive duration/],
       ['an unknown provisioner type', (home) => editConfig(home, (c) => ((c.authority as { provisioners: { type: string }[] }).provisioners[0].type = 'MAGIC')), /authority\.provisioners\[0\]\.type: unsupported provisioner type "MAGIC"/],
-      ['a step-ca provisioner type fedca lacks', (home) => editConfig(home, (c) => ((c.authority as { provisioners: { type: string }[] }).provisioners[0].type = 'acme')), /authority\.provisioners\[0\]\.type: step-ca's provisioner type "ACME" is not available in fedca yet/],
+      ['a step-ca provisioner type fedca lacks', (home) => editConfig(home, (c) => ((c.authority as { provisioners: { type: string }[] }).provisioners[0].type = 'scep')), /authority\.provisioners\[0\]\.type: step-ca's provisioner type "SCEP" is not available in fedca yet/],
       ['an unknown database type', (home) => editConfig(home, (c) => (c.db = { type: 'mongodb', dataSource: 'x' })), /db\.type: unsupported database type/],
       ['no password anywhere', () => undefined, /no password/],
     ];

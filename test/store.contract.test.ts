@@ -4,7 +4,7 @@ import { Unavailable } from '../src/errors.js';
 import { copyStore, CopyError } from '../src/store/copyStore.js';
 import { openStore } from '../src/store/open.js';
 import { ancestors, descendants } from '../src/store/lineage.js';
-import type { CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, Store } from '../src/store/store.js';
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, Store } from '../src/store/store.js';
 import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
 import { tempDir } from './helpers/testCa.js';
 
@@ -61,6 +61,51 @@ const revocation = (serial: string, overrides: Partial<Revocation> = {}): Revoca
   ...overrides,
 });
 
+const NO_ACME = { acmeAccounts: 0, acmeOrders: 0, acmeAuthorizations: 0, acmeEabKeys: 0 };
+const T0 = new Date('2030-01-01T00:00:00Z');
+const account = (overrides: Partial<AcmeAccountRecord> = {}): AcmeAccountRecord => ({
+  id: 'acc-1',
+  provisioner: 'acme',
+  thumbprint: 'thumb-1',
+  jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+  status: 'valid',
+  contact: ['mailto:ops@example.test'],
+  createdAt: T0,
+  ...overrides,
+});
+const order = (overrides: Partial<AcmeOrderRecord> = {}): AcmeOrderRecord => ({
+  id: 'ord-1',
+  accountId: 'acc-1',
+  provisioner: 'acme',
+  status: 'pending',
+  identifiers: [{ type: 'dns', value: 'app.acme.test' }],
+  authorizationIds: ['authz-1'],
+  expiresAt: new Date('2030-01-02T00:00:00Z'),
+  createdAt: T0,
+  revision: 0,
+  ...overrides,
+});
+const authorization = (overrides: Partial<AcmeAuthorizationRecord> = {}): AcmeAuthorizationRecord => ({
+  id: 'authz-1',
+  accountId: 'acc-1',
+  orderId: 'ord-1',
+  identifier: { type: 'dns', value: 'app.acme.test' },
+  wildcard: false,
+  status: 'pending',
+  expiresAt: new Date('2030-01-02T00:00:00Z'),
+  challenges: [{ id: 'ch-1', type: 'http-01', token: 'tok', status: 'pending', attempts: 0 }],
+  revision: 0,
+  ...overrides,
+});
+const eabKey = (overrides: Partial<AcmeEabKeyRecord> = {}): AcmeEabKeyRecord => ({
+  keyId: 'kid-1',
+  provisioner: 'acme',
+  hmacKey: Buffer.alloc(32, 7),
+  reference: 'team a',
+  createdAt: T0,
+  ...overrides,
+});
+
 for (const backend of [sqlite, postgres]) {
   describe(`Store contract: ${backend.name}`, function () {
     let db: { open(): Promise<Store>; drop(): Promise<void> };
@@ -102,7 +147,7 @@ for (const backend of [sqlite, postgres]) {
       assert.equal(await store.certificate(refused.serial), undefined, 'a refused issuance stores no certificate');
       assert.equal(await burn(store, 'jti-1', new Date(Date.now() + 2 * HOUR)), false);
       assert.equal(await burn(store, 'jti-2'), true);
-      assert.deepEqual(await store.counts(), { certificates: 2, revocations: 0, usedTokens: 2 });
+      assert.deepEqual(await store.counts(), { certificates: 2, revocations: 0, usedTokens: 2, ...NO_ACME });
     });
 
     it("recordUsedTokens burns ids spent elsewhere (an adopted CA's), twice without harm", async () => {
@@ -244,7 +289,7 @@ for (const backend of [sqlite, postgres]) {
       try {
         const target = await other.open();
         try {
-          assert.deepEqual(await copyStore(source, target), { certificates: 9, revocations: 1, usedTokens: 4 });
+          assert.deepEqual(await copyStore(source, target), { certificates: 9, revocations: 1, usedTokens: 4, ...NO_ACME });
           assert.deepEqual(await target.certificate('1000'), await source.certificate('1000'));
           assert.deepEqual(await target.revocation('4'), await source.revocation('4'));
           assert.deepEqual(await target.certificate('5'), await source.certificate('5'), 'lineage and groups were not copied');
@@ -329,6 +374,115 @@ for (const backend of [sqlite, postgres]) {
       assert.deepEqual(await store.revokeAll(['1', '3'].map((s) => revocation(s))), []);
       assert.equal((await store.crlState()).revocationSeq, seq, 'nothing new revoked, the CRL stays fresh');
       assert.equal(await burn(store, 'lineage-token'), false);
+    });
+
+    it('ACME nonces are consumed once, across connections, and not after they expire', async () => {
+      const [a, b] = [await open(), await open()];
+      await a.addAcmeNonce('n1', new Date(Date.now() + HOUR));
+      await a.addAcmeNonce('n2', new Date(Date.now() - 1000));
+      const both = await Promise.all([a.useAcmeNonce('n1', new Date()), b.useAcmeNonce('n1', new Date())]);
+      assert.deepEqual(both.sort(), [false, true], 'a nonce was consumed twice');
+      assert.equal(await b.useAcmeNonce('n2', new Date()), false, 'an expired nonce was accepted');
+      assert.equal(await b.useAcmeNonce('never', new Date()), false);
+    });
+
+    it('ACME accounts: found by id and by key; a key has one account per provisioner; updates keep keys unique', async () => {
+      const store = await open();
+      assert.equal(await store.createAcmeAccount(account()), 'created');
+      assert.deepEqual(await store.acmeAccount('acc-1'), account());
+      assert.deepEqual(await store.acmeAccountByKey('acme', 'thumb-1'), account());
+      assert.equal(await store.acmeAccountByKey('other', 'thumb-1'), undefined);
+      assert.equal(await store.createAcmeAccount(account({ id: 'acc-2' })), 'key-exists');
+      assert.equal(await store.acmeAccount('acc-2'), undefined);
+      assert.equal(await store.createAcmeAccount(account({ id: 'acc-3', provisioner: 'other' })), 'created');
+      assert.equal(await store.createAcmeAccount(account({ id: 'acc-4', thumbprint: 'thumb-4' })), 'created');
+      assert.equal(await store.updateAcmeAccount(account({ id: 'acc-4', thumbprint: 'thumb-1' })), false, 'a key change took another account\'s key');
+      const moved = account({ id: 'acc-4', thumbprint: 'thumb-5', status: 'deactivated', contact: [] });
+      assert.equal(await store.updateAcmeAccount(moved), true);
+      assert.deepEqual(await store.acmeAccountByKey('acme', 'thumb-5'), moved);
+    });
+
+    it('ACME accounts with EAB bind the key once, to one account, of its own provisioner', async () => {
+      const store = await open();
+      assert.equal(await store.addAcmeEabKey(eabKey()), true);
+      assert.equal(await store.addAcmeEabKey(eabKey()), false, 'a key id was added twice');
+      await store.addAcmeEabKey(eabKey({ keyId: 'kid-2', provisioner: 'other', reference: '' }));
+      assert.equal(await store.createAcmeAccount(account({ eabKeyId: 'kid-2' })), 'eab-unusable');
+      assert.equal(await store.createAcmeAccount(account({ eabKeyId: 'nope' })), 'eab-unusable');
+      assert.equal(await store.acmeAccount('acc-1'), undefined);
+      assert.equal(await store.createAcmeAccount(account({ eabKeyId: 'kid-1' })), 'created');
+      assert.equal(await store.createAcmeAccount(account({ id: 'acc-2', thumbprint: 't2', eabKeyId: 'kid-1' })), 'eab-unusable');
+      const bound = await store.acmeEabKey('kid-1');
+      assert.equal(bound?.accountId, 'acc-1');
+      assert.deepEqual(bound?.boundAt, T0);
+      assert.deepEqual(bound?.hmacKey, Buffer.alloc(32, 7));
+      assert.deepEqual((await store.acmeEabKeys()).map((k) => k.keyId), ['kid-1', 'kid-2']);
+      assert.deepEqual((await store.acmeEabKeys('other')).map((k) => k.keyId), ['kid-2']);
+      assert.equal(await store.removeAcmeEabKey('kid-2'), true);
+      assert.equal(await store.removeAcmeEabKey('kid-2'), false);
+      assert.equal(await store.acmeEabKey('kid-2'), undefined);
+    });
+
+    it('ACME orders and authorizations: created together, updated only at the revision they were read', async () => {
+      const [a, b] = [await open(), await open()];
+      await a.createAcmeAccount(account());
+      await a.createAcmeOrder(order(), [authorization()]);
+      assert.deepEqual(await b.acmeOrder('ord-1'), order());
+      assert.deepEqual(await b.acmeAuthorization('authz-1'), authorization());
+      assert.deepEqual(await b.acmeOrderIds('acc-1'), ['ord-1']);
+      const processing = authorization({ challenges: [{ id: 'ch-1', type: 'http-01', token: 'tok', status: 'processing', attempts: 1, processingSince: T0 }] });
+      const raced = await Promise.all([a.updateAcmeAuthorization(processing), b.updateAcmeAuthorization(processing)]);
+      assert.deepEqual(raced.sort(), [false, true], 'two writers both updated one revision');
+      const read = await a.acmeAuthorization('authz-1');
+      assert.equal(read?.revision, 1);
+      assert.deepEqual(read?.challenges, processing.challenges);
+      assert.equal(await a.updateAcmeOrder(order({ status: 'ready' })), true);
+      assert.equal(await b.updateAcmeOrder(order({ status: 'invalid' })), false);
+      const ready = await b.acmeOrder('ord-1');
+      assert.equal(ready?.status, 'ready');
+      const cert = certificate({ provisioner: 'acme' });
+      const valid = { ...(ready as AcmeOrderRecord), status: 'valid' as const, certificateSerial: cert.serial };
+      assert.equal(await a.finishAcmeOrder(valid, cert), true);
+      assert.equal(await b.finishAcmeOrder(valid, certificate()), false, 'a stale order was finished twice');
+      assert.deepEqual(await b.certificate(cert.serial), cert);
+      assert.equal((await b.acmeOrder('ord-1'))?.certificateSerial, cert.serial);
+    });
+
+    it('pruneAcme forgets expired nonces and expired unfinished orders, keeps valid ones', async () => {
+      const store = await open();
+      const now = new Date('2030-01-03T00:00:00Z');
+      await store.addAcmeNonce('old', new Date('2030-01-02T00:00:00Z'));
+      await store.addAcmeNonce('fresh', new Date('2030-01-04T00:00:00Z'));
+      await store.createAcmeOrder(order(), [authorization()]);
+      await store.createAcmeOrder(order({ id: 'ord-2', status: 'valid', authorizationIds: ['authz-2'] }), [authorization({ id: 'authz-2', orderId: 'ord-2', status: 'valid' })]);
+      assert.equal(await store.pruneAcme(now), 3);
+      assert.equal(await store.acmeOrder('ord-1'), undefined);
+      assert.equal(await store.acmeAuthorization('authz-1'), undefined);
+      assert.ok(await store.acmeOrder('ord-2'));
+      assert.ok(await store.acmeAuthorization('authz-2'));
+      assert.equal(await store.useAcmeNonce('fresh', now), true);
+    });
+
+    it('copyStore carries ACME accounts, orders, authorizations and EAB keys', async () => {
+      const source = await open();
+      await source.addAcmeEabKey(eabKey());
+      await source.createAcmeAccount(account({ eabKeyId: 'kid-1' }));
+      await source.createAcmeOrder(order(), [authorization()]);
+      const other = await backend.fresh();
+      try {
+        const target = await other.open();
+        try {
+          assert.deepEqual(await copyStore(source, target), { certificates: 0, revocations: 0, usedTokens: 0, acmeAccounts: 1, acmeOrders: 1, acmeAuthorizations: 1, acmeEabKeys: 1 });
+          assert.deepEqual(await target.acmeAccountByKey('acme', 'thumb-1'), account({ eabKeyId: 'kid-1' }));
+          assert.deepEqual(await target.acmeOrder('ord-1'), order());
+          assert.deepEqual(await target.acmeAuthorization('authz-1'), authorization());
+          assert.deepEqual(await target.acmeEabKey('kid-1'), await source.acmeEabKey('kid-1'));
+        } finally {
+          await target.close();
+        }
+      } finally {
+        await other.drop();
+      }
     });
 
     it('ping answers while the store is open; close twice is harmless', async () => {

@@ -1,6 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
+import type { AcmeService } from '../authority/acme/acmeService.js';
 import type { Authority } from '../authority/authority.js';
+import { writeAcmeProblem } from './acme/problemResponse.js';
+import { acmeHandler, isAcmeRequest } from './acme/routes.js';
 import { VERSION } from '../config/version.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
 import { TooManyRequests } from '../errors.js';
@@ -22,6 +25,8 @@ export interface ApiOptions {
   readonly admitAddress?: (address: string) => Promise<number>;
   /** Called with every request as it arrives (metrics). */
   readonly observe?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The ACME service answering `[/1.0]/acme/<provisioner>/…`; none: those paths are 404. */
+  readonly acme?: AcmeService;
 }
 
 const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
@@ -31,15 +36,19 @@ const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
  * The HTTP API of api.md as a node request listener: every route at `/X` and
  * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
  * request, a rate limit by client address when `admitAddress` is given. The busy
- * POST routes (sign, renew, rekey, revoke) and OCSP are answered directly (see postRoute, ocsp); the rest by express.
+ * POST routes (sign, renew, rekey, revoke) and OCSP are answered directly (see postRoute,
+ * ocsp), ACME by api/acme (RFC 7807 problems); the rest by express.
  */
 export function createApi(authority: Authority, options: ApiOptions = {}): RequestListener {
   const app = expressApp(authority);
   const posts = postRoutes(authority);
   const ocsp = ocspRoute(authority);
+  const acme = options.acme && acmeHandler(options.acme);
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const direct = (req.method === 'POST' ? posts.get((req.url ?? '').split('?')[0]) : undefined) ?? ocsp(req);
     if (direct) direct(req, res);
+    // ACME reads its own bodies (application/jose+json) and answers problem documents.
+    else if (acme && isAcmeRequest(req)) acme(req, res);
     else app(req, res);
   };
   const admit = options.admitAddress;
@@ -49,9 +58,11 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
     // A balancer's health checks are never limited.
     if (!admit || HEALTH_PATHS.has((req.url ?? '').split('?')[0])) return route(req, res);
     const address = req.socket.remoteAddress ?? '';
+    // ACME clients read refusals as problem documents (rateLimited), everyone else as api.md's JSON.
+    const refuse = acme && isAcmeRequest(req) ? writeAcmeProblem : writeErrorFor;
     admit(address).then(
-      (waitMs) => (waitMs === 0 ? route(req, res) : writeErrorFor(res, new TooManyRequests(`from ${address}`, waitMs))),
-      (err: unknown) => writeErrorFor(res, err),
+      (waitMs) => (waitMs === 0 ? route(req, res) : refuse(res, new TooManyRequests(`from ${address}`, waitMs))),
+      (err: unknown) => refuse(res, err),
     );
   };
 }

@@ -12,10 +12,10 @@ import { ProvisionerCollection } from '../provisioners/collection.js';
 import type { AuthorizeContext, Provisioner, ProvisionerInfo } from '../provisioners/provisioner.js';
 import { applySignOptions, extensionModifier, type SignOption } from '../provisioners/signOptions.js';
 import { descendants } from '../store/lineage.js';
-import type { IssuedCertificate, Revocation, Store, UsedToken } from '../store/store.js';
+import type { IssuedCertificate, Revocation, RevokeOutcome, Store, UsedToken } from '../store/store.js';
 import { CrlChanges } from './crlChanges.js';
 import { CrlPublisher } from './crlPublisher.js';
-import { readCsr } from './csrInput.js';
+import { readCsr, type VerifiedCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
 import { issueOwnLeaf } from './ownLeaf.js';
 
@@ -194,9 +194,30 @@ export class Authority {
     const provisioner = this.provisionerCollection.forToken(token);
     const authorization = await provisioner.authorizeSign(token, { ...this.context(now), requestedProfile: options.profile });
     if (this.admitProvisioner) await this.admit(provisioner);
-    const { csr, publicKey } = readCsr(csrPem);
-    const signOptions = [...authorization.options, ...this.locationExtensions];
-    const draft = applySignOptions(signOptions, { csr, publicKey, notBefore: options.notBefore, notAfter: options.notAfter, now });
+    const issued = this.issueWithOptions(readCsr(csrPem), authorization.options, options, provisioner.name, now);
+    const der = issued.record.der;
+    const record = { ...issued.record, ...(authorization.groups ? { groups: authorization.groups } : {}) };
+    // Signing first costs one wasted signature on a replay, and buys a single transaction.
+    if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
+      throw new Unauthorized('token already used');
+    }
+    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+  }
+
+  /** The provisioner with this name, if any. */
+  provisionerNamed(name: string): Provisioner | undefined {
+    return this.provisionerCollection.list.find((p) => p.name === name);
+  }
+
+  /**
+   * Issues a leaf for a verified CSR under a provisioner's sign options (and the CRL
+   * and OCSP locations every certificate carries) without storing it: for ACME, whose
+   * order records the certificate in the same transaction (Store.finishAcmeOrder).
+   * Throws what the options throw (BadRequest, Forbidden).
+   */
+  issueWithOptions(verified: VerifiedCsr, options: readonly SignOption[], times: { readonly notBefore?: string; readonly notAfter?: string }, provisioner: string, now = new Date()): { record: IssuedCertificate; chain: Buffer[] } {
+    const { csr, publicKey } = verified;
+    const draft = applySignOptions([...options, ...this.locationExtensions], { csr, publicKey, notBefore: times.notBefore, notAfter: times.notAfter, now });
     const serial = randomSerial();
     const der = issueLeaf(
       {
@@ -213,12 +234,19 @@ export class Authority {
       this.intermediate,
       serial,
     );
-    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner: provisioner.name, ...(authorization.groups ? { groups: authorization.groups } : {}) };
-    // Signing first costs one wasted signature on a replay, and buys a single transaction.
-    if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
-      throw new Unauthorized('token already used');
-    }
-    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+    const record = { serial: serialDecimal(serial), der, commonName: draft.commonName, notBefore: draft.notBefore, notAfter: draft.notAfter, provisioner };
+    return { record, chain: [der, this.intermediate.certificate.der] };
+  }
+
+  /**
+   * Records a revocation its caller authorised (ACME's revokeCert: the account or the
+   * certificate's key), counted towards the CRL and told to CRL watchers. Resolves
+   * 'already-revoked' without writing when it was.
+   */
+  async revokeAuthorized(certificate: IssuedCertificate, reasonCode: number, reason: string, provisioner: string, now = new Date()): Promise<RevokeOutcome> {
+    const outcome = await this.store.revoke({ serial: certificate.serial, reasonCode, reason, revokedAt: now, notAfter: certificate.notAfter, provisioner });
+    if (outcome === 'revoked') this.crlChanges.notify();
+    return outcome;
   }
 
   /** Limits signs and token revocations per provisioner (`rateLimit.perProvisioner`). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../config/version.js';
+import { registerAcme } from './commands/acme.js';
 import { registerBootstrap } from './commands/bootstrap.js';
 import { registerCertificate } from './commands/certificate.js';
 import { registerCrl } from './commands/crl.js';
@@ -44,5 +45,6 @@ registerOpenvpnAgent(program);
 registerExport(program);
 registerFederation(program);
 registerDb(program);
+registerAcme(program);
 
 await program.parseAsync(process.argv);

@@ -13,8 +13,8 @@ const CLAIMS = ['minTLSCertDuration', 'maxTLSCertDuration', 'defaultTLSCertDurat
 const TOP = ['root', 'federatedRoots', 'federation', 'rateLimit', 'crt', 'key', 'address', 'dnsNames', 'db', 'authority', 'crl', 'tls', 'logger', 'password', 'insecureAddress'];
 const DB = ['type', 'dataSource', 'database'];
 const AUTHORITY = ['provisioners', 'claims'];
-// JWK's, OIDC's and X5C's own keys (each checked by its provisioner, src/provisioners).
-const PROVISIONER = ['type', 'name', 'key', 'encryptedKey', 'claims', 'options', 'clientID', 'clientSecret', 'configurationEndpoint', 'admins', 'domains', 'groups', 'listenAddress', 'caBundle', 'roots'];
+// JWK's, OIDC's, X5C's and ACME's own keys (each checked by its provisioner, src/provisioners; ACME's allowLoopback and resolvers are fedca's).
+const PROVISIONER = ['type', 'name', 'key', 'encryptedKey', 'claims', 'options', 'clientID', 'clientSecret', 'configurationEndpoint', 'admins', 'domains', 'groups', 'listenAddress', 'caBundle', 'roots', 'forceCN', 'requireEAB', 'challenges', 'allowLoopback', 'resolvers'];
 const OPTIONS = ['profiles', 'groupProfiles'];
 const CRL = ['enabled', 'cacheDuration'];
 

@@ -2,6 +2,7 @@ import type { ProvisionerConfig } from '../config/caConfig.js';
 import { STEP_CA_PROVISIONER_TYPES } from '../config/load.js';
 import { ProfileListError } from '../errors.js';
 import { mergeClaims } from './claims.js';
+import { acmeProvisioner } from './acme.js';
 import { jwkProvisioner } from './jwk.js';
 import type { Provisioner } from './provisioner.js';
 import { oidcProvisioner } from './oidc.js';
@@ -13,6 +14,7 @@ const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>
   JWK: jwkProvisioner,
   OIDC: oidcProvisioner,
   X5C: x5cProvisioner,
+  ACME: acmeProvisioner,
 };
 
 /**

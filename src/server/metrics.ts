@@ -6,12 +6,21 @@ import { parseAddress } from '../config/address.js';
 import type { CrlState, PeerRootsRecord, Revocation } from '../store/store.js';
 import type { StoreObserver } from '../store/observed.js';
 
-/** Routes of api.md as metric labels (at /X and /1.0/X alike); anything else is "other", so that probes cannot grow the label set. */
+/** Routes of api.md and ACME's as metric labels (at /X and /1.0/X alike); anything else is "other", so that probes cannot grow the label set. */
 const ROUTES: readonly [RegExp, string][] = [
   [/^\/(health|version|roots|roots\.pem|federation|federation\.pem|intermediates|intermediates\.pem|provisioners|sign|renew|rekey|revoke|crl|ocsp)$/, ''],
   [/^\/root\/[^/]+$/, '/root/{sha256}'],
   [/^\/provisioners\/[^/]+\/encrypted-key$/, '/provisioners/{kid}/encrypted-key'],
   [/^\/ocsp\/.+$/, '/ocsp/{request}'],
+  ...['directory', 'new-nonce', 'new-account', 'new-order', 'revoke-cert', 'key-change'].map((r): [RegExp, string] => [new RegExp(`^/acme/[^/]+/${r}$`), `/acme/{provisioner}/${r}`]),
+  [/^\/acme\/[^/]+\/account\/[^/]+$/, '/acme/{provisioner}/account/{id}'],
+  [/^\/acme\/[^/]+\/account\/[^/]+\/orders$/, '/acme/{provisioner}/account/{id}/orders'],
+  [/^\/acme\/[^/]+\/order\/[^/]+$/, '/acme/{provisioner}/order/{id}'],
+  [/^\/acme\/[^/]+\/order\/[^/]+\/finalize$/, '/acme/{provisioner}/order/{id}/finalize'],
+  [/^\/acme\/[^/]+\/authz\/[^/]+$/, '/acme/{provisioner}/authz/{id}'],
+  [/^\/acme\/[^/]+\/challenge\/[^/]+\/[^/]+$/, '/acme/{provisioner}/challenge/{authz}/{id}'],
+  [/^\/acme\/[^/]+\/certificate\/[^/]+$/, '/acme/{provisioner}/certificate/{id}'],
+  [/^\/acme\/[^/]+\/renewal-info\/[^/]+$/, '/acme/{provisioner}/renewal-info/{certID}'],
 ];
 
 /** The label of a request's route: its path without `/1.0` and query, parameters named. */

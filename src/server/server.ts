@@ -5,6 +5,8 @@ import { constants } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
 import { createApi, type ApiOptions } from '../api/app.js';
+import { AcmeService, type AcmeServiceOptions } from '../authority/acme/acmeService.js';
+import { validateChallenge } from '../authority/acme/challenges/validation.js';
 import { createInsecureApi } from '../api/insecureApp.js';
 import type { LogSink } from '../api/accessLog.js';
 import type { FederationConfig, RateLimitConfig } from '../config/caConfig.js';
@@ -46,6 +48,8 @@ export interface ServerOptions {
   readonly rateLimiter?: RateLimiter;
   /** "HOST:PORT" of a plain-HTTP listener for the CRL, OCSP and CA certificates (config `insecureAddress`); none when unset. */
   readonly insecureAddress?: string;
+  /** How ACME challenges are validated (tests inject a validator or ports); default: the validators of authority/acme/challenges on ports 80 and 443. */
+  readonly acme?: Partial<AcmeServiceOptions>;
 }
 
 /**
@@ -105,11 +109,15 @@ export class CaServer {
   private peers?: FederationPeers;
   private storeTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** The ACME service (its validations run in this process; their outcomes go to the store). */
+  readonly acme: AcmeService;
 
   constructor(
     private readonly authority: Authority,
     private readonly options: ServerOptions,
-  ) {}
+  ) {
+    this.acme = new AcmeService(authority, { validate: options.acme?.validate ?? validateChallenge, ...(options.acme?.ports ? { ports: options.acme.ports } : {}) });
+  }
 
   /**
    * The server's TLS: its certificate, the `tls` settings, and (as step-ca's
@@ -218,7 +226,7 @@ export class CaServer {
     const limiter = limits && (this.options.rateLimiter ?? new LocalRateLimiter(limits));
     if (limiter && limits?.perProvisioner) this.authority.setProvisionerLimit((name) => limiter.take('provisioner', name));
     const admitAddress = limiter && limits?.perAddress ? (address: string) => limiter.take('address', address) : undefined;
-    const app = createApi(this.authority, { log: this.options.log, admitAddress, observe: this.options.observeRequest });
+    const app = createApi(this.authority, { log: this.options.log, admitAddress, observe: this.options.observeRequest, acme: this.acme });
     const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
     await listen(server, this.options.address, () => this.peers?.stop());
@@ -240,6 +248,7 @@ export class CaServer {
     if (!recorded) this.recordWhenStoreAnswers(first.record);
     this.pruneTimer = setInterval(() => {
       this.authority.pruneUsedTokens().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning used tokens failed', error: err.message })));
+      this.acme.prune().catch((err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'pruning ACME nonces and orders failed', error: err.message })));
     }, PRUNE_EVERY_MS);
     this.pruneTimer.unref();
     return boundPort;
@@ -280,6 +289,8 @@ export class CaServer {
       });
       clearTimeout(force);
     }
+    // Validations still running write their outcomes before the store closes (each is bounded by its deadline).
+    await this.acme.validations.idle();
     const insecure = this.insecureServer;
     if (insecure) {
       await new Promise<void>((resolve) => {

@@ -8,17 +8,18 @@ export class CopyError extends Error {
 /** Rows copied per transaction. */
 const BATCH = 500;
 
-const KINDS: readonly (keyof StoreRows)[] = ['certificates', 'revocations', 'usedTokens'];
+const KINDS: readonly (keyof StoreRows)[] = ['certificates', 'revocations', 'usedTokens', 'acmeAccounts', 'acmeOrders', 'acmeAuthorizations', 'acmeEabKeys'];
 
 /** The key rows of a kind are ordered by. */
-const keyOf = (row: StoreRows[keyof StoreRows]): string => ('id' in row ? row.id : row.serial);
+const keyOf = (row: StoreRows[keyof StoreRows]): string => ('id' in row ? row.id : 'keyId' in row ? row.keyId : row.serial);
 
-const total = (c: StoreCounts): number => c.certificates + c.revocations + c.usedTokens;
-const describe = (c: StoreCounts): string => `${c.certificates} certificate(s), ${c.revocations} revocation(s), ${c.usedTokens} used token id(s)`;
+const total = (c: StoreCounts): number => KINDS.reduce((n, k) => n + c[k], 0);
+const describe = (c: StoreCounts): string =>
+  `${c.certificates} certificate(s), ${c.revocations} revocation(s), ${c.usedTokens} used token id(s), ${c.acmeAccounts} ACME account(s), ${c.acmeOrders} order(s), ${c.acmeAuthorizations} authorization(s), ${c.acmeEabKeys} EAB key(s)`;
 
 /**
  * Copies everything `from` holds into the empty store `to` (issued certificates,
- * revocations, used token ids, then the federation peers' roots and the CRL state, so
+ * revocations, used token ids, ACME accounts, orders, authorizations and EAB keys, then the federation peers' roots and the CRL state, so
  * that the same roots and CRL are served),
  * in batches, and checks that the counts match; resolves them. Refuses a target
  * that holds anything. The source must not be serving meanwhile.

@@ -1,5 +1,5 @@
 import { Unavailable } from '../errors.js';
-import type { CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import type { AcmeAccountOutcome, AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 
 /** How a store call ended: done, a one-time token refused as a replay, the database unreachable, or another error. */
 export type StoreOutcome = 'ok' | 'replay' | 'unavailable' | 'error';
@@ -83,6 +83,60 @@ export class ObservedStore implements Store {
   }
   pruneUsedTokens(now: Date): Promise<number> {
     return this.timed('pruneUsedTokens', () => this.inner.pruneUsedTokens(now));
+  }
+  addAcmeNonce(nonce: string, expiresAt: Date): Promise<void> {
+    return this.timed('addAcmeNonce', () => this.inner.addAcmeNonce(nonce, expiresAt));
+  }
+  useAcmeNonce(nonce: string, now: Date): Promise<boolean> {
+    return this.timed('useAcmeNonce', () => this.inner.useAcmeNonce(nonce, now), (fresh) => !fresh);
+  }
+  createAcmeAccount(account: AcmeAccountRecord): Promise<AcmeAccountOutcome> {
+    return this.timed('createAcmeAccount', () => this.inner.createAcmeAccount(account));
+  }
+  acmeAccount(id: string): Promise<AcmeAccountRecord | undefined> {
+    return this.timed('acmeAccount', () => this.inner.acmeAccount(id));
+  }
+  acmeAccountByKey(provisioner: string, thumbprint: string): Promise<AcmeAccountRecord | undefined> {
+    return this.timed('acmeAccountByKey', () => this.inner.acmeAccountByKey(provisioner, thumbprint));
+  }
+  updateAcmeAccount(account: AcmeAccountRecord): Promise<boolean> {
+    return this.timed('updateAcmeAccount', () => this.inner.updateAcmeAccount(account));
+  }
+  createAcmeOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[]): Promise<void> {
+    return this.timed('createAcmeOrder', () => this.inner.createAcmeOrder(order, authorizations));
+  }
+  acmeOrder(id: string): Promise<AcmeOrderRecord | undefined> {
+    return this.timed('acmeOrder', () => this.inner.acmeOrder(id));
+  }
+  acmeOrderIds(accountId: string): Promise<string[]> {
+    return this.timed('acmeOrderIds', () => this.inner.acmeOrderIds(accountId));
+  }
+  updateAcmeOrder(order: AcmeOrderRecord): Promise<boolean> {
+    return this.timed('updateAcmeOrder', () => this.inner.updateAcmeOrder(order));
+  }
+  finishAcmeOrder(order: AcmeOrderRecord, certificate: IssuedCertificate): Promise<boolean> {
+    return this.timed('finishAcmeOrder', () => this.inner.finishAcmeOrder(order, certificate));
+  }
+  acmeAuthorization(id: string): Promise<AcmeAuthorizationRecord | undefined> {
+    return this.timed('acmeAuthorization', () => this.inner.acmeAuthorization(id));
+  }
+  updateAcmeAuthorization(authorization: AcmeAuthorizationRecord): Promise<boolean> {
+    return this.timed('updateAcmeAuthorization', () => this.inner.updateAcmeAuthorization(authorization));
+  }
+  addAcmeEabKey(key: AcmeEabKeyRecord): Promise<boolean> {
+    return this.timed('addAcmeEabKey', () => this.inner.addAcmeEabKey(key));
+  }
+  acmeEabKey(keyId: string): Promise<AcmeEabKeyRecord | undefined> {
+    return this.timed('acmeEabKey', () => this.inner.acmeEabKey(keyId));
+  }
+  acmeEabKeys(provisioner?: string): Promise<AcmeEabKeyRecord[]> {
+    return this.timed('acmeEabKeys', () => this.inner.acmeEabKeys(provisioner));
+  }
+  removeAcmeEabKey(keyId: string): Promise<boolean> {
+    return this.timed('removeAcmeEabKey', () => this.inner.removeAcmeEabKey(keyId));
+  }
+  pruneAcme(now: Date): Promise<number> {
+    return this.timed('pruneAcme', () => this.inner.pruneAcme(now));
   }
   ping(): Promise<void> {
     return this.timed('ping', () => this.inner.ping());

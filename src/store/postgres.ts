@@ -1,7 +1,24 @@
 import pg from 'pg';
 import { Unavailable } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations.js';
-import type { CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import { decodeAccount, decodeAuthorization, decodeEabKey, decodeOrder, encodeAccount, encodeAuthorization, encodeEabKey, encodeOrder } from './acmeRows.js';
+import type {
+  AcmeAccountOutcome,
+  AcmeAccountRecord,
+  AcmeAuthorizationRecord,
+  AcmeEabKeyRecord,
+  AcmeOrderRecord,
+  CrlStamp,
+  CrlState,
+  IssuedCertificate,
+  PeerRootsRecord,
+  Revocation,
+  RevokeOutcome,
+  Store,
+  StoreCounts,
+  StoreRows,
+  UsedToken,
+} from './store.js';
 import { isUnreachable } from './unreachable.js';
 
 /** Where the PostgreSQL store connects. */
@@ -100,13 +117,36 @@ const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readon
   certificates: { sql: 'SELECT serial, der, common_name, not_before, not_after, provisioner, replaces, groups FROM issued_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: CertificateRow) => toCertificate(row) },
   revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: RevocationRow) => toRevocation(row) },
   usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { id: string; expires_at: string }) => ({ id: row.id, expiresAt: new Date(Number(row.expires_at)) }) },
+  acmeAccounts: { sql: 'SELECT data FROM acme_accounts WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string }) => decodeAccount(row.data) },
+  acmeOrders: { sql: 'SELECT data, revision FROM acme_orders WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string; revision: number }) => decodeOrder(row.data, row.revision) },
+  acmeAuthorizations: { sql: 'SELECT data, revision FROM acme_authorizations WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string; revision: number }) => decodeAuthorization(row.data, row.revision) },
+  acmeEabKeys: { sql: 'SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id COLLATE "C" > $1 ORDER BY key_id COLLATE "C" LIMIT $2', map: (row: EabRow) => decodeEabKey(row.data, row.account_id, row.bound_at) },
 };
+
+interface EabRow {
+  data: string;
+  account_id: string | null;
+  bound_at: string | null;
+}
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
+
+const ORDER_INSERT = 'INSERT INTO acme_orders (id, account_id, status, expires_at, created_at, certificate_serial, revision, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
+const orderValues = (o: AcmeOrderRecord): unknown[] => [o.id, o.accountId, o.status, o.expiresAt.getTime(), o.createdAt.getTime(), o.certificateSerial ?? null, o.revision, encodeOrder(o)];
+const ORDER_UPDATE = 'UPDATE acme_orders SET status = $1, expires_at = $2, certificate_serial = $3, revision = $4, data = $5 WHERE id = $6 AND revision = $7';
+const orderUpdateValues = (o: AcmeOrderRecord): unknown[] => [o.status, o.expiresAt.getTime(), o.certificateSerial ?? null, o.revision + 1, encodeOrder({ ...o, revision: o.revision + 1 }), o.id, o.revision];
+const AUTHORIZATION_INSERT = 'INSERT INTO acme_authorizations (id, order_id, status, expires_at, revision, data) VALUES ($1, $2, $3, $4, $5, $6)';
+const authorizationValues = (a: AcmeAuthorizationRecord): unknown[] => [a.id, a.orderId, a.status, a.expiresAt.getTime(), a.revision, encodeAuthorization(a)];
+const ACCOUNT_INSERT = 'INSERT INTO acme_accounts (id, provisioner, thumbprint, data) VALUES ($1, $2, $3, $4)';
+const accountValues = (a: AcmeAccountRecord): unknown[] => [a.id, a.provisioner, a.thumbprint, encodeAccount(a)];
+const EAB_INSERT = 'INSERT INTO acme_eab_keys (key_id, provisioner, account_id, bound_at, data) VALUES ($1, $2, $3, $4, $5)';
+const eabValues = (k: AcmeEabKeyRecord): unknown[] => [k.keyId, k.provisioner, k.accountId ?? null, k.boundAt?.getTime() ?? null, encodeEabKey(k)];
 
 const certificateValues = (c: IssuedCertificate): unknown[] => [c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null, c.groups ?? null];
 
 /** Thrown inside the revocation transaction to roll it back with this outcome. */
 class Refused extends Error {
-  constructor(readonly outcome: RevokeOutcome) {
+  constructor(readonly outcome: RevokeOutcome | AcmeAccountOutcome) {
     super(outcome);
   }
 }
@@ -297,7 +337,7 @@ export class PostgresStore implements Store {
         }),
       );
     } catch (err) {
-      if (err instanceof Refused) return err.outcome;
+      if (err instanceof Refused && err.outcome !== 'created' && err.outcome !== 'key-exists' && err.outcome !== 'eab-unusable') return err.outcome;
       throw err;
     }
   }
@@ -397,6 +437,166 @@ export class PostgresStore implements Store {
     return this.run(async () => (await this.query('DELETE FROM used_tokens WHERE expires_at < $1', [now.getTime()])).rowCount ?? 0);
   }
 
+  addAcmeNonce(nonce: string, expiresAt: Date): Promise<void> {
+    return this.run(async () => {
+      await this.query('INSERT INTO acme_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt.getTime()]);
+    });
+  }
+
+  useAcmeNonce(nonce: string, now: Date): Promise<boolean> {
+    return this.run(async () => (await this.query('DELETE FROM acme_nonces WHERE nonce = $1 AND expires_at > $2', [nonce, now.getTime()])).rowCount === 1);
+  }
+
+  async createAcmeAccount(account: AcmeAccountRecord): Promise<AcmeAccountOutcome> {
+    try {
+      return await this.run(() =>
+        this.transaction(async (client) => {
+          if (account.eabKeyId !== undefined) {
+            const bound = await client.query('UPDATE acme_eab_keys SET account_id = $1, bound_at = $2 WHERE key_id = $3 AND provisioner = $4 AND account_id IS NULL', [
+              account.id,
+              account.createdAt.getTime(),
+              account.eabKeyId,
+              account.provisioner,
+            ]);
+            if (bound.rowCount !== 1) throw new Refused('eab-unusable');
+          }
+          try {
+            await client.query(ACCOUNT_INSERT, accountValues(account));
+          } catch (err) {
+            if (isUniqueViolation(err)) throw new Refused('key-exists');
+            throw err;
+          }
+          return 'created' as const;
+        }),
+      );
+    } catch (err) {
+      if (err instanceof Refused && (err.outcome === 'key-exists' || err.outcome === 'eab-unusable')) return err.outcome;
+      throw err;
+    }
+  }
+
+  acmeAccount(id: string): Promise<AcmeAccountRecord | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<{ data: string }>('SELECT data FROM acme_accounts WHERE id = $1', [id])).rows[0];
+      return row ? decodeAccount(row.data) : undefined;
+    });
+  }
+
+  acmeAccountByKey(provisioner: string, thumbprint: string): Promise<AcmeAccountRecord | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<{ data: string }>('SELECT data FROM acme_accounts WHERE provisioner = $1 AND thumbprint = $2', [provisioner, thumbprint])).rows[0];
+      return row ? decodeAccount(row.data) : undefined;
+    });
+  }
+
+  async updateAcmeAccount(a: AcmeAccountRecord): Promise<boolean> {
+    try {
+      await this.run(() => this.query('UPDATE acme_accounts SET thumbprint = $1, data = $2 WHERE id = $3', [a.thumbprint, encodeAccount(a), a.id]));
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  createAcmeOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[]): Promise<void> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        await client.query(ORDER_INSERT, orderValues(order));
+        for (const a of authorizations) await client.query(AUTHORIZATION_INSERT, authorizationValues(a));
+      }),
+    );
+  }
+
+  acmeOrder(id: string): Promise<AcmeOrderRecord | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<{ data: string; revision: number }>('SELECT data, revision FROM acme_orders WHERE id = $1', [id])).rows[0];
+      return row ? decodeOrder(row.data, row.revision) : undefined;
+    });
+  }
+
+  acmeOrderIds(accountId: string): Promise<string[]> {
+    return this.run(async () => (await this.query<{ id: string }>('SELECT id FROM acme_orders WHERE account_id = $1 ORDER BY created_at, id', [accountId])).rows.map((r) => r.id));
+  }
+
+  updateAcmeOrder(order: AcmeOrderRecord): Promise<boolean> {
+    return this.run(async () => (await this.query(ORDER_UPDATE, orderUpdateValues(order))).rowCount === 1);
+  }
+
+  async finishAcmeOrder(order: AcmeOrderRecord, certificate: IssuedCertificate): Promise<boolean> {
+    try {
+      return await this.run(() =>
+        this.transaction(async (client) => {
+          if ((await client.query(ORDER_UPDATE, orderUpdateValues(order))).rowCount !== 1) throw new Refused('token-used');
+          await client.query(`INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, certificateValues(certificate));
+          return true;
+        }),
+      );
+    } catch (err) {
+      if (err instanceof Refused) return false;
+      throw err;
+    }
+  }
+
+  acmeAuthorization(id: string): Promise<AcmeAuthorizationRecord | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<{ data: string; revision: number }>('SELECT data, revision FROM acme_authorizations WHERE id = $1', [id])).rows[0];
+      return row ? decodeAuthorization(row.data, row.revision) : undefined;
+    });
+  }
+
+  updateAcmeAuthorization(a: AcmeAuthorizationRecord): Promise<boolean> {
+    const next = { ...a, revision: a.revision + 1 };
+    return this.run(
+      async () =>
+        (await this.query('UPDATE acme_authorizations SET status = $1, expires_at = $2, revision = $3, data = $4 WHERE id = $5 AND revision = $6', [a.status, a.expiresAt.getTime(), next.revision, encodeAuthorization(next), a.id, a.revision]))
+          .rowCount === 1,
+    );
+  }
+
+  async addAcmeEabKey(key: AcmeEabKeyRecord): Promise<boolean> {
+    try {
+      await this.run(() => this.query(EAB_INSERT, eabValues(key)));
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  acmeEabKey(keyId: string): Promise<AcmeEabKeyRecord | undefined> {
+    return this.run(async () => {
+      const row = (await this.query<EabRow>('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id = $1', [keyId])).rows[0];
+      return row ? decodeEabKey(row.data, row.account_id, row.bound_at) : undefined;
+    });
+  }
+
+  acmeEabKeys(provisioner?: string): Promise<AcmeEabKeyRecord[]> {
+    return this.run(async () => {
+      const rows =
+        provisioner === undefined
+          ? (await this.query<EabRow>('SELECT data, account_id, bound_at FROM acme_eab_keys ORDER BY key_id COLLATE "C"')).rows
+          : (await this.query<EabRow>('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE provisioner = $1 ORDER BY key_id COLLATE "C"', [provisioner])).rows;
+      return rows.map((r) => decodeEabKey(r.data, r.account_id, r.bound_at));
+    });
+  }
+
+  removeAcmeEabKey(keyId: string): Promise<boolean> {
+    return this.run(async () => (await this.query('DELETE FROM acme_eab_keys WHERE key_id = $1', [keyId])).rowCount === 1);
+  }
+
+  pruneAcme(now: Date): Promise<number> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        const at = now.getTime();
+        let n = (await client.query('DELETE FROM acme_nonces WHERE expires_at <= $1', [at])).rowCount ?? 0;
+        n += (await client.query("DELETE FROM acme_authorizations WHERE expires_at < $1 AND status <> 'valid'", [at])).rowCount ?? 0;
+        n += (await client.query("DELETE FROM acme_orders WHERE expires_at < $1 AND status <> 'valid'", [at])).rowCount ?? 0;
+        return n;
+      }),
+    );
+  }
+
   ping(): Promise<void> {
     return this.run(async () => {
       await this.query('SELECT 1');
@@ -406,11 +606,21 @@ export class PostgresStore implements Store {
   counts(): Promise<StoreCounts> {
     return this.run(async () => {
       const row = (
-        await this.query<{ certificates: string; revocations: string; used_tokens: string }>(
-          'SELECT (SELECT count(*) FROM issued_certificates) AS certificates, (SELECT count(*) FROM revoked_certificates) AS revocations, (SELECT count(*) FROM used_tokens) AS used_tokens',
+        await this.query<Record<'certificates' | 'revocations' | 'used_tokens' | 'acme_accounts' | 'acme_orders' | 'acme_authorizations' | 'acme_eab_keys', string>>(
+          `SELECT (SELECT count(*) FROM issued_certificates) AS certificates, (SELECT count(*) FROM revoked_certificates) AS revocations, (SELECT count(*) FROM used_tokens) AS used_tokens,
+             (SELECT count(*) FROM acme_accounts) AS acme_accounts, (SELECT count(*) FROM acme_orders) AS acme_orders,
+             (SELECT count(*) FROM acme_authorizations) AS acme_authorizations, (SELECT count(*) FROM acme_eab_keys) AS acme_eab_keys`,
         )
       ).rows[0];
-      return { certificates: Number(row.certificates), revocations: Number(row.revocations), usedTokens: Number(row.used_tokens) };
+      return {
+        certificates: Number(row.certificates),
+        revocations: Number(row.revocations),
+        usedTokens: Number(row.used_tokens),
+        acmeAccounts: Number(row.acme_accounts),
+        acmeOrders: Number(row.acme_orders),
+        acmeAuthorizations: Number(row.acme_authorizations),
+        acmeEabKeys: Number(row.acme_eab_keys),
+      };
     });
   }
 
@@ -436,6 +646,10 @@ export class PostgresStore implements Store {
           ]);
         }
         for (const t of rows.usedTokens ?? []) await client.query('INSERT INTO used_tokens (id, expires_at) VALUES ($1, $2)', [t.id, t.expiresAt.getTime()]);
+        for (const a of rows.acmeAccounts ?? []) await client.query(ACCOUNT_INSERT, accountValues(a));
+        for (const o of rows.acmeOrders ?? []) await client.query(ORDER_INSERT, orderValues(o));
+        for (const a of rows.acmeAuthorizations ?? []) await client.query(AUTHORIZATION_INSERT, authorizationValues(a));
+        for (const k of rows.acmeEabKeys ?? []) await client.query(EAB_INSERT, eabValues(k));
       }),
     );
   }

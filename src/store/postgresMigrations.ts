@@ -74,4 +74,49 @@ export const POSTGRES_MIGRATIONS: readonly { readonly version: number; readonly 
     version: 4,
     sql: 'ALTER TABLE issued_certificates ADD COLUMN groups TEXT[];',
   },
+  {
+    version: 5,
+    // ACME (issue 17): each record whole as JSON in `data`, beside the columns lookups and constraints need.
+    sql: `
+      CREATE TABLE acme_nonces (
+        nonce TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX acme_nonces_expires_at ON acme_nonces (expires_at);
+      CREATE TABLE acme_accounts (
+        id TEXT PRIMARY KEY,
+        provisioner TEXT NOT NULL,
+        thumbprint TEXT NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (provisioner, thumbprint)
+      );
+      CREATE TABLE acme_orders (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        certificate_serial TEXT,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX acme_orders_account ON acme_orders (account_id, created_at);
+      CREATE INDEX acme_orders_certificate ON acme_orders (certificate_serial);
+      CREATE TABLE acme_authorizations (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE TABLE acme_eab_keys (
+        key_id TEXT PRIMARY KEY,
+        provisioner TEXT NOT NULL,
+        account_id TEXT,
+        bound_at BIGINT,
+        data TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -5,7 +5,24 @@ import { Unavailable } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { retryWhileBusy } from './retryBusy.js';
-import type { CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import { decodeAccount, decodeAuthorization, decodeEabKey, decodeOrder, encodeAccount, encodeAuthorization, encodeEabKey, encodeOrder } from './acmeRows.js';
+import type {
+  AcmeAccountOutcome,
+  AcmeAccountRecord,
+  AcmeAuthorizationRecord,
+  AcmeEabKeyRecord,
+  AcmeOrderRecord,
+  CrlStamp,
+  CrlState,
+  IssuedCertificate,
+  PeerRootsRecord,
+  Revocation,
+  RevokeOutcome,
+  Store,
+  StoreCounts,
+  StoreRows,
+  UsedToken,
+} from './store.js';
 
 interface CertificateRow {
   serial: string;
@@ -63,7 +80,26 @@ const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readon
   certificates: { sql: 'SELECT * FROM issued_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: CertificateRow) => toCertificate(row) },
   revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: RevocationRow) => toRevocation(row) },
   usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id > ? ORDER BY id LIMIT ?', map: (row: { id: string; expires_at: number }) => ({ id: row.id, expiresAt: new Date(row.expires_at) }) },
+  acmeAccounts: { sql: 'SELECT data FROM acme_accounts WHERE id > ? ORDER BY id LIMIT ?', map: (row: { data: string }) => decodeAccount(row.data) },
+  acmeOrders: { sql: 'SELECT data, revision FROM acme_orders WHERE id > ? ORDER BY id LIMIT ?', map: (row: { data: string; revision: number }) => decodeOrder(row.data, row.revision) },
+  acmeAuthorizations: { sql: 'SELECT data, revision FROM acme_authorizations WHERE id > ? ORDER BY id LIMIT ?', map: (row: { data: string; revision: number }) => decodeAuthorization(row.data, row.revision) },
+  acmeEabKeys: { sql: 'SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id > ? ORDER BY key_id LIMIT ?', map: (row: EabRow) => decodeEabKey(row.data, row.account_id, row.bound_at) },
 };
+
+interface EabRow {
+  data: string;
+  account_id: string | null;
+  bound_at: number | null;
+}
+
+/** Thrown inside a transaction to roll it back with this outcome. */
+class AccountRefused extends Error {
+  constructor(readonly outcome: AcmeAccountOutcome) {
+    super(outcome);
+  }
+}
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 
 const toRevocation = (r: RevocationRow): Revocation => ({
   serial: r.serial,
@@ -303,6 +339,168 @@ export class SqliteStore implements Store {
     return (await retryWhileBusy(() => this.deleteTokens.run(now.getTime()))).changes;
   }
 
+  async addAcmeNonce(nonce: string, expiresAt: Date): Promise<void> {
+    await retryWhileBusy(() => this.db.prepare('INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt.getTime()));
+  }
+
+  async useAcmeNonce(nonce: string, now: Date): Promise<boolean> {
+    return (await retryWhileBusy(() => this.db.prepare('DELETE FROM acme_nonces WHERE nonce = ? AND expires_at > ?').run(nonce, now.getTime()))).changes === 1;
+  }
+
+  private insertAccountRow(a: AcmeAccountRecord): void {
+    this.db.prepare('INSERT INTO acme_accounts (id, provisioner, thumbprint, data) VALUES (?, ?, ?, ?)').run(a.id, a.provisioner, a.thumbprint, encodeAccount(a));
+  }
+
+  async createAcmeAccount(account: AcmeAccountRecord): Promise<AcmeAccountOutcome> {
+    const create = this.db.transaction((a: AcmeAccountRecord) => {
+      if (a.eabKeyId !== undefined) {
+        const bound = this.db
+          .prepare('UPDATE acme_eab_keys SET account_id = ?, bound_at = ? WHERE key_id = ? AND provisioner = ? AND account_id IS NULL')
+          .run(a.id, a.createdAt.getTime(), a.eabKeyId, a.provisioner);
+        if (bound.changes !== 1) throw new AccountRefused('eab-unusable');
+      }
+      try {
+        this.insertAccountRow(a);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AccountRefused('key-exists');
+        throw err;
+      }
+    });
+    try {
+      await retryWhileBusy(() => create.immediate(account));
+      return 'created';
+    } catch (err) {
+      if (err instanceof AccountRefused) return err.outcome;
+      throw err;
+    }
+  }
+
+  async acmeAccount(id: string): Promise<AcmeAccountRecord | undefined> {
+    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data FROM acme_accounts WHERE id = ?').get(id))) as { data: string } | undefined;
+    return row ? decodeAccount(row.data) : undefined;
+  }
+
+  async acmeAccountByKey(provisioner: string, thumbprint: string): Promise<AcmeAccountRecord | undefined> {
+    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data FROM acme_accounts WHERE provisioner = ? AND thumbprint = ?').get(provisioner, thumbprint))) as { data: string } | undefined;
+    return row ? decodeAccount(row.data) : undefined;
+  }
+
+  async updateAcmeAccount(a: AcmeAccountRecord): Promise<boolean> {
+    try {
+      await retryWhileBusy(() => this.db.prepare('UPDATE acme_accounts SET thumbprint = ?, data = ? WHERE id = ?').run(a.thumbprint, encodeAccount(a), a.id));
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  private insertOrderRow(o: AcmeOrderRecord): void {
+    this.db
+      .prepare('INSERT INTO acme_orders (id, account_id, status, expires_at, created_at, certificate_serial, revision, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(o.id, o.accountId, o.status, o.expiresAt.getTime(), o.createdAt.getTime(), o.certificateSerial ?? null, o.revision, encodeOrder(o));
+  }
+
+  private insertAuthorizationRow(a: AcmeAuthorizationRecord): void {
+    this.db
+      .prepare('INSERT INTO acme_authorizations (id, order_id, status, expires_at, revision, data) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(a.id, a.orderId, a.status, a.expiresAt.getTime(), a.revision, encodeAuthorization(a));
+  }
+
+  async createAcmeOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[]): Promise<void> {
+    const create = this.db.transaction(() => {
+      this.insertOrderRow(order);
+      for (const a of authorizations) this.insertAuthorizationRow(a);
+    });
+    await retryWhileBusy(() => create.immediate());
+  }
+
+  async acmeOrder(id: string): Promise<AcmeOrderRecord | undefined> {
+    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data, revision FROM acme_orders WHERE id = ?').get(id))) as { data: string; revision: number } | undefined;
+    return row ? decodeOrder(row.data, row.revision) : undefined;
+  }
+
+  async acmeOrderIds(accountId: string): Promise<string[]> {
+    const rows = (await retryWhileBusy(() => this.db.prepare('SELECT id FROM acme_orders WHERE account_id = ? ORDER BY created_at, id').all(accountId))) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  private updateOrderRow(o: AcmeOrderRecord): boolean {
+    const next = { ...o, revision: o.revision + 1 };
+    return (
+      this.db
+        .prepare('UPDATE acme_orders SET status = ?, expires_at = ?, certificate_serial = ?, revision = ?, data = ? WHERE id = ? AND revision = ?')
+        .run(o.status, o.expiresAt.getTime(), o.certificateSerial ?? null, next.revision, encodeOrder(next), o.id, o.revision).changes === 1
+    );
+  }
+
+  async updateAcmeOrder(order: AcmeOrderRecord): Promise<boolean> {
+    return retryWhileBusy(() => this.updateOrderRow(order));
+  }
+
+  async finishAcmeOrder(order: AcmeOrderRecord, certificate: IssuedCertificate): Promise<boolean> {
+    const finish = this.db.transaction((): boolean => {
+      if (!this.updateOrderRow(order)) return false;
+      this.insertCertificateRow(certificate);
+      return true;
+    });
+    return retryWhileBusy(() => finish.immediate());
+  }
+
+  async acmeAuthorization(id: string): Promise<AcmeAuthorizationRecord | undefined> {
+    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data, revision FROM acme_authorizations WHERE id = ?').get(id))) as { data: string; revision: number } | undefined;
+    return row ? decodeAuthorization(row.data, row.revision) : undefined;
+  }
+
+  async updateAcmeAuthorization(a: AcmeAuthorizationRecord): Promise<boolean> {
+    const next = { ...a, revision: a.revision + 1 };
+    const run = (): boolean =>
+      this.db.prepare('UPDATE acme_authorizations SET status = ?, expires_at = ?, revision = ?, data = ? WHERE id = ? AND revision = ?').run(a.status, a.expiresAt.getTime(), next.revision, encodeAuthorization(next), a.id, a.revision).changes === 1;
+    return retryWhileBusy(run);
+  }
+
+  private insertEabRow(k: AcmeEabKeyRecord): void {
+    this.db.prepare('INSERT INTO acme_eab_keys (key_id, provisioner, account_id, bound_at, data) VALUES (?, ?, ?, ?, ?)').run(k.keyId, k.provisioner, k.accountId ?? null, k.boundAt?.getTime() ?? null, encodeEabKey(k));
+  }
+
+  async addAcmeEabKey(key: AcmeEabKeyRecord): Promise<boolean> {
+    try {
+      await retryWhileBusy(() => this.insertEabRow(key));
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async acmeEabKey(keyId: string): Promise<AcmeEabKeyRecord | undefined> {
+    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id = ?').get(keyId))) as EabRow | undefined;
+    return row ? decodeEabKey(row.data, row.account_id, row.bound_at) : undefined;
+  }
+
+  async acmeEabKeys(provisioner?: string): Promise<AcmeEabKeyRecord[]> {
+    const rows = (await retryWhileBusy(() =>
+      provisioner === undefined
+        ? this.db.prepare('SELECT data, account_id, bound_at FROM acme_eab_keys ORDER BY key_id').all()
+        : this.db.prepare('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE provisioner = ? ORDER BY key_id').all(provisioner),
+    )) as EabRow[];
+    return rows.map((r) => decodeEabKey(r.data, r.account_id, r.bound_at));
+  }
+
+  async removeAcmeEabKey(keyId: string): Promise<boolean> {
+    return (await retryWhileBusy(() => this.db.prepare('DELETE FROM acme_eab_keys WHERE key_id = ?').run(keyId))).changes === 1;
+  }
+
+  async pruneAcme(now: Date): Promise<number> {
+    const prune = this.db.transaction((at: number): number => {
+      let n = this.db.prepare('DELETE FROM acme_nonces WHERE expires_at <= ?').run(at).changes;
+      n += this.db.prepare("DELETE FROM acme_authorizations WHERE expires_at < ? AND status <> 'valid'").run(at).changes;
+      n += this.db.prepare("DELETE FROM acme_orders WHERE expires_at < ? AND status <> 'valid'").run(at).changes;
+      return n;
+    });
+    return retryWhileBusy(() => prune.immediate(now.getTime()));
+  }
+
   async ping(): Promise<void> {
     // A file the process holds open: reachable as long as the store is open.
     if (!this.db.open) throw new Unavailable('store closed');
@@ -310,7 +508,15 @@ export class SqliteStore implements Store {
 
   async counts(): Promise<StoreCounts> {
     const count = (table: string): number => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return retryWhileBusy(() => ({ certificates: count('issued_certificates'), revocations: count('revoked_certificates'), usedTokens: count('used_tokens') }));
+    return retryWhileBusy(() => ({
+      certificates: count('issued_certificates'),
+      revocations: count('revoked_certificates'),
+      usedTokens: count('used_tokens'),
+      acmeAccounts: count('acme_accounts'),
+      acmeOrders: count('acme_orders'),
+      acmeAuthorizations: count('acme_authorizations'),
+      acmeEabKeys: count('acme_eab_keys'),
+    }));
   }
 
   async exportRows<K extends keyof StoreRows>(kind: K, after: string, limit: number): Promise<StoreRows[K][]> {
@@ -326,6 +532,10 @@ export class SqliteStore implements Store {
       for (const c of rows.certificates ?? []) this.insertCertificateRow(c);
       for (const r of rows.revocations ?? []) insertRevocation.run(r.serial, r.reasonCode, r.reason, r.revokedAt.getTime(), r.notAfter.getTime(), r.provisioner);
       for (const t of rows.usedTokens ?? []) insertToken.run(t.id, t.expiresAt.getTime());
+      for (const a of rows.acmeAccounts ?? []) this.insertAccountRow(a);
+      for (const o of rows.acmeOrders ?? []) this.insertOrderRow(o);
+      for (const a of rows.acmeAuthorizations ?? []) this.insertAuthorizationRow(a);
+      for (const k of rows.acmeEabKeys ?? []) this.insertEabRow(k);
     });
     await retryWhileBusy(() => copy.immediate());
   }

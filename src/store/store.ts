@@ -85,14 +85,123 @@ export interface StoreCounts {
   readonly certificates: number;
   readonly revocations: number;
   readonly usedTokens: number;
+  readonly acmeAccounts: number;
+  readonly acmeOrders: number;
+  readonly acmeAuthorizations: number;
+  readonly acmeEabKeys: number;
 }
 
-/** Rows of each kind a store holds, as one store copies them into another (`fedca db migrate`). */
+/**
+ * Rows of each kind a store holds, as one store copies them into another (`fedca db
+ * migrate`). ACME nonces are not copied: they live minutes and clients retry badNonce.
+ */
 export interface StoreRows {
   readonly certificates: IssuedCertificate;
   readonly revocations: Revocation;
   readonly usedTokens: UsedToken;
+  readonly acmeAccounts: AcmeAccountRecord;
+  readonly acmeOrders: AcmeOrderRecord;
+  readonly acmeAuthorizations: AcmeAuthorizationRecord;
+  readonly acmeEabKeys: AcmeEabKeyRecord;
 }
+
+/** An RFC 7807 problem as ACME state records it (a failed challenge, an invalid order). */
+export interface AcmeProblemRecord {
+  /** `urn:ietf:params:acme:error:<type>`. */
+  readonly type: string;
+  readonly detail: string;
+  readonly status: number;
+}
+
+/** An ACME account (RFC 8555 §7.1.2), found by its key's RFC 7638 thumbprint within its provisioner. */
+export interface AcmeAccountRecord {
+  readonly id: string;
+  /** The ACME provisioner's name. */
+  readonly provisioner: string;
+  /** RFC 7638 SHA-256 thumbprint of `jwk`: unique per provisioner. */
+  readonly thumbprint: string;
+  /** The account's public JWK. */
+  readonly jwk: Readonly<Record<string, string>>;
+  readonly status: 'valid' | 'deactivated' | 'revoked';
+  readonly contact: readonly string[];
+  /** The external account binding key it was created with, if any. */
+  readonly eabKeyId?: string;
+  readonly createdAt: Date;
+}
+
+/** An ACME identifier (RFC 8555 §9.7.7; RFC 8738 for "ip"). */
+export interface AcmeIdentifierRecord {
+  readonly type: 'dns' | 'ip';
+  readonly value: string;
+}
+
+/** One challenge of an authorization. */
+export interface AcmeChallengeRecord {
+  readonly id: string;
+  readonly type: 'http-01' | 'dns-01' | 'tls-alpn-01';
+  readonly token: string;
+  readonly status: 'pending' | 'processing' | 'valid' | 'invalid';
+  readonly validatedAt?: Date;
+  readonly error?: AcmeProblemRecord;
+  /** When the running validation attempt started (status processing). */
+  readonly processingSince?: Date;
+  /** Validation attempts started so far. */
+  readonly attempts: number;
+}
+
+/**
+ * An ACME authorization with its challenges (kept in one row, so that a challenge
+ * and its authorization change together). `revision` counts writes: an update
+ * applies only to the revision it was read at.
+ */
+export interface AcmeAuthorizationRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly orderId: string;
+  readonly identifier: AcmeIdentifierRecord;
+  readonly wildcard: boolean;
+  readonly status: 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired' | 'revoked';
+  readonly expiresAt: Date;
+  readonly challenges: readonly AcmeChallengeRecord[];
+  readonly revision: number;
+}
+
+/** An ACME order; `certificateSerial` links it to the certificate it yielded. `revision` as for authorizations. */
+export interface AcmeOrderRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly provisioner: string;
+  readonly status: 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
+  readonly identifiers: readonly AcmeIdentifierRecord[];
+  readonly authorizationIds: readonly string[];
+  /** As the client asked (RFC 3339), if it did. */
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+  readonly expiresAt: Date;
+  readonly error?: AcmeProblemRecord;
+  /** Decimal serial of the issued certificate (status valid). */
+  readonly certificateSerial?: string;
+  /** ARI (RFC 9773): decimal serial of the certificate this order replaces. */
+  readonly replaces?: string;
+  readonly createdAt: Date;
+  readonly revision: number;
+}
+
+/** An external account binding key (RFC 8555 §7.3.4), bound to the one account created with it. */
+export interface AcmeEabKeyRecord {
+  readonly keyId: string;
+  /** The ACME provisioner it is for. */
+  readonly provisioner: string;
+  readonly hmacKey: Buffer;
+  /** A free-text label for the operator ("" when none). */
+  readonly reference: string;
+  readonly createdAt: Date;
+  readonly accountId?: string;
+  readonly boundAt?: Date;
+}
+
+/** Outcome of creating an ACME account. */
+export type AcmeAccountOutcome = 'created' | 'key-exists' | 'eab-unusable';
 
 /** Outcome of a revocation attempt. */
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'token-used';
@@ -166,6 +275,50 @@ export interface Store {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Forgets token ids whose token expired before `now`; resolves how many. */
   pruneUsedTokens(now: Date): Promise<number>;
+  /** Records an ACME replay nonce, good until `expiresAt`. */
+  addAcmeNonce(nonce: string, expiresAt: Date): Promise<void>;
+  /**
+   * Consumes a nonce: resolves true once, for a nonce recorded and not expired at
+   * `now`. One atomic delete, so it holds across processes and replicas.
+   */
+  useAcmeNonce(nonce: string, now: Date): Promise<boolean>;
+  /**
+   * Creates an ACME account, binding `account.eabKeyId` to it when set, in one
+   * transaction: 'key-exists' when its provisioner has an account with that key
+   * thumbprint, 'eab-unusable' when the EAB key is unknown, of another provisioner or
+   * already bound; nothing is written then.
+   */
+  createAcmeAccount(account: AcmeAccountRecord): Promise<AcmeAccountOutcome>;
+  /** The ACME account with this id. */
+  acmeAccount(id: string): Promise<AcmeAccountRecord | undefined>;
+  /** The account of `provisioner` whose key has this thumbprint. */
+  acmeAccountByKey(provisioner: string, thumbprint: string): Promise<AcmeAccountRecord | undefined>;
+  /** Replaces an account's status, contact and key; false (nothing written) when another account of the provisioner has that key. */
+  updateAcmeAccount(account: AcmeAccountRecord): Promise<boolean>;
+  /** Creates an order and its authorizations in one transaction. */
+  createAcmeOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[]): Promise<void>;
+  /** The ACME order with this id. */
+  acmeOrder(id: string): Promise<AcmeOrderRecord | undefined>;
+  /** Ids of an account's orders, oldest first. */
+  acmeOrderIds(accountId: string): Promise<string[]>;
+  /** Writes an order read at `order.revision` (stored as revision + 1); false when it changed since. */
+  updateAcmeOrder(order: AcmeOrderRecord): Promise<boolean>;
+  /** updateAcmeOrder and storeCertificate in one transaction: nothing is written unless the order is still at its revision. */
+  finishAcmeOrder(order: AcmeOrderRecord, certificate: IssuedCertificate): Promise<boolean>;
+  /** The ACME authorization with this id. */
+  acmeAuthorization(id: string): Promise<AcmeAuthorizationRecord | undefined>;
+  /** Writes an authorization read at `authorization.revision` (stored as revision + 1); false when it changed since. */
+  updateAcmeAuthorization(authorization: AcmeAuthorizationRecord): Promise<boolean>;
+  /** Adds an external account binding key; false when its key id exists. */
+  addAcmeEabKey(key: AcmeEabKeyRecord): Promise<boolean>;
+  /** The EAB key with this key id. */
+  acmeEabKey(keyId: string): Promise<AcmeEabKeyRecord | undefined>;
+  /** Every EAB key (of `provisioner` when given), by key id. */
+  acmeEabKeys(provisioner?: string): Promise<AcmeEabKeyRecord[]>;
+  /** Removes an EAB key (an account bound to it stays); resolves whether it existed. */
+  removeAcmeEabKey(keyId: string): Promise<boolean>;
+  /** Forgets expired nonces, and orders and authorizations that expired before `now` without becoming valid; resolves how many rows. */
+  pruneAcme(now: Date): Promise<number>;
   /** Resolves once the store answers; rejects with `Unavailable` (errors.ts) while it cannot be reached. */
   ping(): Promise<void>;
   /** How many certificates, revocations and used token ids the store holds. */
