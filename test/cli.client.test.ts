@@ -28,8 +28,8 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
   describe('--help', () => {
     const verbs: Record<string, string[]> = {
       bootstrap: ['--ca-url', '--fingerprint', '--force'],
-      token: ['<subject>', '--ca-url', '--root', '--fingerprint', '--provisioner', '--password-file', '--san', '--profile', '--revoke', '--not-after'],
-      certificate: ['<subject>', '<crt-file>', '<key-file>', '--ca-url', '--root', '--fingerprint', '--token', '--provisioner', '--password-file', '--san', '--profile', '--kty', '--size', '--curve', '--not-before', '--not-after', '--force'],
+      token: ['<subject>', '--ca-url', '--root', '--fingerprint', '--provisioner', '--password-file', '--metadata-url', '--service-account-token-file', '--san', '--profile', '--revoke', '--not-after'],
+      certificate: ['<subject>', '<crt-file>', '<key-file>', '--ca-url', '--root', '--fingerprint', '--token', '--provisioner', '--password-file', '--metadata-url', '--service-account-token-file', '--san', '--profile', '--kty', '--size', '--curve', '--not-before', '--not-after', '--force'],
       inspect: ['<file>', '--format'],
     };
     for (const [verb, items] of Object.entries(verbs)) {

@@ -112,6 +112,45 @@ describe('provisioner entries of ca.json', () => {
     }
   });
 
+  describe('cloud identities (AWS, GCP, Azure, K8sSA)', () => {
+    const build = (entry: Record<string, unknown>) => provisionerFromConfig(entry as ProvisionerConfig, { home: '/nonexistent' });
+    const cloudRefusal = (entry: Record<string, unknown>): string => {
+      try {
+        build(entry);
+      } catch (err) {
+        if (err instanceof ProvisionerConfigError) return err.message;
+        throw err;
+      }
+      assert.fail('the entry was accepted');
+    };
+
+    it("takes step-ca's entries; tokens find them as step-ca's do (aws/NAME, gcp/NAME, the tenant, k8ssa/k8sSA-default)", () => {
+      const keyPem = miniPki('k8s').serverIdentity(['k8s']).chainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----\n';
+      const built = [
+        build({ type: 'AWS', name: 'aws', accounts: ['1'], instanceAge: '1h', imdsVersions: ['v2'], disableCustomSANs: true }),
+        build({ type: 'GCP', name: 'gcp', projectIDs: ['p'], serviceAccounts: ['sa'], disableTrustOnFirstUse: true }),
+        build({ type: 'Azure', name: 'azure', tenantID: 'tenant-1', resourceGroups: ['rg'] }),
+        build({ type: 'K8sSA', name: 'k8s', publicKeys: Buffer.from(keyPem).toString('base64') }),
+      ];
+      assert.deepEqual(built.map((p) => [p.type, p.tokenKey]), [['AWS', 'aws/aws'], ['GCP', 'gcp/gcp'], ['Azure', 'tenant-1'], ['K8sSA', 'k8ssa/k8sSA-default']]);
+    });
+
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['an instanceAge that is no duration', { type: 'AWS', name: 'a', instanceAge: 'soon' }, /^instanceAge: must be a duration such as "1h30m", got "soon"$/],
+      ['a negative instanceAge', { type: 'GCP', name: 'g', instanceAge: '-1h' }, /^instanceAge: cannot be negative$/],
+      ['an unknown IMDS version', { type: 'AWS', name: 'a', imdsVersions: ['v3'] }, /^imdsVersions: "v3" is not a supported AWS Instance Metadata Service version/],
+      ['iidRoots that cannot be read', { type: 'AWS', name: 'a', iidRoots: 'aws.pem' }, /^iidRoots: cannot read \/nonexistent\/aws\.pem \(ENOENT\)$/],
+      ['a disableCustomSANs that is not a boolean', { type: 'AWS', name: 'a', disableCustomSANs: 'yes' }, /^disableCustomSANs: must be true or false$/],
+      ['a configurationEndpoint that is not https', { type: 'GCP', name: 'g', configurationEndpoint: 'http://keys.example' }, /^configurationEndpoint: must be an https URL/],
+      ['an Azure entry without tenantID', { type: 'Azure', name: 'z' }, /^tenantID: is required$/],
+      ['a K8sSA entry without publicKeys', { type: 'K8sSA', name: 'k' }, /^publicKeys: is required$/],
+      ['publicKeys that are neither PEM nor a file', { type: 'K8sSA', name: 'k', publicKeys: 'nope' }, /^publicKeys: neither PEM public keys/],
+    ];
+    for (const [what, entry, message] of cases) {
+      it(`refuses ${what}, naming the key`, () => assert.match(cloudRefusal(entry), message));
+    }
+  });
+
   describe('when a CA loads', () => {
     let home: TestHome;
     before(async () => {

@@ -13,11 +13,12 @@ import { addKeyOptions, defaultKeyFor, keySpec, type KeyFlags } from './keyFlags
 import { collect, timeOrDuration } from './options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
 import { singleSignOnToken } from './singleSignOn.js';
+import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from './cloudIdentity.js';
 import { createX5cToken } from '../sdk/renewToken.js';
 import { readCertificateFiles, type CertificateFiles } from './certificateFiles.js';
 
 /** The flags of every command that has the CA issue a certificate for a fresh key (`certificate`, `export ...`). */
-export interface IssueFlags extends CaFlags, ProvisionerFlags, KeyFlags {
+export interface IssueFlags extends CaFlags, ProvisionerFlags, KeyFlags, CloudIdentityFlags {
   token?: string;
   x5cCert?: string;
   x5cKey?: string;
@@ -40,6 +41,7 @@ export function addIssueOptions(command: Command, profileDefault?: string): Comm
       '--profile <name>',
       `certificate profile: default, openvpn-server, openvpn-client, aws-client-vpn-server or aws-client-vpn-client (default: ${profileDefault ?? "the CA's default profile"})`,
     );
+  addCloudIdentityOptions(command);
   addKeyOptions(command);
   return command
     .option('--not-before <time|duration>', 'when the certificate becomes valid: RFC 3339 time or duration from now (default: now)', timeOrDuration)
@@ -99,16 +101,17 @@ export function planIssue(subject: string, flags: IssueFlags, profile?: string):
 }
 
 /**
- * Has the CA issue a certificate for a fresh key: the token (given, from the login
- * of an OIDC provisioner, or minted with a JWK provisioner for the plan's profile),
+ * Has the CA issue a certificate for a fresh key: the token (given, the platform's
+ * identity for an AWS, GCP, Azure or K8sSA provisioner, from the login of an OIDC provisioner, or minted with a JWK provisioner for the plan's profile),
  * a CSR for the subject and SANs, `POST /sign` (asking an OIDC provisioner for the
  * profile in `templateData`). Throws CliError when a JWK provisioner has no
  * password, and what the SDK throws.
  */
 export async function issueKey(client: CaClient, plan: IssuePlan, flags: IssueFlags): Promise<IssuedKey> {
   const x5c = plan.x5c && (await createX5cToken(plan.x5c, client.caUrl, { provisioner: flags.provisioner ?? '', subject: plan.subject, sans: plan.sans, profile: plan.profile }));
-  const sso = plan.token === undefined && !x5c ? await singleSignOnToken(client, flags.provisioner) : undefined;
-  const ott = plan.token ?? x5c ?? sso ?? (await (await loadProvisioner(client, flags, plan.password ?? provisionerPassword(flags))).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
+  const cloud = plan.token === undefined && !x5c ? await cloudIdentityToken(client, flags, plan.subject) : undefined;
+  const sso = plan.token === undefined && !x5c && !cloud ? await singleSignOnToken(client, flags.provisioner) : undefined;
+  const ott = plan.token ?? x5c ?? cloud ?? sso ?? (await (await loadProvisioner(client, flags, plan.password ?? provisionerPassword(flags))).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
   return issueForNewKey(client, { subject: plan.subject, sans: plan.sans, key: plan.spec, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(sso && plan.profile ? { profile: plan.profile } : {}) });
 }
 

@@ -14,7 +14,7 @@ export interface ProvisionerFlags {
 /** Adds `--provisioner` and `--password-file` to a command, with step's `--issuer` and `--provisioner-password-file`. */
 export function addProvisionerOptions(command: Command): Command {
   command
-    .option('--provisioner <name>', "name of the provisioner: a JWK one signs the token (default: the CA's only JWK provisioner); an OIDC one logs you in at its identity provider in a browser, and needs no password")
+    .option('--provisioner <name>', "name of the provisioner: a JWK one signs the token (default: the CA's only JWK provisioner); an OIDC one logs you in at its identity provider in a browser; an AWS, GCP, Azure or K8sSA one uses the machine's platform identity; neither needs a password")
     .option('--password-file <file>', 'file holding the provisioner password, which decrypts the provisioner key (one trailing newline is ignored)');
   addStepAlias(command, '--issuer <name>', '--provisioner');
   return addStepAlias(command, '--provisioner-password-file <file>', '--password-file');

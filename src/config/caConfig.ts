@@ -27,6 +27,62 @@ export interface ProvisionerConfig {
   readonly [key: string]: unknown;
 }
 
+/** The keys the cloud-identity provisioners share (step-ca's IID provisioners: AWS, GCP, Azure). */
+export interface InstanceIdentityConfig extends ProvisionerConfig {
+  /** Only the instance's own names as SANs. */
+  readonly disableCustomSANs?: boolean;
+  /** Let an instance have more than one certificate (each token once). */
+  readonly disableTrustOnFirstUse?: boolean;
+}
+
+/** An AWS provisioner's entry (step-ca's keys). */
+export interface AwsProvisionerConfig extends InstanceIdentityConfig {
+  readonly type: 'AWS';
+  readonly accounts?: readonly string[];
+  /** A Go duration: instances launched longer ago are refused. */
+  readonly instanceAge?: string;
+  /** A PEM file of the certificates identity documents are signed with; default AWS's published ones. */
+  readonly iidRoots?: string;
+  /** The metadata-service versions clients use, in order ("v2", "v1"). */
+  readonly imdsVersions?: readonly string[];
+}
+
+/** A GCP provisioner's entry (step-ca's keys, and fedca's `configurationEndpoint` and `caBundle`). */
+export interface GcpProvisionerConfig extends InstanceIdentityConfig {
+  readonly type: 'GCP';
+  readonly serviceAccounts?: readonly string[];
+  readonly projectIDs?: readonly string[];
+  readonly instanceAge?: string;
+  /** fedca's own: Google's OpenID configuration; default https://accounts.google.com. */
+  readonly configurationEndpoint?: string;
+  /** fedca's own: a PEM file its HTTPS must chain to. */
+  readonly caBundle?: string;
+}
+
+/** An Azure provisioner's entry (step-ca's keys, and fedca's `configurationEndpoint` and `caBundle`). */
+export interface AzureProvisionerConfig extends InstanceIdentityConfig {
+  readonly type: 'Azure';
+  readonly tenantID: string;
+  readonly resourceGroups?: readonly string[];
+  readonly subscriptionIDs?: readonly string[];
+  readonly objectIDs?: readonly string[];
+  /** The resource the managed identity's token is for; default https://management.azure.com/. */
+  readonly audience?: string;
+  /** fedca's own: the tenant's OpenID configuration; default https://login.microsoftonline.com/<tenantID>. */
+  readonly configurationEndpoint?: string;
+  /** fedca's own: a PEM file its HTTPS must chain to. */
+  readonly caBundle?: string;
+}
+
+/** A K8sSA provisioner's entry (step-ca's keys, and fedca's `issuers`). */
+export interface K8sSaProvisionerConfig extends ProvisionerConfig {
+  readonly type: 'K8sSA';
+  /** The cluster's service-account public keys: PEM, base64 of PEM (as step-ca writes it), or a file. */
+  readonly publicKeys: string;
+  /** fedca's own: issuers of projected tokens accepted besides kubernetes/serviceaccount. */
+  readonly issuers?: readonly string[];
+}
+
 /** `db` (step-ca's key): the store. */
 export interface DbConfig {
   readonly type: 'sqlite' | 'postgresql';

@@ -13,8 +13,16 @@ const CLAIMS = ['minTLSCertDuration', 'maxTLSCertDuration', 'defaultTLSCertDurat
 const TOP = ['root', 'federatedRoots', 'federation', 'rateLimit', 'crt', 'key', 'address', 'dnsNames', 'db', 'authority', 'crl', 'tls', 'logger', 'password', 'insecureAddress'];
 const DB = ['type', 'dataSource', 'database'];
 const AUTHORITY = ['provisioners', 'claims'];
-// JWK's, OIDC's, X5C's and ACME's own keys (each checked by its provisioner, src/provisioners; ACME's allowLoopback and resolvers are fedca's).
-const PROVISIONER = ['type', 'name', 'key', 'encryptedKey', 'claims', 'options', 'clientID', 'clientSecret', 'configurationEndpoint', 'admins', 'domains', 'groups', 'listenAddress', 'caBundle', 'roots', 'forceCN', 'requireEAB', 'challenges', 'allowLoopback', 'resolvers'];
+// JWK's, OIDC's, X5C's, ACME's, AWS's, GCP's, Azure's and K8sSA's own keys (each checked by its provisioner, src/provisioners;
+// ACME's allowLoopback and resolvers, GCP's and Azure's configurationEndpoint and caBundle, K8sSA's issuers are fedca's).
+const PROVISIONER = [
+  'type', 'name', 'key', 'encryptedKey', 'claims', 'options', 'clientID', 'clientSecret', 'configurationEndpoint', 'admins', 'domains', 'groups', 'listenAddress', 'caBundle', 'roots',
+  'forceCN', 'requireEAB', 'challenges', 'allowLoopback', 'resolvers',
+  'accounts', 'disableCustomSANs', 'disableTrustOnFirstUse', 'instanceAge', 'iidRoots', 'imdsVersions',
+  'serviceAccounts', 'projectIDs',
+  'tenantID', 'resourceGroups', 'subscriptionIDs', 'objectIDs', 'audience',
+  'publicKeys', 'issuers',
+];
 const OPTIONS = ['profiles', 'groupProfiles'];
 const CRL = ['enabled', 'cacheDuration'];
 

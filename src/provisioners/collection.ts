@@ -19,6 +19,7 @@ export class ProvisionerCollection {
   readonly list: readonly Provisioner[];
   private readonly byTokenKey: ReadonlyMap<string, Provisioner>;
   private readonly byKid: ReadonlyMap<string, Provisioner>;
+  private readonly byIssuer: ReadonlyMap<string, Provisioner>;
   private readonly unnamed: RenewAuthorizer;
 
   /** `defaultClaims` govern renewals of certificates that name no provisioner. */
@@ -26,6 +27,7 @@ export class ProvisionerCollection {
     this.list = [...provisioners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.byTokenKey = new Map(provisioners.map((p) => [p.tokenKey, p]));
     this.byKid = new Map(provisioners.filter((p) => p.kid).map((p) => [p.kid as string, p]));
+    this.byIssuer = new Map(provisioners.flatMap((p) => (p.tokenIssuers ?? []).map((iss) => [iss, p] as const)));
     this.unnamed = claimsRenewAuthorizer(defaultClaims);
   }
 
@@ -36,8 +38,9 @@ export class ProvisionerCollection {
 
   /**
    * The provisioner a token is for (step-ca's LoadByToken): the fragment of an
-   * audience (`…/1.0/sign#x5c/NAME`), else the key id of its header (JWK), else its
-   * authorised party (`azp`) or first audience (OIDC: the client id). The token is
+   * audience (`…/1.0/sign#x5c/NAME`, AWS and GCP likewise), else its issuer when a
+   * provisioner claims it (K8sSA), else the key id of its header (JWK), else its
+   * authorised party (`azp`, OIDC), its tenant (`tid`, Azure) or first audience (OIDC: the client id). The token is
    * not verified yet: that is the provisioner's job. Unauthorized when none matches.
    */
   forToken(token: DecodedJws): Provisioner {
@@ -49,7 +52,13 @@ export class ProvisionerCollection {
       if (!p) throw new Unauthorized(`invalid token: no provisioner "${key}" (audience fragment)`);
       return p;
     }
-    const candidates = [token.header.kid, token.claims.azp, audiences[0]];
+    const iss = token.claims.iss;
+    const byIssuer = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
+    if (byIssuer) return byIssuer;
+    // step-ca: a token with a tenant (tid) and an email is an Azure AD user's ID token for an OIDC client first, else a VM's (Azure provisioner).
+    const email = token.claims.email;
+    const byTenantOrAudience = typeof email === 'string' && email !== '' ? [audiences[0], token.claims.tid] : [token.claims.tid, audiences[0]];
+    const candidates = [token.header.kid, token.claims.azp, ...byTenantOrAudience];
     for (const key of candidates) {
       const p = typeof key === 'string' ? this.byTokenKey.get(key) : undefined;
       if (p) return p;

@@ -3,7 +3,11 @@ import { STEP_CA_PROVISIONER_TYPES } from '../config/load.js';
 import { ProfileListError } from '../errors.js';
 import { mergeClaims } from './claims.js';
 import { acmeProvisioner } from './acme.js';
+import { awsProvisioner } from './aws.js';
+import { azureProvisioner } from './azure.js';
+import { gcpProvisioner } from './gcp.js';
 import { jwkProvisioner } from './jwk.js';
+import { k8sSaProvisioner } from './k8sSA.js';
 import type { Provisioner } from './provisioner.js';
 import { oidcProvisioner } from './oidc.js';
 import { x5cProvisioner } from './x5c.js';
@@ -15,6 +19,10 @@ const PROVISIONER_TYPES: Readonly<Record<string, ProvisionerFactory<Provisioner>
   OIDC: oidcProvisioner,
   X5C: x5cProvisioner,
   ACME: acmeProvisioner,
+  AWS: awsProvisioner,
+  GCP: gcpProvisioner,
+  Azure: azureProvisioner,
+  K8sSA: k8sSaProvisioner,
 };
 
 /**

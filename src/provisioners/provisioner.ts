@@ -90,6 +90,8 @@ export interface Provisioner extends RenewAuthorizer {
   readonly id: string;
   /** What tokens find it by (step-ca's GetIDForToken): JWK its key id, X5C `x5c/NAME`, OIDC its client id. */
   readonly tokenKey: string;
+  /** Issuers (`iss`) whose tokens are this provisioner's, for tokens that name it no other way (K8sSA). */
+  readonly tokenIssuers?: readonly string[];
   /** step-ca's credential id in the provisioner extension of the certificates it authorised ("" when none). */
   readonly credentialId: string;
   /** The key id whose encrypted private key `/provisioners/{kid}/encrypted-key` serves, when the type has one. */

@@ -1,5 +1,8 @@
 import type { ClaimsConfig, ProvisionerConfig } from '../config/caConfig.js';
 import type { Claims } from './claims.js';
+import { parseDuration } from '../config/duration.js';
+import { readFileSync } from 'node:fs';
+import { inHome } from '../config/home.js';
 
 /**
  * A provisioner's own config key is wrong: `key` is its path inside the entry
@@ -44,4 +47,46 @@ export function stringList(config: Readonly<Record<string, unknown>>, key: strin
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) throw new ProvisionerConfigError(key, 'must be a list of non-empty strings');
   return v as string[];
+}
+
+/** The boolean at `key` (false when absent); ProvisionerConfigError when it is something else. */
+export function optionalBoolean(config: Readonly<Record<string, unknown>>, key: string): boolean {
+  const v = config[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new ProvisionerConfigError(key, 'must be true or false');
+  return v;
+}
+
+/** The Go duration at `key` in milliseconds ("1h30m"; undefined when absent); ProvisionerConfigError when it is not one or is negative. */
+export function optionalDuration(config: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const v = config[key];
+  if (v === undefined || v === '') return undefined;
+  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined) throw new ProvisionerConfigError(key, `must be a duration such as "1h30m", got ${JSON.stringify(v)}`);
+  if (ms < 0) throw new ProvisionerConfigError(key, 'cannot be negative');
+  return ms;
+}
+
+/** The PEM bundle the file at `key` holds (relative to the home), when the key is set: what an identity provider's HTTPS must chain to. */
+export function optionalCaBundle(config: Readonly<Record<string, unknown>>, key: string, home: string): string | undefined {
+  const file = optionalString(config, key);
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(inHome(home, file), 'utf8');
+  } catch (err) {
+    throw new ProvisionerConfigError(key, `cannot read ${inHome(home, file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** The https URL at `key` (or `fallback` when absent); ProvisionerConfigError otherwise. */
+export function httpsUrlKey(config: Readonly<Record<string, unknown>>, key: string, fallback?: string): string {
+  const value = config[key] === undefined && fallback !== undefined ? fallback : requiredString(config, key);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:') throw new ProvisionerConfigError(key, `must be an https URL, got ${JSON.stringify(value)}`);
+  return value;
 }

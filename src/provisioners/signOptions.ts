@@ -284,3 +284,24 @@ export function dnsNameValidator(why: string): RequestValidator {
     },
   };
 }
+
+/** The certificate's SANs are `sans` (an instance's own names), whatever the CSR named; its common name stays the CSR's. */
+export function sansModifier(sans: SubjectAltNames): CertificateModifier {
+  return {
+    kind: 'modifier',
+    modify(draft) {
+      draft.sans = sans;
+    },
+  };
+}
+
+/** step-ca's commonNameSliceValidator: the CSR's common name must be one of `allowed` (an instance's own names). */
+export function commonNameOneOfValidator(allowed: readonly string[]): RequestValidator {
+  return {
+    kind: 'validator',
+    validate({ csr }) {
+      if (csr.commonName === '') throw new Forbidden('the CSR has an empty common name');
+      if (!allowed.includes(csr.commonName)) throw new Forbidden(`CSR common name ${quote(csr.commonName)} is not one of the instance's names ${listed(allowed)}`);
+    },
+  };
+}

@@ -45,3 +45,8 @@ export class ClientHomeError extends Error {
 export class CrlVerificationError extends Error {
   readonly code = 'ERR_CRL_VERIFICATION';
 }
+
+/** A platform identity could not be had: the metadata service cannot be reached or refused, or the service-account token file cannot be read. */
+export class CloudIdentityError extends Error {
+  readonly code = 'ERR_CLOUD_IDENTITY';
+}

@@ -13,7 +13,10 @@ export { OcspChecker, type CertificateToCheck, type OcspCheckerOptions, type Ver
 export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type StatusSource } from '../openvpn/agent.js';
 export { parseManagementAddress, type ManagementAddress } from '../openvpn/managementAddress.js';
 export { logIn, singleSignOnSettings, type LoginOptions, type SingleSignOnSettings } from './singleSignOn.js';
-export { BootstrapError, CaConnectionError, CaError, ClientHomeError, ProvisionerError, SingleSignOnError } from './errors.js';
+export { BootstrapError, CaConnectionError, CaError, ClientHomeError, CloudIdentityError, ProvisionerError, SingleSignOnError } from './errors.js';
+export { CLOUD_PROVISIONER_TYPES, CloudIdentity, type CloudIdentityOptions, type CloudProvisionerType } from './cloudIdentity.js';
+export { DEFAULT_METADATA_URL } from './cloudIdentity/metadataService.js';
+export { DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE } from './cloudIdentity/k8sSA.js';
 export { ManagementAuthError, ManagementCommandError, ManagementConnectionError } from '../openvpn/errors.js';
 export type { HealthResponse, ProvisionerEntry, ProvisionerPage, PublicJwk, RevokeReason, RevokeRequest, SignRequest, SignResponse, VersionResponse } from './wire.js';
 export { ManagedIdentity, type IdentityAgentOptions, type IdentityServerOptions, type ManagedIdentityOptions, type TokenSource, type Trust } from './managedIdentity.js';

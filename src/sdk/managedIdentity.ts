@@ -7,6 +7,7 @@ import { pemBundle, pemDers } from '../pki/pem.js';
 import type { CaClient } from './caClient.js';
 import { CaError } from './errors.js';
 import { issueForNewKey } from './issueForNewKey.js';
+import { CloudIdentity } from './cloudIdentity.js';
 import { Provisioner } from './provisioner.js';
 import { LiveConnections, type ConnectionVerdict } from './liveConnections.js';
 import type { OcspChecker } from './ocspChecker.js';
@@ -17,10 +18,11 @@ import { tokenSans } from './tokenSans.js';
 
 /**
  * Where one-time tokens come from: a token (good for the first certificate
- * only: renewals then go over mTLS alone), a Provisioner that mints them, or a
+ * only: renewals then go over mTLS alone), a Provisioner that mints them, the
+ * platform's identity (a CloudIdentity: AWS, GCP, Azure, Kubernetes; no secret), or a
  * function that returns a fresh one (used again when the CA refuses a renewal).
  */
-export type TokenSource = string | Provisioner | (() => Promise<string>);
+export type TokenSource = string | Provisioner | CloudIdentity | (() => Promise<string>);
 
 /** Which roots a peer's certificate must chain to: the CA's own, or its whole federation. */
 export type Trust = 'federation' | 'roots';
@@ -191,6 +193,7 @@ export class ManagedIdentity {
   private static async tokenFrom(source: TokenSource, options: ManagedIdentityOptions): Promise<string> {
     if (typeof source === 'string') return source;
     if (source instanceof Provisioner) return source.token(options.subject, { sans: options.sans });
+    if (source instanceof CloudIdentity) return source.token(options.subject);
     return source();
   }
 

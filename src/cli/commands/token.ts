@@ -4,8 +4,9 @@ import { action, CliError } from '../fail.js';
 import { collect, timeOf, timeOrDuration } from '../options.js';
 import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
 import { singleSignOnToken } from '../singleSignOn.js';
+import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from '../cloudIdentity.js';
 
-interface TokenFlags extends CaFlags, ProvisionerFlags {
+interface TokenFlags extends CaFlags, ProvisionerFlags, CloudIdentityFlags {
   san?: string[];
   profile?: string;
   revoke?: boolean;
@@ -22,6 +23,12 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   const client = await connectToCa(flags);
   try {
     // An OIDC provisioner's token is the ID token of the login (an admin's revokes any serial).
+    // An AWS, GCP, Azure or K8sSA provisioner's token is the platform's identity (as step ca token builds it).
+    const cloud = flags.revoke ? undefined : await cloudIdentityToken(client, flags, subject);
+    if (cloud !== undefined) {
+      process.stdout.write(cloud + '\n');
+      return;
+    }
     const sso = await singleSignOnToken(client, flags.provisioner);
     if (sso !== undefined) {
       process.stdout.write(sso + '\n');
@@ -44,6 +51,7 @@ export function registerToken(program: Command): void {
     .argument('<subject>', "the certificate's common name (with --revoke: the decimal serial of the certificate to revoke)");
   addCaOptions(command);
   addProvisionerOptions(command);
+  addCloudIdentityOptions(command);
   command
     .option('--san <name>', 'a DNS name, IP, email or URI the certificate may carry (repeatable; default: the subject)', collect)
     .option('--profile <name>', 'certificate profile the token asks for: default, openvpn-server, openvpn-client, aws-client-vpn-server or aws-client-vpn-client (default: none, which the CA takes as default)')
