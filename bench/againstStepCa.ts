@@ -9,13 +9,14 @@
  * (a Node client, the same for both): rate and server CPU per renewal.
  *
  * Options (env): BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (alternating rounds, default 3),
+ * BENCH_WARMUP (seconds of a first, discarded run per CA and case, default 2),
  * BENCH_CASES ("sign,renew"), STEP_CA (a step-ca binary; default: built by ../shared/peers/build-step-ca.sh),
  * FEDCA_WORKERS (fedca's workers; default one per CPU).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeyAndCsr } from './csr.js';
 import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
@@ -24,9 +25,12 @@ import { renewLoad, type Identity } from './lib/renewLoad.js';
 import { freePort, startStepCa, stepCaBinary, writeStepCaConfig } from './lib/stepCa.js';
 import { loadProvisioner, mintTokens, type BenchProvisioner } from './lib/tokens.js';
 import { hasWrk, wrkSign } from './lib/wrk.js';
+import { defaultWorkerCount } from '../src/server/workers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** A discarded run per CA and case first: fedca's JavaScript is compiled by V8 as it runs, step-ca's Go ahead of time. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? 2);
 const CASES = new Set((process.env.BENCH_CASES ?? 'sign,renew').split(','));
 const SUBJECT = 'bench.internal';
 const CSR_POOL = 32;
@@ -62,18 +66,18 @@ function signOnce(port: number, rootPem: string, csr: string, ott: string): Prom
 
 const audience = (port: number): string => `https://localhost:${port}/1.0/sign`;
 
-function signRun(server: RunningServer, dir: string, p: BenchProvisioner, csrs: string[]): Sample {
-  const tokens = mintTokens(p, audience(server.port), SUBJECT, SECONDS * 8000);
+function signRun(server: RunningServer, dir: string, p: BenchProvisioner, csrs: string[], seconds = SECONDS): Sample {
+  const tokens = mintTokens(p, audience(server.port), SUBJECT, seconds * 8000);
   const pid = server.child.pid as number;
   const before = cpuSeconds(pid);
-  const r = wrkSign(dir, `https://127.0.0.1:${server.port}/1.0/sign`, csrs, tokens, SIGN_CONCURRENCY, SECONDS);
+  const r = wrkSign(dir, `https://127.0.0.1:${server.port}/1.0/sign`, csrs, tokens, SIGN_CONCURRENCY, seconds);
   return { perSecond: r.perSecond, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / r.requests, p50: r.p50, p99: r.p99, failures: r.failures };
 }
 
-async function renewRun(server: RunningServer, rootPem: string, identities: Identity[]): Promise<Sample> {
+async function renewRun(server: RunningServer, rootPem: string, identities: Identity[], seconds = SECONDS): Promise<Sample> {
   const pid = server.child.pid as number;
   const before = cpuSeconds(pid);
-  const r = await renewLoad(server.port, rootPem, identities, RENEW_CONCURRENCY, SECONDS);
+  const r = await renewLoad(server.port, rootPem, identities, RENEW_CONCURRENCY, seconds);
   return { perSecond: r.perSecond, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / r.requests, p50: r.p50, p99: r.p99, failures: r.failures };
 }
 
@@ -114,9 +118,10 @@ async function main(): Promise<void> {
     const csrs = pool.map((k) => k.csr);
     const order = (round: number): Ca[] => (round % 2 ? ['step-ca', 'fedca'] : ['fedca', 'step-ca']);
     const date = new Date().toISOString().slice(0, 10);
-    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? availableParallelism()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case`);
+    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? defaultWorkerCount()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const lines: string[] = [];
     if (CASES.has('sign')) {
+      if (WARMUP_SECONDS > 0) for (const ca of order(0)) signRun(servers[ca] as RunningServer, dir, p, csrs, WARMUP_SECONDS);
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
       for (let round = 0; round < ROUNDS; round++) for (const ca of order(round)) samples[ca].push(signRun(servers[ca] as RunningServer, dir, p, csrs));
       const m = report(`POST /1.0/sign at c${SIGN_CONCURRENCY} (wrk, one token per request, ${CSR_POOL} distinct CSR keys)`, samples);
@@ -133,13 +138,14 @@ async function main(): Promise<void> {
         const tokens = mintTokens(p, audience(server.port), SUBJECT, RENEW_CONCURRENCY);
         for (let i = 0; i < RENEW_CONCURRENCY; i++) identities[ca].push({ chain: await signOnce(server.port, rootPem, pool[i].csr, tokens[i]), key: pool[i].key });
       }
+      if (WARMUP_SECONDS > 0) for (const ca of order(0)) await renewRun(servers[ca] as RunningServer, rootPem, identities[ca], WARMUP_SECONDS);
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
       for (let round = 0; round < ROUNDS; round++) for (const ca of order(round)) samples[ca].push(await renewRun(servers[ca] as RunningServer, rootPem, identities[ca]));
       const m = report(`POST /1.0/renew at c${RENEW_CONCURRENCY}, a fresh mTLS connection (full handshake, client certificate) per renewal`, samples);
       lines.push(`| renewals/s at c${RENEW_CONCURRENCY}, fresh mTLS | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 1.0× |`);
       lines.push(`| server CPU µs per renewal | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 1.0× |`);
     }
-    console.log(`\nMedians and ratios (fedca / step-ca), ${date}`);
+    console.log(`\nMedians and ratios (fedca / step-ca), ${date}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log('| figure | fedca | step-ca | ratio | goal |');
     console.log('|---|---:|---:|---:|---|');
     for (const l of lines) console.log(l);

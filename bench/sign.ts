@@ -15,13 +15,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr } from './csr.js';
 import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
 import { cpuSeconds, percentile, rssMiB } from './lib/process.js';
 import { loadProvisioner, mintTokens } from './lib/tokens.js';
 import { hasWrk, wrkSign } from './lib/wrk.js';
+import { defaultWorkerCount } from '../src/server/workers.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -40,7 +41,7 @@ function post(agent: Agent, port: number, body: string): Promise<number> {
   });
 }
 
-const WORKERS = process.env.FEDCA_WORKERS ?? String(availableParallelism());
+const WORKERS = process.env.FEDCA_WORKERS ?? String(defaultWorkerCount());
 
 interface LevelResult {
   concurrency: number;

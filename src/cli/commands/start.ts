@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Authority } from '../../authority/authority.js';
 import type { CaConfig, DbConfig } from '../../config/caConfig.js';
@@ -10,7 +9,7 @@ import { configHome, givenConfigSource, homeConfigSource, loadConfigFrom, type C
 import { VERSION } from '../../config/version.js';
 import { fingerprint } from '../../pki/fingerprint.js';
 import type { Server } from 'node:http';
-import { isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
+import { defaultWorkerCount, isWorkerProcess, reportListening, WorkerPool } from '../../server/workers.js';
 import { PrimaryRateLimiter, serveRateLimits } from '../../server/rateLimiter.js';
 import { parseAddress } from '../../config/address.js';
 import { action, CliError } from '../fail.js';
@@ -187,7 +186,7 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
   warnIgnored(config);
   checkHomeModes(home, config);
   const password = await startPassword(home, config, flags);
-  const workers = flags.workers ?? workersFromEnvironment() ?? availableParallelism();
+  const workers = flags.workers ?? workersFromEnvironment() ?? defaultWorkerCount();
   if (workers <= 1) {
     const { port, authority } = await serve(home, source, config, password, flags);
     banner(config, flags.address ?? config.address, port, authority, 1);
@@ -245,7 +244,7 @@ export function registerStart(program: Command): void {
     .option('--home <dir>', "CA home directory (default: $FEDCA_HOME or the current directory; with CONFIG, where fedca keeps its own files: $STEPPATH for STEPPATH/config/ca.json)")
     .option('--password-file <file>', "password of the intermediate key (default: $FEDCA_INIT_PASSWORD_FILE with --init, else ca.json's password, else pki/secrets/password in the home, else asked on the terminal)")
     .option('--init', 'if the home holds no CA yet, initialise one first (init defaults, or FEDCA_INIT_NAME, _DNS, _ADDRESS, _PROVISIONER, _KTY, _PASSWORD_FILE, _DB, _DB_PASSWORD_FILE)')
-    .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU)', workerCount)
+    .option('--workers <n>', 'server processes sharing the port (default: $FEDCA_WORKERS, else one per CPU but one, at least one)', workerCount)
     .option('--quiet', 'no access log')
     .option('--address <host:port>', "where to listen, instead of the config's address (replicas sharing one home)", listenAddress)
     .action(action(async (config: string | undefined, flags: StartFlags) => runStart(flags, config)));
