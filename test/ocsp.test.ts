@@ -89,6 +89,15 @@ describe('OCSP responder (RFC 6960)', () => {
     assert.match(out.toString(), /: good/);
   });
 
+  it('refuses a body over 16 KiB (413) and a GET path that does not URL-decode (400), as JSON errors', async () => {
+    const big = await https(ca, '/1.0/ocsp', { body: 'x'.repeat(17 * 1024), headers: { 'content-type': 'application/ocsp-request' } });
+    assert.equal(big.status, 413);
+    assert.match(big.json<{ message: string }>().message, /OCSP request body too large/);
+    const bad = await https(ca, '/1.0/ocsp/%E0%A4%A');
+    assert.equal(bad.status, 400);
+    assert.match(bad.json<{ message: string }>().message, /not URL-encoded base64/);
+  });
+
   it('answers malformedRequest to garbage, and unauthorized for another issuer', async () => {
     const empty = await https(ca, '/1.0/ocsp', { method: 'POST', headers: { 'content-type': 'application/ocsp-request' } });
     assert.equal(empty.status, 400, 'an empty body is a bad HTTP request');

@@ -4,7 +4,7 @@ import { Unavailable } from '../src/errors.js';
 import { copyStore, CopyError } from '../src/store/copyStore.js';
 import { openStore } from '../src/store/open.js';
 import { ancestors, descendants } from '../src/store/lineage.js';
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, IssuedCertificate, PeerRootsRecord, Revocation, Store } from '../src/store/store.js';
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, Store } from '../src/store/store.js';
 import { createTestSchema, requirePostgres, type TestSchema } from './helpers/postgres.js';
 import { tempDir } from './helpers/testCa.js';
 
@@ -236,6 +236,20 @@ for (const backend of [sqlite, postgres]) {
       assert.ok(state.der?.equals(Buffer.from(saved[0] ? 'crl-a' : 'crl-b')));
       assert.equal(await a.saveCrl(3n, Buffer.from('skipped'), thisUpdate, 0n), false, 'a number was skipped');
       assert.equal(await a.saveCrl(2n, Buffer.from('next'), thisUpdate, 0n), true);
+    });
+
+    it('crlStamp is the CRL state without its DER, through a save and a revocation', async () => {
+      const store = await open();
+      const stampOf = ({ der: _der, ...stamp }: CrlState): CrlStamp => stamp;
+      assert.deepEqual(await store.crlStamp(), stampOf(await store.crlState()));
+      await store.saveCrl(1n, Buffer.from('crl'), new Date('2030-01-01T00:00:00Z'), 0n);
+      const cert = certificate();
+      await store.storeCertificate(cert);
+      await store.revoke(revocation(cert.serial));
+      const stamp = await store.crlStamp();
+      assert.deepEqual(stamp, stampOf(await store.crlState()));
+      assert.deepEqual(stamp, { crlNumber: 1n, thisUpdate: new Date('2030-01-01T00:00:00Z'), builtFromSeq: 0n, revocationSeq: 1n });
+      assert.ok(!('der' in stamp), 'the stamp carries the DER');
     });
 
     it('replicas opening a new database together migrate it once, and reopening keeps the data', async () => {

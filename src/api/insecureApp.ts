@@ -4,7 +4,7 @@ import type { Authority } from '../authority/authority.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
 import { crlRoutes } from './crl.js';
 import { errorHandler, notFound } from './errors.js';
-import { ocspRoutes } from './ocsp.js';
+import { ocspRoute } from './ocsp.js';
 import { publicationRoutes } from './publication.js';
 
 /**
@@ -20,19 +20,21 @@ function onlyInsecurePaths(req: Request, res: Response, next: NextFunction): voi
   else notFound(req, res);
 }
 
-/** The API of the `insecureAddress` listener (plain HTTP): GET /crl, OCSP, /roots.pem, /intermediates.pem; JSON 404 for the rest. */
+/** The API of the `insecureAddress` listener (plain HTTP): GET /crl, OCSP (answered directly, as on the main listener), /roots.pem, /intermediates.pem; JSON 404 for the rest. */
 export function createInsecureApi(authority: Authority, options: { readonly log?: LogSink } = {}): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(onlyInsecurePaths);
   app.use(crlRoutes(authority));
-  app.use(ocspRoutes(authority));
   app.use(publicationRoutes(authority));
   app.use(notFound);
   app.use(errorHandler);
+  const ocsp = ocspRoute(authority);
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
-    app(req, res);
+    const direct = ocsp(req);
+    if (direct) direct(req, res);
+    else app(req, res);
   };
 }

@@ -1,30 +1,81 @@
-import express, { Router, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority, OcspAnswer } from '../authority/authority.js';
-import { BadRequest } from '../errors.js';
-import { both } from './paths.js';
+import { BadRequest, PayloadTooLarge } from '../errors.js';
+import { writeErrorFor } from './errors.js';
+import { ClientGone } from './jsonBody.js';
 
-function send(res: Response, answer: OcspAnswer): void {
-  res.set('cache-control', answer.maxAgeSeconds > 0 ? `public, max-age=${answer.maxAgeSeconds}, no-transform` : 'no-store');
-  res.type('application/ocsp-response').send(answer.der);
+/** An OCSP request body is a DER OCSPRequest: this is plenty. */
+const OCSP_BODY_LIMIT = 16 * 1024;
+const POST_PATHS = new Set(['/ocsp', '/1.0/ocsp']);
+const GET_PATH = /^\/(?:1\.0\/)?ocsp\/(.+)$/;
+
+function send(res: ServerResponse, answer: OcspAnswer): void {
+  res.writeHead(200, {
+    'content-type': 'application/ocsp-response',
+    'content-length': answer.der.length,
+    'cache-control': answer.maxAgeSeconds > 0 ? `public, max-age=${answer.maxAgeSeconds}, no-transform` : 'no-store',
+  });
+  res.end(answer.der);
 }
 
-/** RFC 6960 appendix A: POST /ocsp with a DER body, or GET /ocsp/{url-encoded base64 DER}. */
-export function ocspRoutes(authority: Authority): Router {
-  const r = Router();
-  r.post(both('/ocsp'), express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
-    const body: unknown = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw new BadRequest('OCSP request body is empty');
-    send(res, await authority.ocsp(body));
+/** Reads a raw request body of at most OCSP_BODY_LIMIT bytes; PayloadTooLarge past it, BadRequest when empty. */
+function readDerBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      req.resume();
+      reject(err);
+    };
+    if (Number(req.headers['content-length'] ?? 0) > OCSP_BODY_LIMIT) return fail(new PayloadTooLarge('OCSP request body too large (limit 16 KiB)'));
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > OCSP_BODY_LIMIT) return fail(new PayloadTooLarge('OCSP request body too large (limit 16 KiB)'));
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      if (size === 0) return fail(new BadRequest('OCSP request body is empty'));
+      resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', () => fail(new ClientGone()));
   });
-  r.get(/^\/(?:1\.0\/)?ocsp\/(.+)$/, async (req, res) => {
-    const encoded = req.path.replace(/^\/(?:1\.0\/)?ocsp\//, '');
-    let der: Buffer;
-    try {
-      der = Buffer.from(decodeURIComponent(encoded), 'base64');
-    } catch {
-      throw new BadRequest('OCSP request is not URL-encoded base64');
-    }
-    send(res, await authority.ocsp(der));
-  });
-  return r;
+}
+
+/** The DER request of the GET form: the path's URL-encoded base64; BadRequest when it does not URL-decode. */
+function getFormRequest(encoded: string): Buffer {
+  try {
+    return Buffer.from(decodeURIComponent(encoded), 'base64');
+  } catch {
+    throw new BadRequest('OCSP request is not URL-encoded base64');
+  }
+}
+
+/**
+ * RFC 6960 appendix A: POST /ocsp with a DER body, or GET (and HEAD) /ocsp/{URL-encoded
+ * base64 DER}, each also under /1.0. Answered on plain node:http objects, like the
+ * busy POST routes (postRoute.ts): relying parties may ask thousands of times a
+ * second. Resolves the listener for a request it serves, or undefined for any other.
+ */
+export function ocspRoute(authority: Authority): (req: IncomingMessage) => ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+  const answer = (question: (req: IncomingMessage) => Promise<Buffer>) => (req: IncomingMessage, res: ServerResponse) => {
+    question(req)
+      .then((der) => authority.ocsp(der))
+      .then((a) => send(res, a))
+      .catch((err: unknown) => writeErrorFor(res, err));
+  };
+  const post = answer(readDerBody);
+  return (req) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'POST') return POST_PATHS.has(path) ? post : undefined;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+    const m = GET_PATH.exec(path);
+    if (!m) return undefined;
+    const encoded = m[1];
+    return answer(async () => getFormRequest(encoded));
+  };
 }

@@ -33,7 +33,7 @@ export class CrlChanges {
 
   /** The current revision. */
   async revision(): Promise<bigint> {
-    return (await this.store.crlState()).revocationSeq;
+    return (await this.store.crlStamp()).revocationSeq;
   }
 
   /**

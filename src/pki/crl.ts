@@ -19,13 +19,21 @@ export interface CrlContents {
   readonly entries: readonly CrlEntry[];
 }
 
+/** The crlEntryExtensions of each reason code, encoded once (a CRL may repeat them 100,000 times). */
+const reasonExtensions = new Map<number, Buffer>();
+
+function reasonExtension(code: number): Buffer {
+  let der = reasonExtensions.get(code);
+  if (!der) {
+    der = sequence(extension(OID.cRLReason, tlv(Tag.ENUMERATED, Buffer.from([code]))));
+    reasonExtensions.set(code, der);
+  }
+  return der;
+}
+
 /** Encodes and signs an RFC 5280 v2 CRL (AKI and cRLNumber extensions); returns its DER. */
 export function signCrl(contents: CrlContents, issuer: Issuer): Buffer {
-  const entries = contents.entries.map((e) => {
-    const fields = [integer(e.serial), time(e.revokedAt)];
-    if (e.reasonCode !== 0) fields.push(sequence(extension(OID.cRLReason, tlv(Tag.ENUMERATED, Buffer.from([e.reasonCode])))));
-    return sequence(...fields);
-  });
+  const entries = contents.entries.map((e) => (e.reasonCode === 0 ? sequence(integer(e.serial), time(e.revokedAt)) : sequence(integer(e.serial), time(e.revokedAt), reasonExtension(e.reasonCode))));
   const tbs = sequence(
     integer(1),
     issuer.signer.algorithm,

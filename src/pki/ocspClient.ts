@@ -16,11 +16,14 @@ const SHA1 = sequence(oid(OID.sha1), nullValue());
 /**
  * An OCSPRequest for `serials`, all issued by `issuer`: one CertID each (SHA-1
  * name and key hashes, as OpenSSL and every responder expect), and a nonce
- * extension carrying `nonce` as an OCTET STRING (RFC 8954).
+ * extension carrying `nonce` as an OCTET STRING (RFC 8954) — or no extensions at
+ * all when `nonce` is undefined (as browsers and Go's x/crypto/ocsp ask: answers a
+ * responder may cache).
  */
-export function buildOcspRequest(issuer: ParsedCertificate, serials: readonly bigint[], nonce: Buffer): Buffer {
+export function buildOcspRequest(issuer: ParsedCertificate, serials: readonly bigint[], nonce: Buffer | undefined): Buffer {
   const { nameHash, keyHash } = issuerHashes(issuer, 'sha1');
   const requests = serials.map((serial) => sequence(sequence(SHA1, octetString(nameHash), octetString(keyHash), integer(serial))));
+  if (nonce === undefined) return sequence(sequence(sequence(...requests)));
   return sequence(sequence(sequence(...requests), explicit(2, sequence(extension(OCSP_OID.nonce, octetString(nonce))))));
 }
 

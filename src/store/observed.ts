@@ -1,5 +1,5 @@
 import { Unavailable } from '../errors.js';
-import type { AcmeAccountOutcome, AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import type { AcmeAccountOutcome, AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 
 /** How a store call ended: done, a one-time token refused as a replay, the database unreachable, or another error. */
 export type StoreOutcome = 'ok' | 'replay' | 'unavailable' | 'error';
@@ -50,6 +50,9 @@ export class ObservedStore implements Store {
   }
   crlState(): Promise<CrlState> {
     return this.timed('crlState', () => this.inner.crlState());
+  }
+  crlStamp(): Promise<CrlStamp> {
+    return this.timed('crlStamp', () => this.inner.crlStamp());
   }
   saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean> {
     return this.timed('saveCrl', () => this.inner.saveCrl(crlNumber, der, thisUpdate, builtFromSeq));

@@ -8,6 +8,7 @@ import type {
   AcmeAuthorizationRecord,
   AcmeEabKeyRecord,
   AcmeOrderRecord,
+  CrlStamp,
   CrlState,
   IssuedCertificate,
   PeerRootsRecord,
@@ -362,6 +363,13 @@ export class PostgresStore implements Store {
         builtFromSeq: BigInt(row.built_from_seq),
         revocationSeq: BigInt(row.revocation_seq),
       };
+    });
+  }
+
+  crlStamp(): Promise<CrlStamp> {
+    return this.run(async () => {
+      const row = (await this.query<Omit<CrlRow, 'der'>>('SELECT crl_number, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1')).rows[0];
+      return { crlNumber: BigInt(row.crl_number), thisUpdate: new Date(Number(row.this_update)), builtFromSeq: BigInt(row.built_from_seq), revocationSeq: BigInt(row.revocation_seq) };
     });
   }
 

@@ -12,6 +12,7 @@ import type {
   AcmeAuthorizationRecord,
   AcmeEabKeyRecord,
   AcmeOrderRecord,
+  CrlStamp,
   CrlState,
   IssuedCertificate,
   PeerRootsRecord,
@@ -164,6 +165,7 @@ export class SqliteStore implements Store {
   private readonly selectRevocation: Database.Statement;
   private readonly selectRevocations: Database.Statement;
   private readonly selectCrl: Database.Statement;
+  private readonly selectCrlStamp: Database.Statement;
   private readonly updateCrl: Database.Statement;
   private readonly selectPeerRoots: Database.Statement;
   private readonly upsertPeerRoots: Database.Statement;
@@ -226,6 +228,7 @@ export class SqliteStore implements Store {
     this.selectRevocation = this.db.prepare('SELECT * FROM revoked_certificates WHERE serial = ?');
     this.selectRevocations = this.db.prepare('SELECT * FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial');
     this.selectCrl = this.db.prepare('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
+    this.selectCrlStamp = this.db.prepare('SELECT crl_number, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
     this.updateCrl = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ? WHERE id = 1 AND crl_number = ?');
     this.selectPeerRoots = this.db.prepare('SELECT * FROM peer_roots');
     this.upsertPeerRoots = this.db.prepare(
@@ -293,6 +296,11 @@ export class SqliteStore implements Store {
       builtFromSeq: row.built_from_seq,
       revocationSeq: row.revocation_seq,
     };
+  }
+
+  async crlStamp(): Promise<CrlStamp> {
+    const row = (await retryWhileBusy(() => this.selectCrlStamp.get())) as { crl_number: bigint; this_update: bigint; built_from_seq: bigint; revocation_seq: bigint };
+    return { crlNumber: row.crl_number, thisUpdate: new Date(Number(row.this_update)), builtFromSeq: row.built_from_seq, revocationSeq: row.revocation_seq };
   }
 
   async saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean> {

@@ -46,14 +46,18 @@ export interface Revocation {
   readonly provisioner: string;
 }
 
-/** The CRL every replica serves: the last one built, and whether it is out of date. */
-export interface CrlState {
+/** What the CRL state says without the CRL itself: which CRL is stored, and whether it is out of date. */
+export interface CrlStamp {
   readonly crlNumber: bigint;
-  readonly der?: Buffer;
   readonly thisUpdate: Date;
   /** Counts revocations; the stored CRL is stale when it was built from an older count. */
   readonly revocationSeq: bigint;
   readonly builtFromSeq: bigint;
+}
+
+/** The CRL every replica serves: the last one built, and whether it is out of date. */
+export interface CrlState extends CrlStamp {
+  readonly der?: Buffer;
 }
 
 /**
@@ -237,6 +241,12 @@ export interface Store {
   revocations(now: Date): Promise<Revocation[]>;
   /** The stored CRL and its number. */
   crlState(): Promise<CrlState>;
+  /**
+   * The CRL state without the CRL's DER (megabytes for a large CRL): one small read,
+   * for a process that keeps the CRL in memory or counts revocations to ask
+   * whether anything changed.
+   */
+  crlStamp(): Promise<CrlStamp>;
   /**
    * Saves a CRL built as number `crlNumber` from the revocations up to `builtFromSeq`,
    * only if the stored number is still `crlNumber - 1` (another replica may have

@@ -1,0 +1,100 @@
+/**
+ * The crl case of `npm run bench:scale`: a store holding BENCH_CRL_ENTRIES revocations
+ * (default 100,000, written in one transaction through Store.importRows), `fedca start`,
+ * the first GET /1.0/crl timed (build, sign, save, serve), then BENCH_CRL_GETS (default
+ * 2,000) GETs one after another over one keep-alive connection, served from the CRL
+ * kept in memory: over HTTPS, and over the plain-HTTP `insecureAddress` listener (how
+ * relying parties fetch CRLs); and as many GET /1.0/health over HTTPS, the floor of
+ * any answer on this machine. The DER is read back and its entries counted.
+ * Fedca-only: step-ca 0.19 serves no CRL of this kind.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { children, readRoot, Tag } from '../../src/pki/der.js';
+import { makeBenchHome } from '../lib/benchHome.js';
+import { revocationRows, randomSerial } from '../lib/bulkRows.js';
+import { startFedca, stopServer, type RunningServer } from '../lib/fedca.js';
+import { timedGet } from '../lib/httpsGet.js';
+import { loadAverage } from '../lib/machine.js';
+import { percentile } from '../lib/process.js';
+import { ms, printGoalTable, type GoalRow } from './goalTable.js';
+
+const ENTRIES = Number(process.env.BENCH_CRL_ENTRIES ?? 100_000);
+const GETS = Number(process.env.BENCH_CRL_GETS ?? 2_000);
+
+/** Entries of a CRL's revokedCertificates, read with limits raised for this one trusted object. */
+function countEntries(der: Buffer): number {
+  const root = readRoot(der, { maxDepth: 20, maxElements: 20 * ENTRIES + 1000 });
+  const [tbs] = children(der, root);
+  const revoked = children(der, tbs).filter((el) => el.tag === Tag.SEQUENCE)[2];
+  return revoked ? children(der, revoked).length : 0;
+}
+
+interface Series {
+  /** ms to the response headers, sorted. */
+  readonly firstByte: number[];
+  /** ms to the end of the body, sorted. */
+  readonly total: number[];
+  /** Answers that were not 200 with `expected` as their body (when given). */
+  readonly wrong: number;
+}
+
+/** GETS requests for `path`, one after another on `agent`'s one connection. */
+async function series(agent: Agent | HttpAgent, port: number, path: string, expected?: Buffer): Promise<Series> {
+  const firstByte: number[] = [];
+  const total: number[] = [];
+  let wrong = 0;
+  for (let i = 0; i < GETS; i++) {
+    const r = await timedGet(agent, port, path);
+    if (r.status !== 200 || (expected && !r.body.equals(expected))) wrong++;
+    firstByte.push(r.firstByteMs);
+    total.push(r.totalMs);
+  }
+  firstByte.sort((a, b) => a - b);
+  total.sort((a, b) => a - b);
+  return { firstByte, total, wrong };
+}
+
+export async function crlCase(): Promise<void> {
+  const home = await makeBenchHome('crl');
+  let server: RunningServer | undefined;
+  let agent: Agent | undefined;
+  const plainAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const insecurePort = await home.addInsecureListener();
+    const store = await home.openStore();
+    const fillStart = process.hrtime.bigint();
+    await store.importRows({ revocations: revocationRows(Array.from({ length: ENTRIES }, randomSerial)) });
+    const fillSeconds = Number(process.hrtime.bigint() - fillStart) / 1e9;
+    await store.close();
+    server = await startFedca(home.home, home.passwordFile);
+    agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(join(home.home, 'pki/root_ca.crt'), 'utf8') });
+    const first = await timedGet(agent, server.port, '/1.0/crl');
+    if (first.status !== 200) throw new Error(`GET /1.0/crl answered ${first.status}: ${first.body.toString().slice(0, 200)}`);
+    const entries = countEntries(first.body);
+    const overHttps = await series(agent, server.port, '/1.0/crl', first.body);
+    const overHttp = await series(plainAgent, insecurePort, '/1.0/crl', first.body);
+    const health = await series(agent, server.port, '/1.0/health');
+    const load = loadAverage();
+    const p = (values: number[], q: number): string => ms(percentile(values, q));
+    const cachedRows = (name: string, s: Series): GoalRow[] => [
+      { measure: `cached GET /1.0/crl ${name}, headers, p50 / p99`, figure: `${p(s.firstByte, 0.5)} / ${p(s.firstByte, 0.99)}`, goal: '< 1 ms', met: percentile(s.firstByte, 0.5) < 1 },
+      { measure: `cached GET /1.0/crl ${name}, whole body, p50 / p99`, figure: `${p(s.total, 0.5)} / ${p(s.total, 0.99)}`, goal: '< 1 ms', met: percentile(s.total, 0.5) < 1 },
+    ];
+    printGoalTable(`crl — ${ENTRIES.toLocaleString('en')} revocations in a SQLite store (filled in ${fillSeconds.toFixed(1)} s through importRows), 127.0.0.1, ${GETS} GETs of each kind one after another on one keep-alive connection, server with its default workers; load average after: ${load}; fedca-only (step-ca 0.19 has no such endpoint)`, [
+      { measure: 'CRL size', figure: `${(first.body.length / 1_048_576).toFixed(2)} MiB, ${entries.toLocaleString('en')} entries`, goal: `${ENTRIES.toLocaleString('en')} entries`, met: entries === ENTRIES },
+      { measure: 'first GET /1.0/crl over HTTPS (build + sign + save + serve), whole body', figure: ms(first.totalMs), goal: '< 1 s', met: first.totalMs < 1000 },
+      ...cachedRows('over HTTPS', overHttps),
+      ...cachedRows('over plain HTTP (insecureAddress)', overHttp),
+      { measure: 'GET /1.0/health over HTTPS (the floor: a tiny answer), whole body, p50 / p99', figure: `${p(health.total, 0.5)} / ${p(health.total, 0.99)}`, goal: '' },
+      { measure: 'cached answers not 200 or differing from the first', figure: String(overHttps.wrong + overHttp.wrong), goal: '0', met: overHttps.wrong + overHttp.wrong === 0 },
+    ]);
+  } finally {
+    agent?.destroy();
+    plainAgent.destroy();
+    await stopServer(server);
+    home.remove();
+  }
+}
