@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthorityError, ERROR_CODES, TooManyRequests, Unavailable, type ErrorStatus } from '../errors.js';
-import { ClientGone } from './jsonBody.js';
+import { ClientGone } from './requestBody.js';
 import { sendJson } from './sendJson.js';
 
 /** Writes api.md's JSON error: `{"status": http status, "code": its stable code, "message": text}`. */

@@ -1,14 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { BadRequest, PayloadTooLarge } from '../errors.js';
-
-/** The client closed the connection before its request was read: nobody to answer, nothing wrong with the server. */
-export class ClientGone extends Error {
-  readonly code = 'ERR_CLIENT_GONE';
-  constructor() {
-    super('client went away mid-request');
-  }
-}
+import { BadRequest } from '../errors.js';
+import { readBody } from './requestBody.js';
 
 /** api.md: request bodies are JSON, at most 256 KiB. */
 export const BODY_LIMIT = 256 * 1024;
@@ -19,37 +12,14 @@ const TOO_LARGE = 'request body too large (limit 256 KiB)';
  * PayloadTooLarge past 256 KiB and BadRequest when it is not JSON. Every body is
  * taken as JSON whatever its content-type, since step's clients do not always say so.
  */
-export function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) {
-      req.resume();
-      return reject(new PayloadTooLarge(TOO_LARGE));
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const fail = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      reject(err);
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > BODY_LIMIT) return fail(new PayloadTooLarge(TOO_LARGE));
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (failed) return;
-      if (size === 0) return resolve(undefined);
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown);
-      } catch {
-        fail(new BadRequest('request body is not valid JSON'));
-      }
-    });
-    req.on('error', () => fail(new ClientGone()));
-  });
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, BODY_LIMIT, TOO_LARGE);
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new BadRequest('request body is not valid JSON');
+  }
 }
 
 /** express middleware: `readJsonBody` into `req.body`, except for GET/HEAD and OCSP's DER requests. */

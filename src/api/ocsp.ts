@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority, OcspAnswer } from '../authority/authority.js';
-import { BadRequest, PayloadTooLarge } from '../errors.js';
+import { BadRequest } from '../errors.js';
 import { writeErrorFor } from './errors.js';
-import { ClientGone } from './jsonBody.js';
+import { readBody } from './requestBody.js';
 
 /** An OCSP request body is a DER OCSPRequest: this is plenty. */
 const OCSP_BODY_LIMIT = 16 * 1024;
@@ -19,31 +19,10 @@ function send(res: ServerResponse, answer: OcspAnswer): void {
 }
 
 /** Reads a raw request body of at most OCSP_BODY_LIMIT bytes; PayloadTooLarge past it, BadRequest when empty. */
-function readDerBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const fail = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      req.resume();
-      reject(err);
-    };
-    if (Number(req.headers['content-length'] ?? 0) > OCSP_BODY_LIMIT) return fail(new PayloadTooLarge('OCSP request body too large (limit 16 KiB)'));
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > OCSP_BODY_LIMIT) return fail(new PayloadTooLarge('OCSP request body too large (limit 16 KiB)'));
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (failed) return;
-      if (size === 0) return fail(new BadRequest('OCSP request body is empty'));
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', () => fail(new ClientGone()));
-  });
+async function readDerBody(req: IncomingMessage): Promise<Buffer> {
+  const body = await readBody(req, OCSP_BODY_LIMIT, 'OCSP request body too large (limit 16 KiB)');
+  if (body.length === 0) throw new BadRequest('OCSP request body is empty');
+  return body;
 }
 
 /** The DER request of the GET form: the path's URL-encoded base64; BadRequest when it does not URL-decode. */

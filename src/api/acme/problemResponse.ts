@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ACME_ERROR_URN_PREFIX } from '../../authority/acme/challenges/failure.js';
 import { AcmeProblem } from '../../authority/acme/problem.js';
 import { AuthorityError, TooManyRequests, Unavailable } from '../../errors.js';
-import { ClientGone } from '../jsonBody.js';
+import { ClientGone } from '../requestBody.js';
 
 /** Writes an RFC 7807 problem document (`application/problem+json`) with an ACME error type. */
 function writeProblem(res: ServerResponse, status: number, type: string, detail: string): void {
