@@ -74,7 +74,7 @@ export class AzureProvisioner implements Provisioner {
     this.disableTrustOnFirstUse = optionalBoolean(entry, 'disableTrustOnFirstUse');
     const audience = optionalString(entry, 'audience') ?? AZURE_DEFAULT_AUDIENCE;
     const endpoint = httpsUrlKey(entry, 'configurationEndpoint', azureConfigurationEndpoint(this.tenantID));
-    this.tenant = new IdentityProvider(endpoint, audience, optionalCaBundle(entry, 'caBundle', home));
+    this.tenant = new IdentityProvider(endpoint, audience, optionalCaBundle(entry, 'caBundle', home), `the provisioner's audience (${audience})`);
     this.extension = provisionerExtension(ProvisionerTypeCode.Azure, this.name, this.tenantID);
     // Each key it reads was checked above.
     this.config = entry as AzureProvisionerConfig;

@@ -64,10 +64,12 @@ export class IdentityProvider {
   private verifier?: Promise<Verifier>;
 
   /** `ca`: PEM bundle the provider's HTTPS must chain to (absent: the system's trust store). */
+  /** `audienceName` says in refusals what `aud` had to be (OIDC: the client id; Azure: its `audience`). */
   constructor(
     readonly configurationEndpoint: string,
     private readonly clientID: string,
     ca?: string,
+    private readonly audienceName = "the provisioner's client id",
   ) {
     this.fetch = httpsFetch(ca);
   }
@@ -120,17 +122,17 @@ export class IdentityProvider {
       const { payload } = await jwtVerify(token, keys, { issuer: configuration.issuer, ...(checkAudience ? { audience: this.clientID } : {}), clockTolerance: LEEWAY_SECONDS });
       return payload;
     } catch (err) {
-      throw new Unauthorized(`invalid token: ${idTokenProblem(err)}`);
+      throw new Unauthorized(`invalid token: ${idTokenProblem(err, this.audienceName)}`);
     }
   }
 }
 
 /** What was wrong with an ID token, in words. */
-function idTokenProblem(err: unknown): string {
+function idTokenProblem(err: unknown, audienceName: string): string {
   if (err instanceof errors.JWTExpired) return 'token expired';
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'iss') return 'issuer (iss) is not the identity provider';
-    if (err.claim === 'aud') return "audience (aud) is not the provisioner's client id";
+    if (err.claim === 'aud') return `audience (aud) is not ${audienceName}`;
     return `${err.claim} claim check failed (${err.reason})`;
   }
   if (err instanceof errors.JWKSNoMatchingKey) return "no key of the identity provider's JWKS has its key id (kid)";
