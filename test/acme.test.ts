@@ -353,37 +353,42 @@ describe('ACME (RFC 8555) with an injected challenge validator', function () {
     assert.equal(stored?.replaces, parseCertificate(first.leaf).serial.toString(10));
   });
 
-  it('hostile bodies, paths and headers get a 4xx problem document, never a 500', async () => {
+  it('hostile bodies, paths and headers each get their own problem document (400, 404 or 405), never a 500', async () => {
     const c = await registered();
     const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
     const nonce = async (): Promise<string> => c.nonce();
-    const bodies: unknown[] = [
-      null,
-      [],
-      'text',
-      { protected: 1, payload: '', signature: '' },
-      { protected: '!!', payload: '', signature: '' },
-      { protected: b64('not json'), payload: '', signature: '' },
-      { protected: b64({ alg: 'none', url: c.directory.newOrder, nonce: await nonce(), kid: c.accountUrl }), payload: '', signature: '' },
-      { protected: b64({ alg: 'HS256', url: c.directory.newOrder, nonce: await nonce(), kid: c.accountUrl }), payload: '', signature: '' },
-      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }), payload: '', signature: 'AA' },
-      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: { kty: 'oct', k: 'AA' } }), payload: '', signature: 'AA' },
-      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: 'x', kid: 5 }), payload: '', signature: 'AA' },
-      { protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), kid: 'x'.repeat(10_000) }), payload: b64('[[[[[[[[[[[]]]]]]]]]]]'), signature: 'AA' },
+    // Each hostile body gets its own ACME problem, 400, as a problem document.
+    const bodies: ReadonlyArray<readonly [unknown, string]> = [
+      [null, 'malformed'],
+      [[], 'malformed'],
+      ['text', 'malformed'],
+      [{ protected: 1, payload: '', signature: '' }, 'malformed'],
+      [{ protected: '!!', payload: '', signature: '' }, 'malformed'],
+      [{ protected: b64('not json'), payload: '', signature: '' }, 'malformed'],
+      [{ protected: b64({ alg: 'none', url: c.directory.newOrder, nonce: await nonce(), kid: c.accountUrl }), payload: '', signature: '' }, 'badSignatureAlgorithm'],
+      [{ protected: b64({ alg: 'HS256', url: c.directory.newOrder, nonce: await nonce(), kid: c.accountUrl }), payload: '', signature: '' }, 'badSignatureAlgorithm'],
+      [{ protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }), payload: '', signature: 'AA' }, 'malformed'],
+      [{ protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: { kty: 'oct', k: 'AA' } }), payload: '', signature: 'AA' }, 'malformed'],
+      [{ protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), jwk: 'x', kid: 5 }), payload: '', signature: 'AA' }, 'malformed'],
+      [{ protected: b64({ alg: 'ES256', url: c.directory.newOrder, nonce: await nonce(), kid: 'x'.repeat(10_000) }), payload: b64('[[[[[[[[[[[]]]]]]]]]]]'), signature: 'AA' }, 'accountDoesNotExist'],
     ];
-    for (const body of bodies) {
+    for (const [body, type] of bodies) {
       const res = await https(ca, '/acme/acme/new-order', { method: 'POST', body, headers: { 'content-type': 'application/jose+json', host: new URL(c.directory.newOrder).host } });
-      assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(body).slice(0, 120)}: ${res.status} ${res.body.toString()}`);
-      assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+      assertProblem(res, 400, type);
     }
     const payloads: unknown[] = [{ identifiers: 'x' }, { identifiers: [{}] }, { identifiers: new Array(101).fill({ type: 'dns', value: 'a.acme.test' }) }, { identifiers: [{ type: 'ip', value: '1.2.3' }] }, { identifiers: [{ type: 'dns', value: 'a.acme.test' }], notAfter: 'tomorrow' }, { identifiers: [{ type: 'dns', value: 'a.acme.test' }], replaces: 'x.y' }];
     for (const payload of payloads) {
       const res = await c.post(c.directory.newOrder, payload);
       assert.equal(res.status, 400, `${JSON.stringify(payload).slice(0, 80)}: ${res.body.toString()}`);
     }
-    for (const path of ['/acme/acme/order/..%2f..', '/acme/%ZZ/directory', '/acme/acme/authz/' + 'a'.repeat(65), '/acme/acme/renewal-info/a.b.c']) {
+    for (const [path, status, detail] of [
+      ['/acme/acme/order/..%2f..', 404, /no such ACME resource/],
+      ['/acme/%ZZ/directory', 404, /not valid URL encoding/],
+      ['/acme/acme/authz/' + 'a'.repeat(65), 404, /no such ACME resource/],
+      ['/acme/acme/renewal-info/a.b.c', 405, /POST is not allowed here/],
+    ] as const) {
       const res = await https(ca, path, { method: 'POST', body: {}, headers: { 'content-type': 'application/jose+json' } });
-      assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
+      assertProblem(res, status, 'malformed', detail);
     }
     const big = await https(ca, '/acme/acme/new-order', { method: 'POST', body: { protected: 'A'.repeat(300 * 1024) }, headers: { 'content-type': 'application/jose+json' } });
     assertProblem(big, 413, 'malformed');
