@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { signCrl } from '../src/pki/crl.js';
+import { integer, sequence, time, tlv } from '../src/pki/der.js';
+import { DerError } from '../src/pki/errors.js';
 import { createIssuer } from '../src/pki/issuer.js';
 import { generateKey, type KeyType } from '../src/pki/keys.js';
 import { issueIntermediate, issueRoot } from '../src/pki/issueCertificate.js';
@@ -39,5 +41,14 @@ describe('pki/readCrl: reading a CRL back and checking who signed it', () => {
     assert.deepEqual(parseCrl(der).serials, []);
     assert.throws(() => parseCrl(der.subarray(0, der.length - 3)));
     assert.throws(() => parseCrl(Buffer.from('not a crl')));
+  });
+
+  it('an entry whose extension list holds an empty extension throws DerError, nothing else', () => {
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const alg = sequence();
+    const entry = sequence(integer(5), time(now), sequence(sequence()));
+    const tbs = sequence(integer(1), alg, sequence(), time(now), time(now), sequence(entry));
+    const der = sequence(tbs, alg, tlv(0x03, Buffer.from([0])));
+    assert.throws(() => parseCrl(der), DerError);
   });
 });

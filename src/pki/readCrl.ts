@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { parseCertificate } from './certificate.js';
+import { parseCertificate, readExtension } from './certificate.js';
+import type { CrlEntry } from './crl.js';
 import { DerError } from './errors.js';
-import { children, contents, DER_LIMITS, expectChildren, readBitString, readInteger, readOid, readRoot, readTime, Tag, whole } from './der.js';
+import { children, contents, DER_LIMITS, expectChildren, readBitString, readDer, readInteger, readOid, readRoot, readTime, Tag, whole, type Element } from './der.js';
 import { OID } from './oids.js';
 import { verifySignature } from './signature.js';
 
@@ -26,32 +27,33 @@ export interface ParsedCrl {
   readonly signature: Buffer;
 }
 
-/** One revokedCertificates entry (RFC 5280 §5.1.2.6, §5.3.1). */
-export interface CrlEntry {
-  readonly serial: bigint;
-  readonly revokedAt: Date;
-  readonly reasonCode: number;
+/** The extnValue contents of the extension `id` in an Extensions list, if it is there. */
+function extensionValue(der: Buffer, list: Element, id: string): Buffer | undefined {
+  for (const ext of children(der, list)) {
+    const { id: found, value } = readExtension(der, ext);
+    if (found === id) return value;
+  }
+  return undefined;
 }
 
 /** The cRLReason of an entry's crlEntryExtensions (an ENUMERATED), 0 when it has none. */
-function entryReason(der: Buffer, extensions: ReturnType<typeof children>[number] | undefined): number {
-  if (!extensions) return 0;
-  for (const ext of children(der, extensions)) {
-    const parts = children(der, ext);
-    if (readOid(der, parts[0]) !== OID.cRLReason) continue;
-    const value = contents(der, parts[parts.length - 1]);
-    const el = readRoot(value);
-    const reason = contents(value, el);
-    if (el.tag !== Tag.ENUMERATED || reason.length !== 1) throw new DerError('cRLReason is not a one-byte ENUMERATED');
-    return reason[0];
-  }
-  return 0;
+function entryReason(der: Buffer, extensions: Element | undefined): number {
+  const value = extensions && extensionValue(der, extensions, OID.cRLReason);
+  if (!value) return 0;
+  const el = readRoot(value);
+  const reason = contents(value, el);
+  if (el.tag !== Tag.ENUMERATED || reason.length !== 1) throw new DerError('cRLReason is not a one-byte ENUMERATED');
+  return reason[0];
 }
 
 const isTime = (tag: number): boolean => tag === Tag.UTC_TIME || tag === Tag.GENERALIZED_TIME;
 
-/** Reads a DER CRL (linear in its size). Throws DerError on malformed input. */
+/** Reads a DER CRL (linear in its size). Throws DerError on malformed input, and nothing else. */
 export function parseCrl(der: Buffer): ParsedCrl {
+  return readDer('CRL', () => readCrl(der));
+}
+
+function readCrl(der: Buffer): ParsedCrl {
   // A CRL lists every unexpired revocation (about 7 elements each): its element count is
   // bounded by its size (each element takes at least 2 bytes), not by DER_LIMITS' 10,000.
   const limits = { ...DER_LIMITS, maxElements: Math.max(DER_LIMITS.maxElements, der.length >> 1) };
@@ -74,12 +76,8 @@ export function parseCrl(der: Buffer): ParsedCrl {
   }
   let crlNumber: bigint | undefined;
   if (fields[i]?.tag === 0xa0) {
-    for (const ext of children(der, children(der, fields[i])[0])) {
-      const parts = children(der, ext);
-      if (readOid(der, parts[0]) !== OID.cRLNumber) continue;
-      const value = contents(der, parts[parts.length - 1]);
-      crlNumber = readInteger(value, readRoot(value));
-    }
+    const value = extensionValue(der, children(der, fields[i])[0], OID.cRLNumber);
+    if (value) crlNumber = readInteger(value, readRoot(value));
   }
   const [algOid, params] = expectChildren(der, algEl, Tag.SEQUENCE, 'AlgorithmIdentifier');
   return {
