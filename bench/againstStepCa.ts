@@ -13,19 +13,21 @@
  * BENCH_CASES ("sign,renew"), STEP_CA (a step-ca binary; default: built by ../shared/peers/build-step-ca.sh),
  * FEDCA_WORKERS (fedca's workers; default one per CPU).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { createKeyAndCsr } from './csr.js';
-import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
+import { makeBenchHome } from './lib/benchHome.js';
+import { startFedca, stopServer, type RunningServer } from './lib/fedca.js';
+import { loadAverage } from './lib/machine.js';
 import { cpuSeconds, median, rssMiB } from './lib/process.js';
 import { renewLoad, type Identity } from './lib/renewLoad.js';
-import { freePort, startStepCa, stepCaBinary, writeStepCaConfig } from './lib/stepCa.js';
+import { startStepCa, stepCaBinary, writeStepCaConfig } from './lib/stepCa.js';
 import { loadProvisioner, mintTokens, type BenchProvisioner } from './lib/tokens.js';
 import { hasWrk, wrkSign } from './lib/wrk.js';
 import { defaultWorkerCount } from '../src/server/workers.js';
+import { closedPort } from '../test/helpers/ports.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -100,16 +102,12 @@ function report(title: string, samples: Record<Ca, Sample[]>): Record<Ca, Sample
 
 async function main(): Promise<void> {
   if (!hasWrk()) throw new Error('wrk is not installed (Debian package wrk)');
-  const dir = mkdtempSync(join(tmpdir(), 'fedca-vs-step-'));
-  const home = join(dir, 'fedca');
-  const passwordFile = join(dir, 'password');
-  const password = randomBytes(16).toString('hex');
-  writeFileSync(passwordFile, password, { mode: 0o600 });
+  const bench = await makeBenchHome('vs-step');
+  const { dir, home, password, passwordFile } = bench;
   const servers: Partial<Record<Ca, RunningServer>> = {};
   try {
-    const binary = stepCaBinary();
-    await runFedca(['init', '--home', home, '--address', '127.0.0.1:0', '--password-file', passwordFile]);
-    const stepPort = await freePort();
+    const binary = await stepCaBinary();
+    const stepPort = await closedPort();
     servers['step-ca'] = await startStepCa(binary, writeStepCaConfig(home, dir, stepPort), passwordFile, stepPort);
     servers.fedca = await startFedca(home, passwordFile);
     const rootPem = readFileSync(join(home, 'pki/root_ca.crt'), 'utf8');
@@ -118,7 +116,7 @@ async function main(): Promise<void> {
     const csrs = pool.map((k) => k.csr);
     const order = (round: number): Ca[] => (round % 2 ? ['step-ca', 'fedca'] : ['fedca', 'step-ca']);
     const date = new Date().toISOString().slice(0, 10);
-    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? defaultWorkerCount()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? defaultWorkerCount()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadAverage()}`);
     const lines: string[] = [];
     if (CASES.has('sign')) {
       if (WARMUP_SECONDS > 0) for (const ca of order(0)) signRun(servers[ca] as RunningServer, dir, p, csrs, WARMUP_SECONDS);
@@ -145,13 +143,13 @@ async function main(): Promise<void> {
       lines.push(`| renewals/s at c${RENEW_CONCURRENCY}, fresh mTLS | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 1.0× |`);
       lines.push(`| server CPU µs per renewal | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 1.0× |`);
     }
-    console.log(`\nMedians and ratios (fedca / step-ca), ${date}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`\nMedians and ratios (fedca / step-ca), ${date}, load average at the end ${loadAverage()}`);
     console.log('| figure | fedca | step-ca | ratio | goal |');
     console.log('|---|---:|---:|---:|---|');
     for (const l of lines) console.log(l);
   } finally {
     await Promise.all([stopServer(servers.fedca), stopServer(servers['step-ca'])]);
-    rmSync(dir, { recursive: true, force: true });
+    bench.remove();
   }
 }
 

@@ -1,36 +1,24 @@
 /**
- * step-ca 0.19 beside fedca, for side-by-side benchmarks: built from Debian's packaged sources by
- * ../shared/peers/build-step-ca.sh (or $STEP_CA), configured with the same root, intermediate (and
- * its encrypted key), JWK provisioner and claims as a fedca home, and its default Badger store on disk.
+ * step-ca 0.19 beside fedca, for side-by-side benchmarks: $STEP_CA, or the build the tests use
+ * (test/helpers/stepCa.ts: shared/peers/build-step-ca.sh from Debian's packaged sources),
+ * configured with the same root, intermediate (and its encrypted key), JWK provisioner and
+ * claims as a fedca home, and its default Badger store on disk.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { stepCaBinary as builtStepCa } from '../../test/helpers/stepCa.js';
 import type { RunningServer } from './fedca.js';
 
-const BUILD_SCRIPT = new URL('../../../../shared/peers/build-step-ca.sh', import.meta.url).pathname;
-
-/** The step-ca binary: $STEP_CA, else the build script's cached build, else built now (about a minute). */
-export function stepCaBinary(): string {
+/**
+ * The step-ca binary: $STEP_CA, else the one the tests use (shared/peers/build-step-ca.sh's cached
+ * build, built now if absent: about a minute). Throws when neither can be had.
+ */
+export async function stepCaBinary(): Promise<string> {
   if (process.env.STEP_CA) return process.env.STEP_CA;
-  const cached = join(homedir(), '.cache/fedca-peers/step-ca');
-  if (existsSync(cached)) return cached;
-  if (!existsSync(BUILD_SCRIPT)) throw new Error(`no step-ca: set STEP_CA, or keep ../shared/peers/build-step-ca.sh beside the clone`);
-  console.error('building step-ca 0.19 from Debian sources (about a minute)...');
-  return execFileSync('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n').pop() as string;
-}
-
-/** A free TCP port on 127.0.0.1 (step-ca cannot listen on :0 and say which port it got). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+  const { binary, reason } = await builtStepCa();
+  if (!binary) throw new Error(`no step-ca: set STEP_CA, or ${reason}`);
+  return binary;
 }
 
 /** Writes a step-ca ca.json in `dir` that serves the CA of a fedca home on `port`; returns its path. */
@@ -64,7 +52,10 @@ export function startStepCa(binary: string, config: string, passwordFile: string
   const child = spawn(binary, ['--password-file', passwordFile, config], { stdio: ['ignore', 'ignore', log] });
   closeSync(log);
   return new Promise((resolve, reject) => {
-    const exited = (code: number | null): void => reject(new Error(`step-ca exited ${code}: ${readFileSync(logFile, 'utf8').slice(-2000)}`));
+    const exited = (code: number | null): void => {
+      clearInterval(poll);
+      reject(new Error(`step-ca exited ${code}: ${readFileSync(logFile, 'utf8').slice(-2000)}`));
+    };
     child.once('exit', exited);
     const started = Date.now();
     const poll = setInterval(() => {
