@@ -14,6 +14,10 @@ export class RevocationListError extends Error {
   readonly code = 'ERR_REVOCATION_LIST';
 }
 
+/** A revocation of an adopted CA whose certificate (and so its expiry) fedca does not have. */
+function revocationWithoutCertificate(serial: bigint, revokedAt: Date, reasonCode: number, now: Date): Revocation {
+  return { serial: serial.toString(10), reasonCode, reason: '', revokedAt, notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS), provisioner: '' };
+}
 
 function read(file: string): Buffer {
   try {
@@ -35,19 +39,12 @@ export async function revocationsFromCrl(file: string, issuers: readonly Buffer[
     throw new RevocationListError(`${file} is not a CRL (DER or PEM)`);
   }
   if (!issuers.some((issuer) => crlSignedBy(crl, issuer))) throw new RevocationListError(`${file} is not signed by this CA's intermediate or root`);
-  return crl.entries.map((e) => ({
-    serial: e.serial.toString(10),
-    reasonCode: e.reasonCode,
-    reason: '',
-    revokedAt: e.revokedAt,
-    notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS),
-    provisioner: '',
-  }));
+  return crl.entries.map((e) => revocationWithoutCertificate(e.serial, e.revokedAt, e.reasonCode, now));
 }
 
 /** Revocations from a file with one serial a line (decimal, or hex with 0x); `#` starts a comment. */
 export function revocationsFromSerialList(file: string, now = new Date()): Revocation[] {
-  const serials = new Set<string>();
+  const serials = new Set<bigint>();
   read(file)
     .toString('utf8')
     .split('\n')
@@ -55,7 +52,7 @@ export function revocationsFromSerialList(file: string, now = new Date()): Revoc
       const text = line.replace(/#.*/, '').trim();
       if (text === '') return;
       if (!/^(\d+|0x[0-9a-f]+)$/i.test(text)) throw new RevocationListError(`${file}:${i + 1}: not a serial (decimal, or 0x hex): ${JSON.stringify(text.slice(0, 80))}`);
-      serials.add(BigInt(text).toString(10));
+      serials.add(BigInt(text));
     });
-  return [...serials].map((serial) => ({ serial, reasonCode: 0, reason: '', revokedAt: now, notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS), provisioner: '' }));
+  return [...serials].map((serial) => revocationWithoutCertificate(serial, now, 0, now));
 }
