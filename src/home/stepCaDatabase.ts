@@ -47,25 +47,38 @@ export function parseMysqlDsn(dsn: string, database?: string): ConnectionOptions
 
 const asBuffer = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? ''), 'utf8'));
 
+/** A connected SQL database, as adoption asks it: does a bucket's table exist, and its rows. */
+interface BucketReader {
+  hasTable(bucket: StepCaBucket): Promise<boolean>;
+  rows(bucket: StepCaBucket): Promise<readonly { nkey: unknown; nvalue: unknown }[]>;
+}
+
+/** Reads every bucket (an absent table reads as empty); true as well when a certificate table exists. */
+async function readBuckets(db: BucketReader): Promise<[StepCaTables, boolean]> {
+  const out: Partial<Record<StepCaBucket, NosqlRow[]>> = {};
+  let present = false;
+  for (const bucket of STEP_CA_BUCKETS) {
+    if (!(await db.hasTable(bucket))) {
+      out[bucket] = [];
+      continue;
+    }
+    present ||= bucket === 'x509_certs' || bucket === 'revoked_x509_certs';
+    out[bucket] = (await db.rows(bucket)).map((r) => ({ key: asBuffer(r.nkey).toString('utf8'), value: asBuffer(r.nvalue) }));
+  }
+  return [out as StepCaTables, present];
+}
+
 async function readMysql(db: StepCaDbConfig): Promise<[StepCaTables, boolean]> {
   // The drivers load only when a step-ca is adopted, not with every fedca command.
   const { default: mysql } = await import('mysql2/promise');
   const connection = await mysql.createConnection(parseMysqlDsn(db.dataSource, db.database));
   try {
-    const out: Partial<Record<StepCaBucket, NosqlRow[]>> = {};
-    let present = false;
     const [tables] = await connection.query('SHOW TABLES');
     const names = new Set((tables as Record<string, unknown>[]).map((r) => String(Object.values(r)[0])));
-    for (const bucket of STEP_CA_BUCKETS) {
-      if (!names.has(bucket)) {
-        out[bucket] = [];
-        continue;
-      }
-      present ||= bucket === 'x509_certs' || bucket === 'revoked_x509_certs';
-      const [rows] = await connection.query(`SELECT nkey, nvalue FROM \`${bucket}\``);
-      out[bucket] = (rows as { nkey: unknown; nvalue: unknown }[]).map((r) => ({ key: asBuffer(r.nkey).toString('utf8'), value: asBuffer(r.nvalue) }));
-    }
-    return [out as StepCaTables, present];
+    return await readBuckets({
+      hasTable: async (bucket) => names.has(bucket),
+      rows: async (bucket) => (await connection.query(`SELECT nkey, nvalue FROM \`${bucket}\``))[0] as { nkey: unknown; nvalue: unknown }[],
+    });
   } finally {
     await connection.end();
   }
@@ -90,19 +103,10 @@ async function readPostgresql(db: StepCaDbConfig): Promise<[StepCaTables, boolea
   const client = new pg.Client({ connectionString: postgresqlUrl(db.dataSource, db.database) });
   await client.connect();
   try {
-    const out: Partial<Record<StepCaBucket, NosqlRow[]>> = {};
-    let present = false;
-    for (const bucket of STEP_CA_BUCKETS) {
-      const exists = await client.query('SELECT to_regclass($1) AS t', [`"${bucket}"`]);
-      if ((exists.rows[0] as { t: unknown }).t === null) {
-        out[bucket] = [];
-        continue;
-      }
-      present ||= bucket === 'x509_certs' || bucket === 'revoked_x509_certs';
-      const result = await client.query(`SELECT nkey, nvalue FROM "${bucket}"`);
-      out[bucket] = (result.rows as { nkey: unknown; nvalue: unknown }[]).map((r) => ({ key: asBuffer(r.nkey).toString('utf8'), value: asBuffer(r.nvalue) }));
-    }
-    return [out as StepCaTables, present];
+    return await readBuckets({
+      hasTable: async (bucket) => ((await client.query('SELECT to_regclass($1) AS t', [`"${bucket}"`])).rows[0] as { t: unknown }).t !== null,
+      rows: async (bucket) => (await client.query(`SELECT nkey, nvalue FROM "${bucket}"`)).rows as { nkey: unknown; nvalue: unknown }[],
+    });
   } finally {
     await client.end();
   }
