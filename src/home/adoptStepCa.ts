@@ -13,7 +13,7 @@ import type { Revocation } from '../store/store.js';
 import { InitError } from './errors.js';
 import { buildAdoptedStore, refuseOccupiedHome, setAsideStore, writeFile } from './initHome.js';
 import { revocationsFromCrl, revocationsFromSerialList } from './revocationList.js';
-import { readStepCaTables, type StepCaDbConfig } from './stepCaDatabase.js';
+import { readStepCaTables, SQL_TYPES, type StepCaDbConfig, type StepCaTables } from './stepCaDatabase.js';
 import { stepCaHistory, type StepCaHistory } from './stepCaState.js';
 
 /** Where the revocations of a step-ca whose database fedca cannot read come from. */
@@ -89,18 +89,21 @@ function stepDb(raw: Json, file: string): StepCaDbConfig | undefined {
   return { type: type.toLowerCase(), dataSource, database: typeof database === 'string' && database !== '' ? database : undefined };
 }
 
+/** The buckets of a step-ca whose database fedca does not read: all empty. */
+const NO_TABLES: StepCaTables = { x509_certs: [], x509_certs_data: [], revoked_x509_certs: [], used_ott: [] };
+
 /** The history of the step-ca: read from its SQL database, else from the CRL or serial list given. */
 async function readHistory(db: StepCaDbConfig | undefined, source: RevocationSource, issuers: readonly Buffer[]): Promise<StepCaHistory> {
   const extra: Revocation[] = [];
   if (source.crlFile) extra.push(...(await revocationsFromCrl(source.crlFile, issuers)));
   if (source.serialsFile) extra.push(...revocationsFromSerialList(source.serialsFile));
-  const sql = db && (db.type === 'mysql' || db.type === 'postgresql');
-  if (!sql && db && extra.length === 0 && !source.none && !source.crlFile && !source.serialsFile) {
+  const sql = db && (SQL_TYPES as readonly string[]).includes(db.type);
+  if (!sql && db && !source.none && !source.crlFile && !source.serialsFile) {
     throw new InitError(
       `step-ca's ${db.type} database cannot be read by fedca, so its revocations would be lost: pass --crl FILE (step-ca's CRL) or --revoked-serials FILE, or --no-revocations to adopt without them`,
     );
   }
-  const history = sql ? stepCaHistory(await readStepCaTables(db)) : stepCaHistory({ x509_certs: [], x509_certs_data: [], revoked_x509_certs: [], used_ott: [] });
+  const history = stepCaHistory(sql ? await readStepCaTables(db) : NO_TABLES);
   const known = new Set(history.revocations.map((r) => r.serial));
   const added = extra.filter((r) => !known.has(r.serial) && (known.add(r.serial), true));
   return { ...history, revocations: [...history.revocations, ...added] };
@@ -157,7 +160,7 @@ export async function adoptStepCa(opts: StepCaAdoption): Promise<StepCaAdopted> 
   const building = await buildAdoptedStore(opts, history);
   try {
     mkdirSync(inHome(opts.home, 'pki/secrets'), { recursive: true, mode: 0o700 });
-    writeFile(opts.home, HomeLayout.root, roots.length === 1 ? readBytes(rootFiles[0], 'root') : Buffer.concat(rootFiles.map((f) => readBytes(f, 'root'))));
+    writeFile(opts.home, HomeLayout.root, Buffer.concat(rootFiles.map((f) => readBytes(f, 'root'))));
     writeFile(opts.home, HomeLayout.intermediate, crtBytes);
     writeFile(opts.home, HomeLayout.intermediateKey, keyBytes, 0o600);
     if (rootKey) writeFile(opts.home, HomeLayout.rootKey, rootKey, 0o600);
