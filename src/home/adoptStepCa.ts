@@ -1,8 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HomeLayout, inHome } from '../config/home.js';
 import { ConfigError } from '../config/errors.js';
+import { readFileIfExists, readFileOr } from '../files/readFile.js';
 import { STEP_CA_DB_TYPES, validateConfig } from '../config/load.js';
 import { KeyDecryptError } from '../pki/errors.js';
 import { fingerprint } from '../pki/fingerprint.js';
@@ -51,12 +52,7 @@ export interface StepCaAdopted {
 type Json = Record<string, unknown>;
 
 function readJson(file: string): Json {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InitError(`cannot read step-ca's configuration ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = readFileOr(file, (code) => new InitError(`cannot read step-ca's configuration ${file} (${code})`)).toString('utf8');
   try {
     const raw: unknown = JSON.parse(text);
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not an object');
@@ -66,13 +62,7 @@ function readJson(file: string): Json {
   }
 }
 
-function readBytes(file: string, key: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new InitError(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
+const readBytes = (file: string, key: string): Buffer => readFileOr(file, (code) => new InitError(`${key}: cannot read ${file} (${code})`));
 
 function certificates(file: string, key: string): Buffer[] {
   const ders = pemDers(readBytes(file, key).toString('utf8'));
@@ -153,7 +143,7 @@ export async function adoptStepCa(opts: StepCaAdoption): Promise<StepCaAdopted> 
   if (!roots.some((r) => x509.checkIssued(new X509Certificate(r)) && x509.verify(new X509Certificate(r).publicKey))) throw new InitError(`crt: ${crtFile} is not issued by any certificate in root`);
   const federated = (Array.isArray(raw.federatedRoots) ? raw.federatedRoots : []).map((f, i) => ({ name: `step_ca_federated_${i}.crt`, bytes: readBytes(at(f), `federatedRoots[${i}]`) }));
   const rootKeyFile = isDir ? join(given, 'secrets', 'root_ca_key') : undefined;
-  const rootKey = rootKeyFile && existsSync(rootKeyFile) ? readFileSync(rootKeyFile) : undefined;
+  const rootKey = rootKeyFile && readFileIfExists(rootKeyFile, (code) => new InitError(`cannot read step-ca's root key ${rootKeyFile} (${code})`));
 
   refuseOccupiedHome(opts.home, opts.force);
   const history = await readHistory(db, opts.revocations, [intermediate, ...roots]);

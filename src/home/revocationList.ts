@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileOr } from '../files/readFile.js';
 import { pemDers } from '../pki/pem.js';
 import { crlSignedBy, parseCrl, type ParsedCrl } from '../pki/readCrl.js';
 import type { Revocation } from '../store/store.js';
@@ -19,13 +19,7 @@ function revocationWithoutCertificate(serial: bigint, revokedAt: Date, reasonCod
   return { serial: serial.toString(10), reasonCode, reason: '', revokedAt, notAfter: new Date(now.getTime() + UNKNOWN_NOT_AFTER_MS), provisioner: '' };
 }
 
-function read(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new RevocationListError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
+const read = (file: string): Buffer => readFileOr(file, (code) => new RevocationListError(`cannot read ${file} (${code})`));
 
 /** Revocations from a CRL (DER or PEM) that one of `issuers` signed; the entries' dates and reasons are kept. */
 export async function revocationsFromCrl(file: string, issuers: readonly Buffer[], now = new Date()): Promise<Revocation[]> {
