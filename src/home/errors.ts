@@ -19,3 +19,13 @@ export class InitError extends Error {
 export class PasswordError extends Error {
   readonly code = 'ERR_PASSWORD';
 }
+
+/** A CRL or serial list of a step-ca's revocations that cannot be used: names the file and why. */
+export class RevocationListError extends Error {
+  readonly code = 'ERR_REVOCATION_LIST';
+}
+
+/** A step-ca's SQL database that cannot be read: names what and why. */
+export class StepCaDbError extends Error {
+  readonly code = 'ERR_STEP_CA_DB';
+}

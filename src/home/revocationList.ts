@@ -2,17 +2,13 @@ import { readFileOr } from '../files/readFile.js';
 import { pemDers } from '../pki/pem.js';
 import { crlSignedBy, parseCrl, type ParsedCrl } from '../pki/readCrl.js';
 import type { Revocation } from '../store/store.js';
+import { RevocationListError } from './errors.js';
 import { UNKNOWN_NOT_AFTER_MS } from './adoptedCa.js';
 
 /**
  * Revocations of a CA whose database fedca cannot read (step-ca's Badger or
  * BoltDB): from the CA's own CRL, or from a list of serials.
  */
-
-/** A CRL or serial list that cannot be used: names the file and why. */
-export class RevocationListError extends Error {
-  readonly code = 'ERR_REVOCATION_LIST';
-}
 
 /** A revocation of an adopted CA whose certificate (and so its expiry) fedca does not have. */
 function revocationWithoutCertificate(serial: bigint, revokedAt: Date, reasonCode: number, now: Date): Revocation {

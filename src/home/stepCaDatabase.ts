@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'mysql2/promise';
+import { StepCaDbError } from './errors.js';
 
 /**
  * step-ca's SQL databases as its nosql layer writes them: one table per bucket
@@ -23,11 +24,6 @@ export interface NosqlRow {
 export const STEP_CA_BUCKETS = ['x509_certs', 'x509_certs_data', 'revoked_x509_certs', 'used_ott'] as const;
 export type StepCaBucket = (typeof STEP_CA_BUCKETS)[number];
 export type StepCaTables = Readonly<Record<StepCaBucket, readonly NosqlRow[]>>;
-
-/** The step-ca database cannot be read: names what and why. */
-export class StepCaDbError extends Error {
-  readonly code = 'ERR_STEP_CA_DB';
-}
 
 /** The SQL types step-ca 0.19+ stores in; badger and bbolt are files Node cannot read. */
 export const SQL_TYPES = ['mysql', 'postgresql'] as const;
