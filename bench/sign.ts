@@ -12,13 +12,12 @@
  * FEDCA_WORKERS (passed to the server; default one per CPU), BENCH_RATE_LIMIT=1 (rate limits on,
  * per address and per provisioner, too generous to refuse anything: what counting costs).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr } from './csr.js';
-import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
+import { makeBenchHome } from './lib/benchHome.js';
+import { startFedca, stopServer, type RunningServer } from './lib/fedca.js';
 import { cpuSeconds, percentile, rssMiB } from './lib/process.js';
 import { loadProvisioner, mintTokens } from './lib/tokens.js';
 import { hasWrk, wrkSign } from './lib/wrk.js';
@@ -80,17 +79,13 @@ async function level(port: number, rootPem: string, csrPem: string, tokens: stri
 }
 
 async function main(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'fedca-bench-'));
-  const passwordFile = join(home, 'password');
-  const password = randomBytes(16).toString('hex');
-  writeFileSync(passwordFile, password, { mode: 0o600 });
+  const bench = await makeBenchHome('sign');
+  const { dir, home, password, passwordFile } = bench;
   let server: RunningServer | undefined;
   try {
-    await runFedca(['init', '--home', home, '--address', '127.0.0.1:0', '--password-file', passwordFile]);
     if (process.env.BENCH_RATE_LIMIT === '1') {
-      const configFile = join(home, 'config/ca.json');
       const bucket = { requests: 1_000_000, per: '1s' };
-      writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), rateLimit: { perAddress: bucket, perProvisioner: bucket } }));
+      bench.setConfig({ rateLimit: { perAddress: bucket, perProvisioner: bucket } });
     }
     server = await startFedca(home, passwordFile);
     const rootPem = readFileSync(join(home, 'pki/root_ca.crt'), 'utf8');
@@ -102,7 +97,7 @@ async function main(): Promise<void> {
     for (const c of LEVELS) {
       const tokens = mintTokens(p, aud, SUBJECT, CLIENT === 'wrk' ? SECONDS * 8000 : REQUESTS + Math.min(200, c * 10));
       const cpuBefore = cpuSeconds(pid);
-      const row: LevelResult = CLIENT === 'wrk' ? { concurrency: c, ...wrkSign(home, `https://127.0.0.1:${server.port}/1.0/sign`, [csrPem], tokens, c, SECONDS) } : await level(server.port, rootPem, csrPem, tokens, c);
+      const row: LevelResult = CLIENT === 'wrk' ? { concurrency: c, ...wrkSign(dir, `https://127.0.0.1:${server.port}/1.0/sign`, [csrPem], tokens, c, SECONDS) } : await level(server.port, rootPem, csrPem, tokens, c);
       row.cpuUsPerSign = ((cpuSeconds(pid) - cpuBefore) * 1e6) / row.requests;
       rows.push(row);
     }
@@ -115,7 +110,7 @@ async function main(): Promise<void> {
     console.log(`server peak RSS (all processes, summed): ${rss.toFixed(1)} MiB`);
   } finally {
     await stopServer(server);
-    rmSync(home, { recursive: true, force: true });
+    bench.remove();
   }
 }
 

@@ -17,6 +17,8 @@ export interface BenchHome {
   readonly passwordFile: string;
   /** Opens the home's store as `fedca start` would (close it before starting the server on SQLite writes). */
   openStore(): Promise<Store>;
+  /** Sets top-level keys of the home's config/ca.json (before the server starts). */
+  setConfig(keys: Readonly<Record<string, unknown>>): void;
   /** Sets `insecureAddress` (the plain-HTTP listener for CRL and OCSP) to a free loopback port; resolves the port. */
   addInsecureListener(): Promise<number>;
   remove(): void;
@@ -30,16 +32,20 @@ export async function makeBenchHome(prefix: string, db?: string): Promise<BenchH
   const passwordFile = join(dir, 'password');
   writeFileSync(passwordFile, password, { mode: 0o600 });
   await runFedca(['init', '--home', home, '--address', '127.0.0.1:0', '--password-file', passwordFile, ...(db ? ['--db', db] : [])]);
+  const setConfig = (keys: Readonly<Record<string, unknown>>): void => {
+    const file = join(home, 'config/ca.json');
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), ...keys }, null, 2));
+  };
   return {
     dir,
     home,
     password,
     passwordFile,
     openStore: () => openStore(loadConfig(home).db, home),
+    setConfig,
     addInsecureListener: async () => {
       const port = await closedPort();
-      const file = join(home, 'config/ca.json');
-      writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), insecureAddress: `127.0.0.1:${port}` }, null, 2));
+      setConfig({ insecureAddress: `127.0.0.1:${port}` });
       return port;
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
