@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
-import { children, contents, expectChildren, explicit, integer, nullValue, octetString, oid, readBitString, readOid, readRoot, readTime, sequence, Tag, whole, type Element } from './der.js';
+import { children, contents, expectChildren, explicit, integer, nullValue, octetString, oid, readBitString, readOid, readRoot, readTime, sequence, sequenceOf, Tag, whole, type Element } from './der.js';
 import { DerError, OcspResponseError } from './errors.js';
 import { readExtKeyUsage } from './extensionReaders.js';
 import { extension, keyIdentifier } from './extensions.js';
@@ -23,8 +23,8 @@ const SHA1 = sequence(oid(OID.sha1), nullValue());
 export function buildOcspRequest(issuer: ParsedCertificate, serials: readonly bigint[], nonce: Buffer | undefined): Buffer {
   const { nameHash, keyHash } = issuerHashes(issuer, 'sha1');
   const requests = serials.map((serial) => sequence(sequence(SHA1, octetString(nameHash), octetString(keyHash), integer(serial))));
-  if (nonce === undefined) return sequence(sequence(sequence(...requests)));
-  return sequence(sequence(sequence(...requests), explicit(2, sequence(extension(OCSP_OID.nonce, octetString(nonce))))));
+  const extensions = nonce === undefined ? [] : [explicit(2, sequence(extension(OCSP_OID.nonce, octetString(nonce))))];
+  return sequence(sequence(sequenceOf(requests), ...extensions));
 }
 
 /** The nonce extension value a request built with `nonce` carries, as a response echoes it. */
