@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { children, readRoot, Tag } from '../src/pki/der.js';
+import { readRoot } from '../src/pki/der.js';
+import { parseCrl } from '../src/pki/readCrl.js';
 import { https } from './helpers/https.js';
 import { startTestCa, type TestCa } from './helpers/testCa.js';
 
@@ -45,11 +46,8 @@ describe('a CRL of 200,000 revocations', function () {
     const check = spawnSync('openssl', ['crl', '-inform', 'DER', '-in', crlFile, '-CAfile', chainFile, '-noout'], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
     assert.match(check.stderr + check.stdout, /verify OK/);
-    // Read back with limits raised for this one trusted object (the defaults refuse it, as they should any client's).
-    const root = readRoot(der, { maxDepth: 20, maxElements: 2_000_000 });
-    const [tbs] = children(der, root);
-    const revoked = children(der, tbs).filter((el) => el.tag === Tag.SEQUENCE)[2];
-    assert.equal(children(der, revoked).length, ENTRIES);
+    // parseCrl bounds its element count by the CRL's size; the defaults for any other DER refuse it.
+    assert.equal(parseCrl(der).entries.length, ENTRIES);
     assert.throws(() => readRoot(der), /more than 10000 elements/);
     const pem = await https(ca, '/crl?pem=true');
     assert.equal(pem.status, 200);
