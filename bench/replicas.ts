@@ -7,15 +7,12 @@
  * (BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test), where it
  * creates a database of its own and drops it afterwards. Not a test: the numbers go in the README.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { startHaproxy, type Haproxy } from '../test/helpers/haproxy.js';
 import { closedPort } from '../test/helpers/ports.js';
 import { createCsr } from './csr.js';
-import { runFedca, startFedca, stopServer, type RunningServer } from './lib/fedca.js';
+import { withBenchDatabase } from './lib/benchDatabase.js';
+import { makeBenchHome, type BenchHome } from './lib/benchHome.js';
+import { startFedca, stopServer, type RunningServer } from './lib/fedca.js';
 import { cpuSeconds, cpuSecondsBetween, cpuSecondsByPid, median } from './lib/process.js';
 import { loadProvisioner, mintTokens, type BenchProvisioner } from './lib/tokens.js';
 import { wrkSign } from './lib/wrk.js';
@@ -25,8 +22,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 16;
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SUBJECT = 'bench.internal';
-/** A database of its own, so that its backends (and their CPU) are told apart from other users of the server. */
-const DATABASE = `fedca_bench_${randomBytes(4).toString('hex')}`;
 
 interface Row {
   readonly perSecond: number;
@@ -39,64 +34,56 @@ interface Row {
   readonly postgresUs: number;
 }
 
-/** One wrk run at `port`, with CPU measured over `pids` (and PostgreSQL's). */
-function measure(dir: string, port: number, pids: readonly number[], p: BenchProvisioner, csrs: string[]): Row {
+/** One wrk run at `port`, with CPU measured over `pids` (and that of the PostgreSQL backends of `database`). */
+function measure(dir: string, port: number, pids: readonly number[], p: BenchProvisioner, csrs: string[], database: string): Row {
   const tokens = mintTokens(p, `https://localhost:${port}/1.0/sign`, SUBJECT, SECONDS * 8000);
   const fedcaBefore = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
-  const postgresBefore = cpuSecondsByPid(DATABASE);
+  const postgresBefore = cpuSecondsByPid(database);
   const run = wrkSign(dir, `https://127.0.0.1:${port}/1.0/sign`, csrs, tokens, CONCURRENCY, SECONDS);
   const fedcaUs = ((pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - fedcaBefore) * 1e6) / run.requests;
-  const postgresUs = (cpuSecondsBetween(postgresBefore, cpuSecondsByPid(DATABASE)) * 1e6) / run.requests;
+  const postgresUs = (cpuSecondsBetween(postgresBefore, cpuSecondsByPid(database)) * 1e6) / run.requests;
   return { ...run, fedcaUs, postgresUs };
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'fedca-bench-replicas-'));
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  const servers: RunningServer[] = [];
-  let balancer: Haproxy | undefined;
-  try {
-    const password = randomBytes(16).toString('hex');
-    const passwordFile = join(dir, 'password');
-    writeFileSync(passwordFile, password, { mode: 0o600 });
-    const sqliteHome = join(dir, 'sqlite');
-    const postgresHome = join(dir, 'postgres');
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${DATABASE}`;
-    await runFedca(['init', '--home', sqliteHome, '--address', '127.0.0.1:0', '--password-file', passwordFile]);
-    await runFedca(['init', '--home', postgresHome, '--address', '127.0.0.1:0', '--password-file', passwordFile, '--db', url.href]);
-    const one = await startFedca(sqliteHome, passwordFile, { FEDCA_WORKERS: '1' });
-    servers.push(one);
-    const ports = [await closedPort(), await closedPort()];
-    const replicas = await Promise.all(ports.map((port) => startFedca(postgresHome, passwordFile, { FEDCA_WORKERS: '1' }, ['--address', `127.0.0.1:${port}`])));
-    servers.push(...replicas);
-    balancer = await startHaproxy(ports);
-    const csrs = Array.from({ length: 8 }, () => createCsr(SUBJECT));
-    const pSqlite = await loadProvisioner(sqliteHome, password);
-    const pPostgres = await loadProvisioner(postgresHome, password);
-    const sqliteRows: Row[] = [];
-    const replicaRows: Row[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      sqliteRows.push(measure(dir, one.port, [one.child.pid as number], pSqlite, csrs));
-      replicaRows.push(measure(dir, balancer.port, replicas.map((r) => r.child.pid as number), pPostgres, csrs));
+  await withBenchDatabase(POSTGRES_URL, async (db) => {
+    const homes: BenchHome[] = [];
+    const servers: RunningServer[] = [];
+    let balancer: Haproxy | undefined;
+    try {
+      const sqliteHome = await makeBenchHome('replicas-sqlite');
+      homes.push(sqliteHome);
+      const postgresHome = await makeBenchHome('replicas-postgres', db.url);
+      homes.push(postgresHome);
+      const one = await startFedca(sqliteHome.home, sqliteHome.passwordFile, { FEDCA_WORKERS: '1' });
+      servers.push(one);
+      const ports = [await closedPort(), await closedPort()];
+      const replicas = await Promise.all(ports.map((port) => startFedca(postgresHome.home, postgresHome.passwordFile, { FEDCA_WORKERS: '1' }, ['--address', `127.0.0.1:${port}`])));
+      servers.push(...replicas);
+      balancer = await startHaproxy(ports);
+      const csrs = Array.from({ length: 8 }, () => createCsr(SUBJECT));
+      const pSqlite = await loadProvisioner(sqliteHome.home, sqliteHome.password);
+      const pPostgres = await loadProvisioner(postgresHome.home, postgresHome.password);
+      const sqliteRows: Row[] = [];
+      const replicaRows: Row[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        sqliteRows.push(measure(sqliteHome.dir, one.port, [one.child.pid as number], pSqlite, csrs, db.name));
+        replicaRows.push(measure(postgresHome.dir, balancer.port, replicas.map((r) => r.child.pid as number), pPostgres, csrs, db.name));
+      }
+      const med = (rows: Row[], key: keyof Row): number => median(rows.map((r) => r[key]));
+      const line = (name: string, rows: Row[]): string =>
+        `| ${name} | ${med(rows, 'perSecond').toFixed(0)} | ${med(rows, 'p50').toFixed(2)} | ${med(rows, 'p99').toFixed(2)} | ${med(rows, 'fedcaUs').toFixed(0)} | ${med(rows, 'postgresUs').toFixed(0)} | ${rows.reduce((s, r) => s + r.failures, 0)} |`;
+      console.log(`\nfedca replicas benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, wrk (1 thread) at c${CONCURRENCY}, ${SECONDS} s a run, medians of ${ROUNDS} alternating runs, everything on this one machine`);
+      console.log('| setup | signs/s | p50 ms | p99 ms | fedca CPU µs/sign | PostgreSQL CPU µs/sign | failures |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|');
+      console.log(line('1 process (1 worker), SQLite', sqliteRows));
+      console.log(line('2 replicas (1 worker each), PostgreSQL, haproxy', replicaRows));
+    } finally {
+      await balancer?.stop();
+      await Promise.all(servers.map((s) => stopServer(s)));
+      for (const home of homes) home.remove();
     }
-    const med = (rows: Row[], key: keyof Row): number => median(rows.map((r) => r[key]));
-    const line = (name: string, rows: Row[]): string =>
-      `| ${name} | ${med(rows, 'perSecond').toFixed(0)} | ${med(rows, 'p50').toFixed(2)} | ${med(rows, 'p99').toFixed(2)} | ${med(rows, 'fedcaUs').toFixed(0)} | ${med(rows, 'postgresUs').toFixed(0)} | ${rows.reduce((s, r) => s + r.failures, 0)} |`;
-    console.log(`\nfedca replicas benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, wrk (1 thread) at c${CONCURRENCY}, ${SECONDS} s a run, medians of ${ROUNDS} alternating runs, everything on this one machine`);
-    console.log('| setup | signs/s | p50 ms | p99 ms | fedca CPU µs/sign | PostgreSQL CPU µs/sign | failures |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    console.log(line('1 process (1 worker), SQLite', sqliteRows));
-    console.log(line('2 replicas (1 worker each), PostgreSQL, haproxy', replicaRows));
-  } finally {
-    await balancer?.stop();
-    await Promise.all(servers.map((s) => stopServer(s)));
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    await admin.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

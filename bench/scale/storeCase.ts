@@ -13,9 +13,9 @@
  * fedca's processes and of the PostgreSQL backends of the bench's database (steadier
  * than latency on a shared machine).
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createCsr } from '../csr.js';
+import { withBenchDatabase } from '../lib/benchDatabase.js';
 import { makeBenchHome, type BenchHome } from '../lib/benchHome.js';
 import { certificateRows } from '../lib/bulkRows.js';
 import { startFedca, stopServer, type RunningServer } from '../lib/fedca.js';
@@ -150,21 +150,14 @@ export async function storeCase(): Promise<void> {
         home.remove();
       }
     } else if (backend === 'postgres') {
-      const database = `fedca_bench_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
-      let home: BenchHome | undefined;
-      try {
-        const url = new URL(POSTGRES_URL);
-        url.pathname = `/${database}`;
-        home = await makeBenchHome('store-postgres', url.href);
-        printRows('PostgreSQL', await backendRows(backend, home, url.href, database));
-      } finally {
-        home?.remove();
-        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await admin.end();
-      }
+      await withBenchDatabase(POSTGRES_URL, async (db) => {
+        const home = await makeBenchHome('store-postgres', db.url);
+        try {
+          printRows('PostgreSQL', await backendRows(backend, home, db.url, db.name));
+        } finally {
+          home.remove();
+        }
+      });
     } else {
       throw new Error(`BENCH_STORE_BACKENDS: unknown backend "${backend}" (sqlite, postgres)`);
     }
