@@ -183,7 +183,6 @@ export async function serveMetrics(address: string, metrics: () => Promise<strin
   return server;
 }
 
-
 /** In the primary of a worker pool: serves the metrics of every worker, summed (prom-client's AggregatorRegistry). */
 export function serveClusterMetrics(address: string): Promise<Server> {
   if (!cluster.isPrimary) throw new Error('cluster metrics are served by the primary');
