@@ -10,7 +10,7 @@ import type { Claims } from './claims.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { optionalBoolean, optionalDuration, optionalString, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { optionalBoolean, optionalDuration, optionalString, ProvisionerConfigError, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameValidator } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims } from './tokenClaims.js';
@@ -102,9 +102,7 @@ export class AwsProvisioner implements Provisioner {
   }
 
   info(): ProvisionerInfo {
-    const { type, name, accounts, disableCustomSANs, disableTrustOnFirstUse, instanceAge, imdsVersions, iidRoots, claims, options } = this.config;
-    const optional = { accounts, disableCustomSANs, disableTrustOnFirstUse, instanceAge, imdsVersions, iidRoots, claims, options };
-    return { type, name, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['accounts', 'disableCustomSANs', 'disableTrustOnFirstUse', 'instanceAge', 'imdsVersions', 'iidRoots']);
   }
 
   /** Whether one of the IID certificates signed the document (SHA256-RSA, as step-ca checks). */

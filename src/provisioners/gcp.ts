@@ -7,7 +7,7 @@ import { IdentityProvider } from './identityProvider.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalDuration, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalDuration, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameOneOfValidator, type SignOption } from './signOptions.js';
 import { audienceMatches, LEEWAY_MS } from './tokenClaims.js';
@@ -93,9 +93,7 @@ export class GcpProvisioner implements Provisioner {
   }
 
   info(): ProvisionerInfo {
-    const { type, name, serviceAccounts, projectIDs, disableCustomSANs, disableTrustOnFirstUse, instanceAge, claims, options } = this.config;
-    const optional = { serviceAccounts, projectIDs, disableCustomSANs, disableTrustOnFirstUse, instanceAge, claims, options };
-    return { type, name, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['serviceAccounts', 'projectIDs', 'disableCustomSANs', 'disableTrustOnFirstUse', 'instanceAge']);
   }
 
   /** step-ca's authorizeToken: Google's signature, issuer and times, the CA's sign audience, service account, project, instance age. */

@@ -11,7 +11,7 @@ import type { Claims } from './claims.js';
 import { IdentityProvider } from './identityProvider.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { optionalString, ProvisionerConfigError, requiredString, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { optionalString, ProvisionerConfigError, requiredString, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import {
   commonNameValidator,
@@ -122,9 +122,7 @@ export class OidcProvisioner implements Provisioner {
   }
 
   info(): ProvisionerInfo {
-    const { type, name, clientID, clientSecret, configurationEndpoint, admins, domains, groups, listenAddress, claims, options } = this.config;
-    const optional = { clientSecret, admins, domains, groups, listenAddress, claims, options };
-    return { type, name, clientID, configurationEndpoint, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['clientID', 'configurationEndpoint', 'clientSecret', 'admins', 'domains', 'groups', 'listenAddress']);
   }
 
   /** step-ca's IsAdmin: the email (domain case-insensitive) or one of the groups is in `admins`. */

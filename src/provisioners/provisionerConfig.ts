@@ -1,5 +1,6 @@
 import type { ClaimsConfig, ProvisionerConfig } from '../config/caConfig.js';
 import type { Claims } from './claims.js';
+import type { ProvisionerInfo } from './provisioner.js';
 import { parseDuration } from '../config/duration.js';
 import { readFileSync } from 'node:fs';
 import { inHome } from '../config/home.js';
@@ -89,4 +90,15 @@ export function httpsUrlKey(config: Readonly<Record<string, unknown>>, key: stri
   }
   if (url?.protocol !== 'https:') throw new ProvisionerConfigError(key, `must be an https URL, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * A provisioner's `/provisioners` entry as step-ca lists it: `type`, `name`, then each
+ * of `keys` (in that order) and `claims`, `options` that the config entry sets; keys
+ * it leaves unset are left out.
+ */
+export function listedEntry<C extends ProvisionerConfig>(config: C, keys: readonly (keyof C & string)[]): ProvisionerInfo {
+  const listed: Record<string, unknown> = { type: config.type, name: config.name };
+  for (const key of [...keys, 'claims', 'options'] as const) if (config[key] !== undefined) listed[key] = config[key];
+  return listed as unknown as ProvisionerInfo;
 }
