@@ -1,7 +1,5 @@
 import { createHmac, timingSafeEqual, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AwsProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
-import { inHome } from '../config/home.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import { pemDers } from '../pki/pem.js';
@@ -10,7 +8,7 @@ import type { Claims } from './claims.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { optionalBoolean, optionalDuration, optionalString, ProvisionerConfigError, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
+import { listedEntry, optionalBoolean, optionalCaBundle, optionalDuration, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameValidator } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims } from './tokenClaims.js';
@@ -34,15 +32,8 @@ export interface InstanceIdentityDocument {
 export const awsPrivateDnsName = (doc: InstanceIdentityDocument): string => `ip-${doc.privateIp.replaceAll('.', '-')}.${doc.region}.compute.internal`;
 
 /** The certificates of `iidRoots` (a PEM file, relative to the home), else AWS's published ones. */
-function readIidCertificates(path: string | undefined, home: string): X509Certificate[] {
-  let pem = AWS_IID_CERTIFICATES;
-  if (path !== undefined) {
-    try {
-      pem = readFileSync(inHome(home, path), 'utf8');
-    } catch (err) {
-      throw new ProvisionerConfigError('iidRoots', `cannot read ${inHome(home, path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+function readIidCertificates(entry: ProvisionerConfig, home: string): X509Certificate[] {
+  const pem = optionalCaBundle(entry, 'iidRoots', home) ?? AWS_IID_CERTIFICATES;
   let certificates: X509Certificate[];
   try {
     certificates = pemDers(pem).map((der) => new X509Certificate(der));
@@ -96,7 +87,7 @@ export class AwsProvisioner implements Provisioner {
     const versions = stringList(entry, 'imdsVersions');
     const unknown = versions.find((v) => !IMDS_VERSIONS.includes(v));
     if (unknown !== undefined) throw new ProvisionerConfigError('imdsVersions', `${JSON.stringify(unknown)} is not a supported AWS Instance Metadata Service version (v1, v2)`);
-    this.certificates = readIidCertificates(optionalString(entry, 'iidRoots'), home);
+    this.certificates = readIidCertificates(entry, home);
     // Each key it reads was checked above.
     this.config = entry as AwsProvisionerConfig;
   }

@@ -68,7 +68,10 @@ export function optionalDuration(config: Readonly<Record<string, unknown>>, key:
   return ms;
 }
 
-/** The PEM bundle the file at `key` holds (relative to the home), when the key is set: what an identity provider's HTTPS must chain to. */
+/**
+ * The PEM bundle the file at `key` holds (relative to the home), when the key is set:
+ * what an identity provider's HTTPS must chain to (`caBundle`), AWS's `iidRoots`.
+ */
 export function optionalCaBundle(config: Readonly<Record<string, unknown>>, key: string, home: string): string | undefined {
   const file = optionalString(config, key);
   if (file === undefined) return undefined;
