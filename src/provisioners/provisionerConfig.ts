@@ -82,6 +82,26 @@ export function optionalCaBundle(config: Readonly<Record<string, unknown>>, key:
   }
 }
 
+/**
+ * The PEM at `key` as step-ca writes it (base64 of the PEM: Go's []byte in JSON) or, as
+ * fedca also takes it, the PEM itself or a file holding it (relative to the home).
+ * `marker` tells PEM text from a file name; `what` names the PEM in the error.
+ * ProvisionerConfigError when the key is unset or the value is none of these.
+ */
+export function pemOrFile(config: Readonly<Record<string, unknown>>, key: string, home: string, marker: string, what: string): string {
+  const value = requiredString(config, key);
+  if (value.includes(marker)) return value;
+  if (/^[A-Za-z0-9+/=\s]+$/.test(value)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    if (decoded.includes(marker)) return decoded;
+  }
+  try {
+    return readFileSync(inHome(home, value), 'utf8');
+  } catch (err) {
+    throw new ProvisionerConfigError(key, `neither ${what} (base64 or not) nor a readable file: ${inHome(home, value)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 /** The https URL at `key` (or `fallback` when absent); ProvisionerConfigError otherwise. */
 export function httpsUrlKey(config: Readonly<Record<string, unknown>>, key: string, fallback?: string): string {
   const value = config[key] === undefined && fallback !== undefined ? fallback : requiredString(config, key);
