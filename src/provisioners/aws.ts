@@ -2,13 +2,12 @@ import { createHmac, timingSafeEqual, verify as cryptoVerify, X509Certificate } 
 import type { AwsProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
-import { pemDers } from '../pki/pem.js';
 import { AWS_IID_CERTIFICATES } from './awsCertificates.js';
 import type { Claims } from './claims.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { listedEntry, optionalBoolean, optionalCaBundle, optionalDuration, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { listedEntry, optionalBoolean, optionalCaBundle, optionalDuration, pemCertificates, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameValidator } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims } from './tokenClaims.js';
@@ -33,15 +32,7 @@ export const awsPrivateDnsName = (doc: InstanceIdentityDocument): string => `ip-
 
 /** The certificates of `iidRoots` (a PEM file, relative to the home), else AWS's published ones. */
 function readIidCertificates(entry: ProvisionerConfig, home: string): X509Certificate[] {
-  const pem = optionalCaBundle(entry, 'iidRoots', home) ?? AWS_IID_CERTIFICATES;
-  let certificates: X509Certificate[];
-  try {
-    certificates = pemDers(pem).map((der) => new X509Certificate(der));
-  } catch {
-    throw new ProvisionerConfigError('iidRoots', 'holds a malformed certificate');
-  }
-  if (certificates.length === 0) throw new ProvisionerConfigError('iidRoots', 'holds no PEM certificate');
-  return certificates;
+  return pemCertificates(optionalCaBundle(entry, 'iidRoots', home) ?? AWS_IID_CERTIFICATES, 'iidRoots');
 }
 
 const base64Member = (value: unknown, name: string): Buffer => {

@@ -2,7 +2,9 @@ import type { ClaimsConfig, ProvisionerConfig } from '../config/caConfig.js';
 import type { Claims } from './claims.js';
 import type { ProvisionerInfo } from './provisioner.js';
 import { parseDuration } from '../config/duration.js';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { pemDers } from '../pki/pem.js';
 import { inHome } from '../config/home.js';
 
 /**
@@ -100,6 +102,18 @@ export function pemOrFile(config: Readonly<Record<string, unknown>>, key: string
   } catch (err) {
     throw new ProvisionerConfigError(key, `neither ${what} (base64 or not) nor a readable file: ${inHome(home, value)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+/** The certificates of the PEM at `key` (at least one); ProvisionerConfigError when one is malformed or there is none. */
+export function pemCertificates(pem: string, key: string): X509Certificate[] {
+  let certificates: X509Certificate[];
+  try {
+    certificates = pemDers(pem).map((der) => new X509Certificate(der));
+  } catch {
+    throw new ProvisionerConfigError(key, 'holds a malformed certificate');
+  }
+  if (certificates.length === 0) throw new ProvisionerConfigError(key, 'holds no PEM certificate');
+  return certificates;
 }
 
 /** The https URL at `key` (or `fallback` when absent); ProvisionerConfigError otherwise. */

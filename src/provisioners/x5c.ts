@@ -9,12 +9,11 @@ import { canonicalIp } from '../pki/ip.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
 import { commonNameOf } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
-import { pemDers } from '../pki/pem.js';
 import { allowedProfiles, profileOptions, type ProfileName } from './certificateProfiles.js';
 import type { Claims } from './claims.js';
 import { verifyJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { pemOrFile, ProvisionerConfigError, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { pemCertificates, pemOrFile, ProvisionerConfigError, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import {
   commonNameValidator,
@@ -39,13 +38,7 @@ const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
  */
 function readRoots(config: ProvisionerConfig, home: string): X509Certificate[] {
   const pem = pemOrFile(config, 'roots', home, PEM_CERTIFICATE, 'a PEM bundle');
-  let roots: X509Certificate[];
-  try {
-    roots = pemDers(pem).map((der) => new X509Certificate(der));
-  } catch {
-    throw new ProvisionerConfigError('roots', 'holds a malformed certificate');
-  }
-  if (roots.length === 0) throw new ProvisionerConfigError('roots', 'holds no PEM certificate');
+  const roots = pemCertificates(pem, 'roots');
   if (!roots.every((r) => r.ca)) throw new ProvisionerConfigError('roots', 'holds a certificate that is not a CA');
   return roots;
 }
