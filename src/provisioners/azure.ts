@@ -5,7 +5,7 @@ import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js'
 import type { Claims } from './claims.js';
 import { IdentityProvider } from './identityProvider.js';
 import { firstUseTokenIdOf, instanceSignOptions, NEVER_FORGOTTEN, noRevokeToken, reusableTokenId } from './instanceIdentity.js';
-import type { DecodedJws } from './jws.js';
+import { compactJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
 import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalString, requiredString, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
@@ -86,7 +86,7 @@ export class AzureProvisioner implements Provisioner {
 
   /** step-ca's authorizeToken and AuthorizeSign checks: the tenant's signature, issuer, audience and times, `tid`, `xms_mirid`, the allow-lists. */
   private async verifyToken(token: DecodedJws): Promise<{ payload: JWTPayload; identity: AzureIdentity }> {
-    const payload = await this.tenant.verify(`${token.signingInput.toString('latin1')}.${token.signature.toString('base64url')}`);
+    const payload = await this.tenant.verify(compactJws(token));
     if (typeof payload.exp !== 'number') throw new Unauthorized('invalid azure token: exp is required');
     if (payload.tid !== this.tenantID) throw new Unauthorized('invalid azure token: the tenant (tid) is not the provisioner\'s');
     const resourceId = typeof payload.xms_mirid === 'string' ? payload.xms_mirid : '';

@@ -5,7 +5,7 @@ import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js'
 import type { Claims } from './claims.js';
 import { IdentityProvider } from './identityProvider.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
-import type { DecodedJws } from './jws.js';
+import { compactJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
 import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalDuration, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
@@ -98,7 +98,7 @@ export class GcpProvisioner implements Provisioner {
 
   /** step-ca's authorizeToken: Google's signature, issuer and times, the CA's sign audience, service account, project, instance age. */
   private async verifyToken(token: DecodedJws, context: AuthorizeContext): Promise<{ payload: JWTPayload; ce: ComputeEngineClaims }> {
-    const payload = await this.google.verify(`${token.signingInput.toString('latin1')}.${token.signature.toString('base64url')}`, false);
+    const payload = await this.google.verify(compactJws(token), false);
     if (typeof payload.exp !== 'number') throw new Unauthorized('invalid gcp token: exp is required');
     if (!audienceMatches(audiencesOf(payload), context.dnsNames, SIGN_PATHS)) throw new Unauthorized("invalid gcp token: audience (aud) is not this CA's sign endpoint");
     const email = typeof payload.email === 'string' ? payload.email : '';
