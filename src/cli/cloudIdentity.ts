@@ -16,9 +16,9 @@ export interface CloudIdentityFlags {
  * provisioner of another type (or none named). Throws CloudIdentityError and what CaClient throws.
  */
 export async function cloudIdentityToken(client: CaClient, flags: CloudIdentityFlags, subject: string): Promise<string | undefined> {
-  if (flags.provisioner === undefined || !(await CloudIdentity.isCloudProvisioner(client, flags.provisioner))) return undefined;
-  const identity = await CloudIdentity.load(client, { provisioner: flags.provisioner, metadataUrl: flags.metadataUrl, tokenFile: flags.serviceAccountTokenFile });
-  return identity.token(subject);
+  if (flags.provisioner === undefined) return undefined;
+  const identity = await CloudIdentity.find(client, { provisioner: flags.provisioner, metadataUrl: flags.metadataUrl, tokenFile: flags.serviceAccountTokenFile });
+  return identity?.token(subject);
 }
 
 /** Adds `--metadata-url` and `--service-account-token-file` (fedca's own) to a command. */

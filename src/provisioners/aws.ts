@@ -1,16 +1,13 @@
 import { createHmac, timingSafeEqual, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AwsProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
-import { inHome } from '../config/home.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
-import { pemDers } from '../pki/pem.js';
 import { AWS_IID_CERTIFICATES } from './awsCertificates.js';
 import type { Claims } from './claims.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { optionalBoolean, optionalDuration, optionalString, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { listedEntry, optionalBoolean, optionalCaBundle, optionalDuration, pemCertificates, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameValidator } from './signOptions.js';
 import { audienceMatches, checkRegisteredClaims } from './tokenClaims.js';
@@ -34,23 +31,8 @@ export interface InstanceIdentityDocument {
 export const awsPrivateDnsName = (doc: InstanceIdentityDocument): string => `ip-${doc.privateIp.replaceAll('.', '-')}.${doc.region}.compute.internal`;
 
 /** The certificates of `iidRoots` (a PEM file, relative to the home), else AWS's published ones. */
-function readIidCertificates(path: string | undefined, home: string): X509Certificate[] {
-  let pem = AWS_IID_CERTIFICATES;
-  if (path !== undefined) {
-    try {
-      pem = readFileSync(inHome(home, path), 'utf8');
-    } catch (err) {
-      throw new ProvisionerConfigError('iidRoots', `cannot read ${inHome(home, path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  let certificates: X509Certificate[];
-  try {
-    certificates = pemDers(pem).map((der) => new X509Certificate(der));
-  } catch {
-    throw new ProvisionerConfigError('iidRoots', 'holds a malformed certificate');
-  }
-  if (certificates.length === 0) throw new ProvisionerConfigError('iidRoots', 'holds no PEM certificate');
-  return certificates;
+function readIidCertificates(entry: ProvisionerConfig, home: string): X509Certificate[] {
+  return pemCertificates(optionalCaBundle(entry, 'iidRoots', home) ?? AWS_IID_CERTIFICATES, 'iidRoots');
 }
 
 const base64Member = (value: unknown, name: string): Buffer => {
@@ -96,15 +78,13 @@ export class AwsProvisioner implements Provisioner {
     const versions = stringList(entry, 'imdsVersions');
     const unknown = versions.find((v) => !IMDS_VERSIONS.includes(v));
     if (unknown !== undefined) throw new ProvisionerConfigError('imdsVersions', `${JSON.stringify(unknown)} is not a supported AWS Instance Metadata Service version (v1, v2)`);
-    this.certificates = readIidCertificates(optionalString(entry, 'iidRoots'), home);
+    this.certificates = readIidCertificates(entry, home);
     // Each key it reads was checked above.
     this.config = entry as AwsProvisionerConfig;
   }
 
   info(): ProvisionerInfo {
-    const { type, name, accounts, disableCustomSANs, disableTrustOnFirstUse, instanceAge, imdsVersions, iidRoots, claims, options } = this.config;
-    const optional = { accounts, disableCustomSANs, disableTrustOnFirstUse, instanceAge, imdsVersions, iidRoots, claims, options };
-    return { type, name, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['accounts', 'disableCustomSANs', 'disableTrustOnFirstUse', 'instanceAge', 'imdsVersions', 'iidRoots']);
   }
 
   /** Whether one of the IID certificates signed the document (SHA256-RSA, as step-ca checks). */

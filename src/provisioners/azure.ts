@@ -5,9 +5,9 @@ import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js'
 import type { Claims } from './claims.js';
 import { IdentityProvider } from './identityProvider.js';
 import { firstUseTokenIdOf, instanceSignOptions, NEVER_FORGOTTEN, noRevokeToken, reusableTokenId } from './instanceIdentity.js';
-import type { DecodedJws } from './jws.js';
+import { compactJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalString, requiredString, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalString, requiredString, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameValidator } from './signOptions.js';
 import { LEEWAY_MS } from './tokenClaims.js';
@@ -81,14 +81,12 @@ export class AzureProvisioner implements Provisioner {
   }
 
   info(): ProvisionerInfo {
-    const { type, name, tenantID, resourceGroups, subscriptionIDs, objectIDs, audience, disableCustomSANs, disableTrustOnFirstUse, claims, options } = this.config;
-    const optional = { resourceGroups, subscriptionIDs, objectIDs, audience, disableCustomSANs, disableTrustOnFirstUse, claims, options };
-    return { type, name, tenantID, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['tenantID', 'resourceGroups', 'subscriptionIDs', 'objectIDs', 'audience', 'disableCustomSANs', 'disableTrustOnFirstUse']);
   }
 
   /** step-ca's authorizeToken and AuthorizeSign checks: the tenant's signature, issuer, audience and times, `tid`, `xms_mirid`, the allow-lists. */
   private async verifyToken(token: DecodedJws): Promise<{ payload: JWTPayload; identity: AzureIdentity }> {
-    const payload = await this.tenant.verify(`${token.signingInput.toString('latin1')}.${token.signature.toString('base64url')}`);
+    const payload = await this.tenant.verify(compactJws(token));
     if (typeof payload.exp !== 'number') throw new Unauthorized('invalid azure token: exp is required');
     if (payload.tid !== this.tenantID) throw new Unauthorized('invalid azure token: the tenant (tid) is not the provisioner\'s');
     const resourceId = typeof payload.xms_mirid === 'string' ? payload.xms_mirid : '';

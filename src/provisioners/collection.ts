@@ -6,9 +6,7 @@ import type { Claims } from './claims.js';
 import type { DecodedJws } from './jws.js';
 import type { Provisioner, RenewAuthorizer } from './provisioner.js';
 import { claimsRenewAuthorizer } from './renewalRules.js';
-
-const audiencesOf = (claims: Readonly<Record<string, unknown>>): string[] =>
-  typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a): a is string => typeof a === 'string') : [];
+import { audiencesOf } from './tokenClaims.js';
 
 /**
  * The CA's provisioners and the one way to find the provisioner of a token (sign,

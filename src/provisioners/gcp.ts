@@ -5,12 +5,12 @@ import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js'
 import type { Claims } from './claims.js';
 import { IdentityProvider } from './identityProvider.js';
 import { instanceSignOptions, instanceTokenUse, noRevokeToken } from './instanceIdentity.js';
-import type { DecodedJws } from './jws.js';
+import { compactJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalDuration, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { httpsUrlKey, optionalBoolean, optionalCaBundle, optionalDuration, stringList, type ProvisionerEnvironment, listedEntry } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { commonNameOneOfValidator, type SignOption } from './signOptions.js';
-import { audienceMatches, LEEWAY_MS } from './tokenClaims.js';
+import { audienceMatches, audiencesOf, LEEWAY_MS } from './tokenClaims.js';
 
 /** Google's OpenID configuration: issuer https://accounts.google.com, its keys at googleapis.com/oauth2/v3/certs (step-ca's gcpCertsURL). */
 export const GOOGLE_CONFIGURATION_ENDPOINT = 'https://accounts.google.com';
@@ -93,17 +93,14 @@ export class GcpProvisioner implements Provisioner {
   }
 
   info(): ProvisionerInfo {
-    const { type, name, serviceAccounts, projectIDs, disableCustomSANs, disableTrustOnFirstUse, instanceAge, claims, options } = this.config;
-    const optional = { serviceAccounts, projectIDs, disableCustomSANs, disableTrustOnFirstUse, instanceAge, claims, options };
-    return { type, name, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['serviceAccounts', 'projectIDs', 'disableCustomSANs', 'disableTrustOnFirstUse', 'instanceAge']);
   }
 
   /** step-ca's authorizeToken: Google's signature, issuer and times, the CA's sign audience, service account, project, instance age. */
   private async verifyToken(token: DecodedJws, context: AuthorizeContext): Promise<{ payload: JWTPayload; ce: ComputeEngineClaims }> {
-    const payload = await this.google.verify(`${token.signingInput.toString('latin1')}.${token.signature.toString('base64url')}`, false);
+    const payload = await this.google.verify(compactJws(token), false);
     if (typeof payload.exp !== 'number') throw new Unauthorized('invalid gcp token: exp is required');
-    const audiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
-    if (!audienceMatches(audiences, context.dnsNames, SIGN_PATHS)) throw new Unauthorized("invalid gcp token: audience (aud) is not this CA's sign endpoint");
+    if (!audienceMatches(audiencesOf(payload), context.dnsNames, SIGN_PATHS)) throw new Unauthorized("invalid gcp token: audience (aud) is not this CA's sign endpoint");
     const email = typeof payload.email === 'string' ? payload.email : '';
     if (this.serviceAccounts.length > 0 && !this.serviceAccounts.some((sa) => sa === payload.sub || (email !== '' && sa === email))) {
       throw new Unauthorized(`invalid gcp token: the service account ${email || payload.sub} is not allowed`);

@@ -3,7 +3,7 @@ import { Unauthorized } from '../errors.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
 import { classifySans } from '../pki/extensions.js';
 import type { Claims } from './claims.js';
-import type { DecodedJws } from './jws.js';
+import { compactJws, type DecodedJws } from './jws.js';
 import type { RevokeAuthorization } from './provisioner.js';
 import { durationValidator, extensionModifier, publicKeyValidator, sansModifier, sansValidator, validityModifier, validityValidator, type SignOption } from './signOptions.js';
 
@@ -25,7 +25,7 @@ export const firstUseTokenId = (tokenKey: string, instance: string): string => s
 export const firstUseTokenIdOf = (resourceId: string): string => sha256Hex(resourceId);
 
 /** step-ca's token id when trust on first use is disabled: sha256 of the whole token, so each token serves once. */
-export const wholeTokenId = (token: DecodedJws): string => sha256Hex(`${token.signingInput.toString('latin1')}.${token.signature.toString('base64url')}`);
+export const wholeTokenId = (token: DecodedJws): string => sha256Hex(compactJws(token));
 
 /** A token id that is never seen twice: for tokens step-ca lets be used again (Azure without trust on first use). */
 export const reusableTokenId = (tokenKey: string): string => `${tokenKey}:reusable:${randomUUID()}`;

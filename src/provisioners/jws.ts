@@ -62,6 +62,13 @@ export function decodeJws(token: string): DecodedJws {
 }
 
 /**
+ * The token in compact form, its signature re-encoded: one string however the sender
+ * padded the signature's last base64url character (so a token id taken from it cannot
+ * be dodged by re-encoding), for libraries that verify compact JWTs.
+ */
+export const compactJws = (token: DecodedJws): string => `${token.signingInput.toString('latin1')}.${token.signature.toString('base64url')}`;
+
+/**
  * Verifies a JWS signature with `key` using node:crypto directly (the sign path's
  * hot spot: about half the cost of a general JOSE library). The header's alg must
  * fit the key: an ES256 header with an RSA key is refused, not tried.

@@ -1,14 +1,12 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { K8sSaProvisionerConfig, ProvisionerConfig } from '../config/caConfig.js';
-import { inHome } from '../config/home.js';
 import { Unauthorized } from '../errors.js';
 import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import type { Claims } from './claims.js';
 import { instanceSignOptions, NEVER_FORGOTTEN, noRevokeToken, wholeTokenId } from './instanceIdentity.js';
 import { verifyJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { ProvisionerConfigError, requiredString, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { pemOrFile, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { LEEWAY_MS } from './tokenClaims.js';
 
@@ -24,17 +22,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
  * base64-encoded (Go's []byte in JSON); fedca also takes the PEM itself, or a file
  * (relative to the home). PUBLIC KEY, RSA PUBLIC KEY and CERTIFICATE blocks.
  */
-function readPublicKeys(value: string, home: string): KeyObject[] {
-  let pem: string;
-  if (value.includes('-----BEGIN ')) pem = value;
-  else if (/^[A-Za-z0-9+/=\s]+$/.test(value) && Buffer.from(value, 'base64').toString('utf8').includes('-----BEGIN ')) pem = Buffer.from(value, 'base64').toString('utf8');
-  else {
-    try {
-      pem = readFileSync(inHome(home, value), 'utf8');
-    } catch (err) {
-      throw new ProvisionerConfigError('publicKeys', `neither PEM public keys (base64 or not) nor a readable file: ${inHome(home, value)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+function readPublicKeys(config: ProvisionerConfig, home: string): KeyObject[] {
+  const pem = pemOrFile(config, 'publicKeys', home, '-----BEGIN ', 'PEM public keys');
   const keys: KeyObject[] = [];
   for (const [block, label] of pem.matchAll(PEM_BLOCK)) {
     try {
@@ -84,7 +73,7 @@ export class K8sSaProvisioner implements Provisioner {
     home: string,
   ) {
     this.name = entry.name;
-    this.keys = readPublicKeys(requiredString(entry, 'publicKeys'), home);
+    this.keys = readPublicKeys(entry, home);
     this.tokenIssuers = [K8S_SA_ISSUER, ...stringList(entry, 'issuers')];
     this.extension = provisionerExtension(ProvisionerTypeCode.K8sSA, this.name, '');
     // Each key it reads was checked above.

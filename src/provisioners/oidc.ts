@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { JWTPayload } from 'jose';
 import type { ProvisionerConfig } from '../config/caConfig.js';
-import { inHome } from '../config/home.js';
 import { Forbidden, Unauthorized } from '../errors.js';
 import { classifySans, provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
@@ -11,7 +9,7 @@ import type { Claims } from './claims.js';
 import { IdentityProvider } from './identityProvider.js';
 import type { DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { optionalString, ProvisionerConfigError, requiredString, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { httpsUrlKey, listedEntry, optionalCaBundle, optionalString, ProvisionerConfigError, requiredString, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import {
   commonNameValidator,
@@ -90,14 +88,7 @@ export class OidcProvisioner implements Provisioner {
     this.name = config.name;
     this.clientID = requiredString(config, 'clientID');
     optionalString(config, 'clientSecret');
-    const endpoint = requiredString(config, 'configurationEndpoint');
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new ProvisionerConfigError('configurationEndpoint', `must be an https URL, got ${JSON.stringify(endpoint)}`);
-    }
-    if (url.protocol !== 'https:') throw new ProvisionerConfigError('configurationEndpoint', `must be an https URL, got ${JSON.stringify(endpoint)}`);
+    const endpoint = httpsUrlKey(config, 'configurationEndpoint');
     const listenAddress = optionalString(config, 'listenAddress');
     if (listenAddress !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(listenAddress)) throw new ProvisionerConfigError('listenAddress', `must be HOST:PORT or :PORT, got ${JSON.stringify(listenAddress)}`);
     this.admins = stringList(config, 'admins');
@@ -105,15 +96,7 @@ export class OidcProvisioner implements Provisioner {
     this.groups = stringList(config, 'groups');
     this.groupProfiles = readGroupProfiles(config.options);
     this.profiles = allowedProfiles(config.options);
-    const bundle = optionalString(config, 'caBundle');
-    let ca: string | undefined;
-    if (bundle !== undefined) {
-      try {
-        ca = readFileSync(inHome(home, bundle), 'utf8');
-      } catch (err) {
-        throw new ProvisionerConfigError('caBundle', `cannot read ${inHome(home, bundle)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
+    const ca = optionalCaBundle(config, 'caBundle', home);
     this.id = this.clientID;
     this.tokenKey = this.clientID;
     this.credentialId = this.clientID;
@@ -122,9 +105,7 @@ export class OidcProvisioner implements Provisioner {
   }
 
   info(): ProvisionerInfo {
-    const { type, name, clientID, clientSecret, configurationEndpoint, admins, domains, groups, listenAddress, claims, options } = this.config;
-    const optional = { clientSecret, admins, domains, groups, listenAddress, claims, options };
-    return { type, name, clientID, configurationEndpoint, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) };
+    return listedEntry(this.config, ['clientID', 'configurationEndpoint', 'clientSecret', 'admins', 'domains', 'groups', 'listenAddress']);
   }
 
   /** step-ca's IsAdmin: the email (domain case-insensitive) or one of the groups is in `admins`. */

@@ -1,7 +1,10 @@
 import type { ClaimsConfig, ProvisionerConfig } from '../config/caConfig.js';
 import type { Claims } from './claims.js';
+import type { ProvisionerInfo } from './provisioner.js';
 import { parseDuration } from '../config/duration.js';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { pemDers } from '../pki/pem.js';
 import { inHome } from '../config/home.js';
 
 /**
@@ -67,7 +70,10 @@ export function optionalDuration(config: Readonly<Record<string, unknown>>, key:
   return ms;
 }
 
-/** The PEM bundle the file at `key` holds (relative to the home), when the key is set: what an identity provider's HTTPS must chain to. */
+/**
+ * The PEM bundle the file at `key` holds (relative to the home), when the key is set:
+ * what an identity provider's HTTPS must chain to (`caBundle`), AWS's `iidRoots`.
+ */
 export function optionalCaBundle(config: Readonly<Record<string, unknown>>, key: string, home: string): string | undefined {
   const file = optionalString(config, key);
   if (file === undefined) return undefined;
@@ -76,6 +82,38 @@ export function optionalCaBundle(config: Readonly<Record<string, unknown>>, key:
   } catch (err) {
     throw new ProvisionerConfigError(key, `cannot read ${inHome(home, file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+/**
+ * The PEM at `key` as step-ca writes it (base64 of the PEM: Go's []byte in JSON) or, as
+ * fedca also takes it, the PEM itself or a file holding it (relative to the home).
+ * `marker` tells PEM text from a file name; `what` names the PEM in the error.
+ * ProvisionerConfigError when the key is unset or the value is none of these.
+ */
+export function pemOrFile(config: Readonly<Record<string, unknown>>, key: string, home: string, marker: string, what: string): string {
+  const value = requiredString(config, key);
+  if (value.includes(marker)) return value;
+  if (/^[A-Za-z0-9+/=\s]+$/.test(value)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    if (decoded.includes(marker)) return decoded;
+  }
+  try {
+    return readFileSync(inHome(home, value), 'utf8');
+  } catch (err) {
+    throw new ProvisionerConfigError(key, `neither ${what} (base64 or not) nor a readable file: ${inHome(home, value)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** The certificates of the PEM at `key` (at least one); ProvisionerConfigError when one is malformed or there is none. */
+export function pemCertificates(pem: string, key: string): X509Certificate[] {
+  let certificates: X509Certificate[];
+  try {
+    certificates = pemDers(pem).map((der) => new X509Certificate(der));
+  } catch {
+    throw new ProvisionerConfigError(key, 'holds a malformed certificate');
+  }
+  if (certificates.length === 0) throw new ProvisionerConfigError(key, 'holds no PEM certificate');
+  return certificates;
 }
 
 /** The https URL at `key` (or `fallback` when absent); ProvisionerConfigError otherwise. */
@@ -89,4 +127,15 @@ export function httpsUrlKey(config: Readonly<Record<string, unknown>>, key: stri
   }
   if (url?.protocol !== 'https:') throw new ProvisionerConfigError(key, `must be an https URL, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * A provisioner's `/provisioners` entry as step-ca lists it: `type`, `name`, then each
+ * of `keys` (in that order) and `claims`, `options` that the config entry sets; keys
+ * it leaves unset are left out.
+ */
+export function listedEntry<C extends ProvisionerConfig>(config: C, keys: readonly (keyof C & string)[]): ProvisionerInfo {
+  const listed: Record<string, unknown> = { type: config.type, name: config.name };
+  for (const key of [...keys, 'claims', 'options'] as const) if (config[key] !== undefined) listed[key] = config[key];
+  return listed as unknown as ProvisionerInfo;
 }

@@ -28,6 +28,10 @@ function numericDate(claims: Readonly<Record<string, unknown>>, name: 'exp' | 'n
   return v;
 }
 
+/** A token's audiences (`aud`, one string or a list; what is not a string is dropped). */
+export const audiencesOf = (claims: Readonly<Record<string, unknown>>): string[] =>
+  typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a): a is string => typeof a === 'string') : [];
+
 /**
  * Checks exp/nbf/iat (real times, with leeway; the lifetime exp - max(iat, nbf) at
  * most `maxLifetimeMs`), jti and sub presence; returns the typed claims.
@@ -49,7 +53,7 @@ export function checkRegisteredClaims(claims: Readonly<Record<string, unknown>>,
   if (typeof claims.jti !== 'string' || claims.jti === '') throw new Unauthorized('invalid token: token id (jti) is required');
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new Unauthorized('invalid token: subject (sub) is empty');
   if (typeof claims.iss !== 'string') throw new Unauthorized('invalid token: issuer (iss) is required');
-  const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a): a is string => typeof a === 'string') : [];
+  const aud = audiencesOf(claims);
   return { iss: claims.iss, sub: claims.sub, jti: claims.jti, exp: new Date(exp * 1000 + LEEWAY_MS), aud, raw: claims };
 }
 

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { readExtKeyUsage, readGeneralNames, readKeyUsage } from '../pki/extensionReaders.js';
 import type { ProvisionerConfig } from '../config/caConfig.js';
-import { inHome } from '../config/home.js';
 import { Forbidden, Unauthorized } from '../errors.js';
 import { parseCertificate } from '../pki/certificate.js';
 import { ChainError, verifyChain } from '../pki/chain.js';
@@ -11,12 +9,11 @@ import { canonicalIp } from '../pki/ip.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
 import { commonNameOf } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
-import { pemDers } from '../pki/pem.js';
 import { allowedProfiles, profileOptions, type ProfileName } from './certificateProfiles.js';
 import type { Claims } from './claims.js';
 import { verifyJws, type DecodedJws } from './jws.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { ProvisionerConfigError, requiredString, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { pemCertificates, pemOrFile, ProvisionerConfigError, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import {
   commonNameValidator,
@@ -39,24 +36,9 @@ const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
  * The roots of an X5C entry: step-ca writes the PEM bundle base64-encoded (Go's
  * []byte in JSON); fedca also takes the PEM itself, or a file (relative to the home).
  */
-function readRoots(value: string, home: string): X509Certificate[] {
-  let pem: string;
-  if (value.includes(PEM_CERTIFICATE)) pem = value;
-  else if (/^[A-Za-z0-9+/=\s]+$/.test(value) && Buffer.from(value, 'base64').toString('utf8').includes(PEM_CERTIFICATE)) pem = Buffer.from(value, 'base64').toString('utf8');
-  else {
-    try {
-      pem = readFileSync(inHome(home, value), 'utf8');
-    } catch (err) {
-      throw new ProvisionerConfigError('roots', `neither a PEM bundle (base64 or not) nor a readable file: ${inHome(home, value)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  let roots: X509Certificate[];
-  try {
-    roots = pemDers(pem).map((der) => new X509Certificate(der));
-  } catch {
-    throw new ProvisionerConfigError('roots', 'holds a malformed certificate');
-  }
-  if (roots.length === 0) throw new ProvisionerConfigError('roots', 'holds no PEM certificate');
+function readRoots(config: ProvisionerConfig, home: string): X509Certificate[] {
+  const pem = pemOrFile(config, 'roots', home, PEM_CERTIFICATE, 'a PEM bundle');
+  const roots = pemCertificates(pem, 'roots');
   if (!roots.every((r) => r.ca)) throw new ProvisionerConfigError('roots', 'holds a certificate that is not a CA');
   return roots;
 }
@@ -113,7 +95,7 @@ export class X5cProvisioner implements Provisioner {
     this.name = config.name;
     this.id = `x5c/${config.name}`;
     this.tokenKey = this.id;
-    this.roots = readRoots(requiredString(config, 'roots'), home);
+    this.roots = readRoots(config, home);
     this.extension = provisionerExtension(ProvisionerTypeCode.X5C, this.name, this.credentialId);
     this.profiles = allowedProfiles(config.options);
   }

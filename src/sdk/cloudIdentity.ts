@@ -39,10 +39,13 @@ export class CloudIdentity {
     private readonly options: CloudIdentityOptions,
   ) {}
 
-  /** Whether the CA lists a provisioner of that name of a cloud type (AWS, GCP, Azure, K8sSA). Throws what CaClient throws. */
-  static async isCloudProvisioner(client: CaClient, name: string): Promise<boolean> {
-    const entry = (await client.provisioners()).find((p) => p.name === name);
-    return entry !== undefined && isCloudType(entry.type);
+  /**
+   * The CA's provisioner named in `options` (via `/provisioners`) as a token source, or
+   * undefined when there is none or it is not of a cloud type (AWS, GCP, Azure, K8sSA). Throws what CaClient throws.
+   */
+  static async find(client: CaClient, options: CloudIdentityOptions): Promise<CloudIdentity | undefined> {
+    const entry = (await client.provisioners()).find((p) => p.name === options.provisioner);
+    return entry !== undefined && isCloudType(entry.type) ? new CloudIdentity(entry.type, entry, client.caUrl, options) : undefined;
   }
 
   /**

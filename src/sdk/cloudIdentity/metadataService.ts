@@ -14,6 +14,24 @@ export interface MetadataRequest {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** The body of `res`, read until it passes `limit` bytes (then cancelled: undefined). */
+async function boundedBody(res: Response, limit: number): Promise<Buffer | undefined> {
+  if (res.body === null) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
 /**
  * Asks the instance metadata service at `baseUrl` and resolves the answer's body
  * (bounded in time and size), or undefined when it answers 4xx/5xx and `allowRefusal`.
@@ -27,8 +45,8 @@ export async function askMetadataService(baseUrl: string, request: MetadataReque
   } catch (err) {
     throw new CloudIdentityError(`cannot reach the ${cloud} metadata service at ${url.origin} (${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}): is this a ${cloud} machine?`);
   }
-  const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > MAX_ANSWER_BYTES) throw new CloudIdentityError(`the ${cloud} metadata service sent more than ${MAX_ANSWER_BYTES} bytes for ${url.pathname}`);
+  const body = await boundedBody(res, MAX_ANSWER_BYTES);
+  if (body === undefined) throw new CloudIdentityError(`the ${cloud} metadata service sent more than ${MAX_ANSWER_BYTES} bytes for ${url.pathname}`);
   if (res.status >= 400) {
     if (allowRefusal) return undefined;
     throw new CloudIdentityError(`the ${cloud} metadata service answered ${res.status} for ${url.pathname}: ${body.toString('utf8').slice(0, 200)}`);
