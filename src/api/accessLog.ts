@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { requestPath } from './paths.js';
 
 /** Where access-log lines go (stdout by default; tests pass their own). */
 export type LogSink = (line: string) => void;
@@ -16,7 +17,7 @@ export function logWhenFinished(sink: LogSink, req: IncomingMessage, res: Server
   const start = process.hrtime.bigint();
   res.on('finish', () => {
     const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, durationMs: Math.round(durationMs * 1000) / 1000 };
+    const entry: Record<string, unknown> = { time: new Date().toISOString(), method: req.method, path: requestPath(req), status: res.statusCode, durationMs: Math.round(durationMs * 1000) / 1000 };
     const subject = clientSubject(req);
     if (subject) entry.clientSubject = subject;
     sink(JSON.stringify(entry));

@@ -3,13 +3,13 @@ import express, { type Express } from 'express';
 import type { AcmeService } from '../authority/acme/acmeService.js';
 import type { Authority } from '../authority/authority.js';
 import { writeAcmeProblem } from './acme/problemResponse.js';
-import { acmeHandler, isAcmeRequest } from './acme/routes.js';
+import { acmeHandler, isAcmePath } from './acme/routes.js';
 import { VERSION } from '../config/version.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
 import { TooManyRequests } from '../errors.js';
 import { errorHandler, notFound, writeErrorFor } from './errors.js';
 import { jsonBody } from './jsonBody.js';
-import { both } from './paths.js';
+import { both, requestPath } from './paths.js';
 import { provisionerRoutes } from './provisioners.js';
 import { publicationRoutes } from './publication.js';
 import { signRoute } from './sign.js';
@@ -31,7 +31,6 @@ export interface ApiOptions {
 
 const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
 
-
 /**
  * The HTTP API of api.md as a node request listener: every route at `/X` and
  * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
@@ -44,24 +43,25 @@ export function createApi(authority: Authority, options: ApiOptions = {}): Reque
   const posts = postRoutes(authority);
   const ocsp = ocspRoute(authority);
   const acme = options.acme && acmeHandler(options.acme);
-  const route = (req: IncomingMessage, res: ServerResponse): void => {
-    const direct = (req.method === 'POST' ? posts.get((req.url ?? '').split('?')[0]) : undefined) ?? ocsp(req);
+  const route = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+    const direct = (req.method === 'POST' ? posts.get(path) : undefined) ?? ocsp(req, path);
     if (direct) direct(req, res);
     // ACME reads its own bodies (application/jose+json) and answers problem documents.
-    else if (acme && isAcmeRequest(req)) acme(req, res);
+    else if (acme && isAcmePath(path)) acme(req, res);
     else app(req, res);
   };
   const admit = options.admitAddress;
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
     options.observe?.(req, res);
+    const path = requestPath(req);
     // A balancer's health checks are never limited.
-    if (!admit || HEALTH_PATHS.has((req.url ?? '').split('?')[0])) return route(req, res);
+    if (!admit || HEALTH_PATHS.has(path)) return route(req, res, path);
     const address = req.socket.remoteAddress ?? '';
     // ACME clients read refusals as problem documents (rateLimited), everyone else as api.md's JSON.
-    const refuse = acme && isAcmeRequest(req) ? writeAcmeProblem : writeErrorFor;
+    const refuse = acme && isAcmePath(path) ? writeAcmeProblem : writeErrorFor;
     admit(address).then(
-      (waitMs) => (waitMs === 0 ? route(req, res) : refuse(res, new TooManyRequests(`from ${address}`, waitMs))),
+      (waitMs) => (waitMs === 0 ? route(req, res, path) : refuse(res, new TooManyRequests(`from ${address}`, waitMs))),
       (err: unknown) => refuse(res, err),
     );
   };

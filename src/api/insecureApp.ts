@@ -5,6 +5,7 @@ import { logWhenFinished, type LogSink } from './accessLog.js';
 import { crlRoutes } from './crl.js';
 import { errorHandler, notFound } from './errors.js';
 import { ocspRoute } from './ocsp.js';
+import { requestPath } from './paths.js';
 import { publicationRoutes } from './publication.js';
 
 /**
@@ -33,7 +34,7 @@ export function createInsecureApi(authority: Authority, options: { readonly log?
   const ocsp = ocspRoute(authority);
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
-    const direct = ocsp(req);
+    const direct = ocsp(req, requestPath(req));
     if (direct) direct(req, res);
     else app(req, res);
   };

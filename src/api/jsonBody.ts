@@ -22,9 +22,9 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** express middleware: `readJsonBody` into `req.body`, except for GET/HEAD and OCSP's DER requests. */
+/** express middleware: `readJsonBody` into `req.body` except for GET/HEAD, so that every body is held to api.md's limit and shape (OCSP's DER bodies never reach express). */
 export function jsonBody(req: Request, _res: Response, next: NextFunction): void {
-  if (req.method === 'GET' || req.method === 'HEAD' || String(req.headers['content-type'] ?? '').startsWith('application/ocsp-request')) return next();
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
   readJsonBody(req).then(
     (body) => {
       req.body = body;

@@ -38,9 +38,9 @@ function getFormRequest(encoded: string): Buffer {
  * RFC 6960 appendix A: POST /ocsp with a DER body, or GET (and HEAD) /ocsp/{URL-encoded
  * base64 DER}, each also under /1.0. Answered on plain node:http objects, like the
  * busy POST routes (postRoute.ts): relying parties may ask thousands of times a
- * second. Resolves the listener for a request it serves, or undefined for any other.
+ * second. Resolves the listener for a request (and its path) it serves, or undefined for any other.
  */
-export function ocspRoute(authority: Authority): (req: IncomingMessage) => ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+export function ocspRoute(authority: Authority): (req: IncomingMessage, path: string) => ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
   const answer = (question: (req: IncomingMessage) => Promise<Buffer>) => (req: IncomingMessage, res: ServerResponse) => {
     question(req)
       .then((der) => authority.ocsp(der))
@@ -48,8 +48,7 @@ export function ocspRoute(authority: Authority): (req: IncomingMessage) => ((req
       .catch((err: unknown) => writeErrorFor(res, err));
   };
   const post = answer(readDerBody);
-  return (req) => {
-    const path = (req.url ?? '').split('?')[0];
+  return (req, path) => {
     if (req.method === 'POST') return POST_PATHS.has(path) ? post : undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
     const m = GET_PATH.exec(path);

@@ -195,13 +195,12 @@ export class Authority {
     const authorization = await provisioner.authorizeSign(token, { ...this.context(now), requestedProfile: options.profile });
     if (this.admitProvisioner) await this.admit(provisioner);
     const issued = this.issueWithOptions(readCsr(csrPem), authorization.options, options, provisioner.name, now);
-    const der = issued.record.der;
-    const record = { ...issued.record, ...(authorization.groups ? { groups: authorization.groups } : {}) };
+    const record = authorization.groups ? { ...issued.record, groups: authorization.groups } : issued.record;
     // Signing first costs one wasted signature on a replay, and buys a single transaction.
     if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {
       throw new Unauthorized('token already used');
     }
-    return { certificate: der, chain: [der, this.intermediate.certificate.der] };
+    return { certificate: record.der, chain: issued.chain };
   }
 
   /** The provisioner with this name, if any. */

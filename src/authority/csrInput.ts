@@ -8,10 +8,10 @@ export interface VerifiedCsr {
   readonly publicKey: PublicKeyInfo;
 }
 
-/** Reads and verifies a PEM CSR from a request; BadRequest (400) saying what is wrong otherwise. */
-export function readCsr(pem: string): VerifiedCsr {
+/** A CSR `parse` reads, with its self-signature checked; BadRequest (400) saying what is wrong otherwise. */
+function verified(parse: () => ParsedCsr): VerifiedCsr {
   try {
-    const csr = parseCsrPem(pem);
+    const csr = parse();
     return { csr, publicKey: verifyCsr(csr) };
   } catch (err) {
     if (err instanceof CsrError) throw new BadRequest(err.message);
@@ -19,13 +19,8 @@ export function readCsr(pem: string): VerifiedCsr {
   }
 }
 
-/** Reads and verifies a DER CSR (ACME's finalize); BadRequest (400) saying what is wrong otherwise. */
-export function readCsrDer(der: Buffer): VerifiedCsr {
-  try {
-    const csr = parseCsrDer(der);
-    return { csr, publicKey: verifyCsr(csr) };
-  } catch (err) {
-    if (err instanceof CsrError) throw new BadRequest(err.message);
-    throw err;
-  }
-}
+/** Reads and verifies a PEM CSR from a request (sign, rekey). */
+export const readCsr = (pem: string): VerifiedCsr => verified(() => parseCsrPem(pem));
+
+/** Reads and verifies a DER CSR (ACME's finalize). */
+export const readCsrDer = (der: Buffer): VerifiedCsr => verified(() => parseCsrDer(der));

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { CliError } from './fail.js';
 import { readInputFile } from './inputFile.js';
 
@@ -7,13 +6,6 @@ export function readPasswordFile(file: string): string {
   const password = readInputFile(file, 'the password file', 2).toString('utf8').replace(/\r?\n$/, '');
   if (password === '') throw new CliError(`the password file ${file} is empty`);
   return password;
-}
-
-/** `--password-file` when given, else the home's generated password file if it exists. */
-export function resolvePassword(option: string | undefined, defaultFile: string): string {
-  if (option) return readPasswordFile(option);
-  if (existsSync(defaultFile)) return readPasswordFile(defaultFile);
-  throw new CliError(`no password: pass --password-file (there is no ${defaultFile})`);
 }
 
 /** Asks for a password on the terminal without echoing it (as step-ca does); CliError when there is no terminal or nothing was typed. */

@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import { parseAddress } from '../config/address.js';
 import type { CrlState, PeerRootsRecord, Revocation } from '../store/store.js';
@@ -183,9 +182,6 @@ export async function serveMetrics(address: string, metrics: () => Promise<strin
   });
   return server;
 }
-
-/** The port a metrics server listens on. */
-export const metricsPort = (server: Server): number => (server.address() as AddressInfo).port;
 
 /** In the primary of a worker pool: serves the metrics of every worker, summed (prom-client's AggregatorRegistry). */
 export function serveClusterMetrics(address: string): Promise<Server> {

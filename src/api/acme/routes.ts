@@ -8,6 +8,7 @@ import { renewalInfo } from '../../authority/acme/renewalInfo.js';
 import { revokeCert } from '../../authority/acme/revokeCert.js';
 import { link, type AcmeAnswer, type AcmeScope } from '../../authority/acme/scope.js';
 import { readJsonBody } from '../jsonBody.js';
+import { requestPath } from '../paths.js';
 import { writeAcmeProblem } from './problemResponse.js';
 
 /** `[/1.0]/acme/<provisioner>/<rest>`: step-ca's ACME paths under both prefixes. */
@@ -33,7 +34,7 @@ const POST_ROUTES: readonly [RegExp, Handler][] = [
 const RENEWAL_INFO = /^renewal-info\/([A-Za-z0-9_.-]{1,256})$/;
 
 /** Whether a request is for the ACME API (handled by `acmeHandler`, not express). */
-export const isAcmeRequest = (req: IncomingMessage): boolean => ACME_PATH.test((req.url ?? '').split('?')[0]);
+export const isAcmePath = (path: string): boolean => ACME_PATH.test(path);
 
 /** The host the client addressed (for the URLs the CA answers with): a name or address with an optional port. */
 function requestHost(req: IncomingMessage): string {
@@ -67,7 +68,7 @@ function render(res: ServerResponse, answer: AcmeAnswer): void {
  */
 export function acmeHandler(service: AcmeService): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const match = ACME_PATH.exec((req.url ?? '').split('?')[0]) as RegExpExecArray;
+    const match = ACME_PATH.exec(requestPath(req)) as RegExpExecArray;
     const [, prefix = '', name, rest] = match;
     const method = req.method ?? 'GET';
     let decodedName: string;

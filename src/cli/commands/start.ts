@@ -93,7 +93,8 @@ async function initFromEnvironment(home: string): Promise<void> {
 /** Loads the authority of a home and serves it in this process; SIGTERM/SIGINT stop it, SIGHUP reloads federated roots and peers. */
 async function serve(home: string, source: ConfigSource, config: CaConfig, password: string, flags: StartFlags): Promise<{ port: number; authority: Authority }> {
   // prom-client is loaded only when metrics are served: it costs each process about 11 MiB.
-  const metricsModule = config.metricsAddress === undefined ? undefined : await import('../../server/metrics.js');
+  const metricsAddress = config.metricsAddress;
+  const metricsModule = metricsAddress === undefined ? undefined : await import('../../server/metrics.js');
   const metrics = metricsModule && new metricsModule.CaMetrics();
   // A worker leaves WAL checkpoints to its primary, which keeps the store open for that.
   const authority = await loadAuthority(home, config, password, metrics?.observeStore, { walCheckpoints: !isWorkerProcess() });
@@ -103,7 +104,7 @@ async function serve(home: string, source: ConfigSource, config: CaConfig, passw
   const { CaServer } = await import('../../server/server.js');
   const server = new CaServer(authority, {
     observeRequest: metrics?.observeRequest,
-    address: flags.address ?? config.address,
+    address: listenOn(config, flags),
     insecureAddress: config.insecureAddress,
     dnsNames: config.dnsNames,
     log: flags.quiet ? undefined : (line) => process.stdout.write(line + '\n'),
@@ -119,7 +120,7 @@ async function serve(home: string, source: ConfigSource, config: CaConfig, passw
   // A worker's metrics are served by the primary (all workers summed); a single process serves its own.
   let metricsServer: Server | undefined;
   if (metrics && isWorkerProcess()) metrics.reportToPrimary();
-  else if (metricsModule && metrics && config.metricsAddress) metricsServer = await metricsModule.serveMetrics(config.metricsAddress, () => metrics.registry.metrics(), metrics.registry.contentType);
+  else if (metricsModule && metrics && metricsAddress !== undefined) metricsServer = await metricsModule.serveMetrics(metricsAddress, () => metrics.registry.metrics(), metrics.registry.contentType);
   onStopSignals(async () => {
     metricsServer?.close();
     await server.stop();
@@ -161,6 +162,9 @@ function onStopSignals(stop: () => Promise<void>): void {
   if (isWorkerProcess()) process.on('disconnect', () => handler('primary gone'));
 }
 
+/** Where the server listens: --address, else the config's. */
+const listenOn = (config: CaConfig, flags: StartFlags): string => flags.address ?? config.address;
+
 function banner(config: CaConfig, address: string, port: number, authority: Authority, workers: number): void {
   const host = parseAddress(address).host ?? '0.0.0.0';
   say(`fedca ${VERSION} serving https://${config.dnsNames[0]}:${port} (listening on ${host}:${port}, ${workers} worker${workers === 1 ? '' : 's'})`);
@@ -189,7 +193,7 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
   const workers = flags.workers ?? workersFromEnvironment() ?? defaultWorkerCount();
   if (workers <= 1) {
     const { port, authority } = await serve(home, source, config, password, flags);
-    banner(config, flags.address ?? config.address, port, authority, 1);
+    banner(config, listenOn(config, flags), port, authority, 1);
     return;
   }
   // Kept open: the primary checkpoints the SQLite WAL for its workers (they do not).
@@ -207,7 +211,7 @@ export async function runStart(flags: StartFlags, positional?: string): Promise<
   });
   process.on('SIGHUP', () => pool.signal('SIGHUP'));
   // Announced only once the signal handlers are in place: whoever waits for the banner may send SIGTERM at once.
-  banner(config, flags.address ?? config.address, port, authority, workers);
+  banner(config, listenOn(config, flags), port, authority, workers);
 }
 
 function workersFromEnvironment(): number | undefined {
