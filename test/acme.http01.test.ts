@@ -1,53 +1,24 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { MAX_BODY_BYTES, MAX_REDIRECTS } from '../src/authority/acme/challenges/http01.js';
 import { validateChallenge, type ValidationPolicy } from '../src/authority/acme/challenges/validation.js';
-import { alpnCertificate, assertChallengeFailure, challengeAttempt } from './helpers/acmeChallenge.js';
-import { TestDnsServer } from './helpers/dnsServer.js';
+import { alpnCertificate, assertChallengeFailure, challengeAttempt, challengeResponders } from './helpers/acmeChallenge.js';
 import { closedPort } from './helpers/ports.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 describe('ACME http-01 validation', () => {
-  const servers: Server[] = [];
-  const sockets = new Set<Socket>();
-  let dns: TestDnsServer;
-
-  before(async () => {
-    dns = await TestDnsServer.start(['example.test']);
-  });
-  after(async () => {
-    await dns.close();
-  });
-  afterEach(async () => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  });
-
-  function track<T extends Server>(server: T): T {
-    servers.push(server);
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return server;
-  }
-
-  async function listen(server: Server, host = '127.0.0.1'): Promise<number> {
-    track(server);
-    await new Promise<void>((resolve) => server.listen(0, host, resolve));
-    return (server.address() as AddressInfo).port;
-  }
+  const responders = challengeResponders();
+  const { listen } = responders;
 
   const httpServer = (handler: Handler, host?: string): Promise<number> => listen(createHttpServer(handler), host);
 
   const policy = (httpPort: number, more: Partial<ValidationPolicy> = {}): ValidationPolicy => ({
     allowLoopback: true,
     timeoutMs: 5_000,
-    resolvers: [dns.resolver],
+    resolvers: [responders.dns().resolver],
     httpPort,
     ...more,
   });
@@ -64,7 +35,7 @@ describe('ACME http-01 validation', () => {
   });
 
   it('resolves a DNS identifier through the configured resolver and connects to the address it checked', async () => {
-    dns.setAddresses('www.example.test', '127.0.0.1');
+    responders.dns().setAddresses('www.example.test', '127.0.0.1');
     const attempt = await challengeAttempt('http-01', { type: 'dns', value: 'www.example.test' });
     let host: string | undefined;
     const port = await httpServer((req, res) => {
@@ -82,7 +53,7 @@ describe('ACME http-01 validation', () => {
   });
 
   it('tries the next address of a name when the first refuses the connection', async () => {
-    dns.setAddresses('two.example.test', '127.0.0.2', '127.0.0.1');
+    responders.dns().setAddresses('two.example.test', '127.0.0.2', '127.0.0.1');
     const attempt = await challengeAttempt('http-01', { type: 'dns', value: 'two.example.test' });
     const port = await httpServer((_req, res) => res.end(attempt.keyAuthorization));
     await validateChallenge(attempt, policy(port));
@@ -136,7 +107,7 @@ describe('ACME http-01 validation', () => {
       'rejectedIdentifier',
       /^127\.0\.0\.1 is a loopback address and is not contacted for validation$/,
     );
-    dns.setAddresses('rebind.example.test', '127.0.0.1');
+    responders.dns().setAddresses('rebind.example.test', '127.0.0.1');
     const byName = await challengeAttempt('http-01', { type: 'dns', value: 'rebind.example.test' });
     await assertChallengeFailure(
       validateChallenge(byName, policy(port, { allowLoopback: false })),

@@ -1,40 +1,16 @@
 import assert from 'node:assert/strict';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { ChallengeFailure } from '../src/authority/acme/challenges/failure.js';
 import { ACME_TLS_ALPN, alpnServerName } from '../src/authority/acme/challenges/tlsAlpn01.js';
 import { checkAlpnCertificate } from '../src/authority/acme/challenges/tlsAlpn01Certificate.js';
 import { validateChallenge, type AcmeIdentifier, type ChallengeAttempt, type ValidationPolicy } from '../src/authority/acme/challenges/validation.js';
-import { alpnCertificate, assertChallengeFailure, challengeAttempt, type AlpnCertificateOptions } from './helpers/acmeChallenge.js';
-import { TestDnsServer } from './helpers/dnsServer.js';
+import { alpnCertificate, assertChallengeFailure, challengeAttempt, challengeResponders, type AlpnCertificateOptions } from './helpers/acmeChallenge.js';
 import { closedPort } from './helpers/ports.js';
 
 describe('ACME tls-alpn-01 validation', () => {
-  const servers: Server[] = [];
-  const sockets = new Set<Socket>();
-  let dns: TestDnsServer;
-
-  before(async () => {
-    dns = await TestDnsServer.start(['example.test']);
-  });
-  after(async () => {
-    await dns.close();
-  });
-  afterEach(async () => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  });
-
-  async function listen(server: Server, host = '127.0.0.1'): Promise<number> {
-    servers.push(server);
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, host, resolve));
-    return (server.address() as AddressInfo).port;
-  }
+  const responders = challengeResponders();
+  const { listen } = responders;
 
   /** A tls-alpn-01 responder presenting a certificate for `attempt`; records the SNI it was asked for. */
   async function responder(
@@ -64,7 +40,7 @@ describe('ACME tls-alpn-01 validation', () => {
   const policy = (tlsPort: number, more: Partial<ValidationPolicy> = {}): ValidationPolicy => ({
     allowLoopback: true,
     timeoutMs: 5_000,
-    resolvers: [dns.resolver],
+    resolvers: [responders.dns().resolver],
     tlsPort,
     ...more,
   });
@@ -72,7 +48,7 @@ describe('ACME tls-alpn-01 validation', () => {
   const ip4: AcmeIdentifier = { type: 'ip', value: '127.0.0.1' };
 
   it('passes for a DNS identifier, with SNI the name and the address from the configured resolver', async () => {
-    dns.setAddresses('alpn.example.test', '127.0.0.1');
+    responders.dns().setAddresses('alpn.example.test', '127.0.0.1');
     const attempt = await challengeAttempt('tls-alpn-01', { type: 'dns', value: 'alpn.example.test' });
     const { port, sni } = await responder(attempt);
     await validateChallenge(attempt, policy(port));

@@ -5,20 +5,13 @@ import { provisionerExtension, ProvisionerTypeCode } from '../pki/extensions.js'
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
 import type { Claims } from './claims.js';
 import type { Authorization, AuthorizeContext, Provisioner, ProvisionerInfo, RenewAuthorization, RenewRequest, RevokeAuthorization } from './provisioner.js';
-import { ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
+import { optionalBoolean, ProvisionerConfigError, stringList, type ProvisionerEnvironment } from './provisionerConfig.js';
 import { authorizeRenewal } from './renewalRules.js';
 import { durationValidator, extensionModifier, publicKeyValidator, validityModifier, validityValidator, type CertificateModifier, type SignOption } from './signOptions.js';
 
 /** The challenge types fedca validates (RFC 8555 §8.3, §8.4; RFC 8737). */
 export const ACME_CHALLENGE_TYPES = ['http-01', 'dns-01', 'tls-alpn-01'] as const;
 export type AcmeChallengeType = (typeof ACME_CHALLENGE_TYPES)[number];
-
-const optionalBoolean = (config: Readonly<Record<string, unknown>>, key: string): boolean => {
-  const v = config[key];
-  if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw new ProvisionerConfigError(key, 'must be true or false');
-  return v;
-};
 
 /** The entry of `resolvers` Node's resolver (which the validators use) would refuse: not `IP`, `IP:port` or `[IPv6]:port`. */
 function badResolver(resolvers: readonly string[]): string | undefined {

@@ -110,24 +110,28 @@ const toPeerRoots = (r: PeerRootsRow): PeerRootsRecord => ({
 
 /** The columns of issued_certificates in the order certificateValues gives them ($1..$9). */
 const CERTIFICATE_COLUMNS = 'serial, der, common_name, not_before, not_after, provisioner, issued_at, replaces, groups';
+const CERTIFICATE_INSERT = `INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 const CERTIFICATE_SELECT = 'SELECT serial, der, common_name, not_before, not_after, provisioner, replaces, groups FROM issued_certificates';
-
-/** What exportRows reads for each kind, in key order (byte order: the same on every locale). */
-const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
-  certificates: { sql: 'SELECT serial, der, common_name, not_before, not_after, provisioner, replaces, groups FROM issued_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: CertificateRow) => toCertificate(row) },
-  revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: (row: RevocationRow) => toRevocation(row) },
-  usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { id: string; expires_at: string }) => ({ id: row.id, expiresAt: new Date(Number(row.expires_at)) }) },
-  acmeAccounts: { sql: 'SELECT data FROM acme_accounts WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string }) => decodeAccount(row.data) },
-  acmeOrders: { sql: 'SELECT data, revision FROM acme_orders WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string; revision: number }) => decodeOrder(row.data, row.revision) },
-  acmeAuthorizations: { sql: 'SELECT data, revision FROM acme_authorizations WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string; revision: number }) => decodeAuthorization(row.data, row.revision) },
-  acmeEabKeys: { sql: 'SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id COLLATE "C" > $1 ORDER BY key_id COLLATE "C" LIMIT $2', map: (row: EabRow) => decodeEabKey(row.data, row.account_id, row.bound_at) },
-};
 
 interface EabRow {
   data: string;
   account_id: string | null;
   bound_at: string | null;
 }
+
+const EAB_SELECT = 'SELECT data, account_id, bound_at FROM acme_eab_keys';
+const toEabKey = (row: EabRow): AcmeEabKeyRecord => decodeEabKey(row.data, row.account_id, row.bound_at);
+
+/** What exportRows reads for each kind, in key order (byte order: the same on every locale). */
+const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
+  certificates: { sql: `${CERTIFICATE_SELECT} WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2`, map: toCertificate },
+  revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: toRevocation },
+  usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { id: string; expires_at: string }) => ({ id: row.id, expiresAt: new Date(Number(row.expires_at)) }) },
+  acmeAccounts: { sql: 'SELECT data FROM acme_accounts WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string }) => decodeAccount(row.data) },
+  acmeOrders: { sql: 'SELECT data, revision FROM acme_orders WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string; revision: number }) => decodeOrder(row.data, row.revision) },
+  acmeAuthorizations: { sql: 'SELECT data, revision FROM acme_authorizations WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string; revision: number }) => decodeAuthorization(row.data, row.revision) },
+  acmeEabKeys: { sql: `${EAB_SELECT} WHERE key_id COLLATE "C" > $1 ORDER BY key_id COLLATE "C" LIMIT $2`, map: toEabKey },
+};
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
@@ -263,10 +267,7 @@ export class PostgresStore implements Store {
 
   storeCertificate(c: IssuedCertificate): Promise<void> {
     return this.run(async () => {
-      await this.query(
-        `INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        certificateValues(c),
-      );
+      await this.query(CERTIFICATE_INSERT, certificateValues(c));
     });
   }
 
@@ -528,7 +529,7 @@ export class PostgresStore implements Store {
       return await this.run(() =>
         this.transaction(async (client) => {
           if ((await client.query(ORDER_UPDATE, orderUpdateValues(order))).rowCount !== 1) throw new Refused('token-used');
-          await client.query(`INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, certificateValues(certificate));
+          await client.query(CERTIFICATE_INSERT, certificateValues(certificate));
           return true;
         }),
       );
@@ -566,8 +567,8 @@ export class PostgresStore implements Store {
 
   acmeEabKey(keyId: string): Promise<AcmeEabKeyRecord | undefined> {
     return this.run(async () => {
-      const row = (await this.query<EabRow>('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id = $1', [keyId])).rows[0];
-      return row ? decodeEabKey(row.data, row.account_id, row.bound_at) : undefined;
+      const row = (await this.query<EabRow>(`${EAB_SELECT} WHERE key_id = $1`, [keyId])).rows[0];
+      return row ? toEabKey(row) : undefined;
     });
   }
 
@@ -575,9 +576,9 @@ export class PostgresStore implements Store {
     return this.run(async () => {
       const rows =
         provisioner === undefined
-          ? (await this.query<EabRow>('SELECT data, account_id, bound_at FROM acme_eab_keys ORDER BY key_id COLLATE "C"')).rows
-          : (await this.query<EabRow>('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE provisioner = $1 ORDER BY key_id COLLATE "C"', [provisioner])).rows;
-      return rows.map((r) => decodeEabKey(r.data, r.account_id, r.bound_at));
+          ? (await this.query<EabRow>(`${EAB_SELECT} ORDER BY key_id COLLATE "C"`)).rows
+          : (await this.query<EabRow>(`${EAB_SELECT} WHERE provisioner = $1 ORDER BY key_id COLLATE "C"`, [provisioner])).rows;
+      return rows.map(toEabKey);
     });
   }
 
@@ -633,7 +634,7 @@ export class PostgresStore implements Store {
     return this.run(() =>
       this.transaction(async (client) => {
         for (const c of rows.certificates ?? []) {
-          await client.query(`INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, certificateValues(c));
+          await client.query(CERTIFICATE_INSERT, certificateValues(c));
         }
         for (const r of rows.revocations ?? []) {
           await client.query('INSERT INTO revoked_certificates (serial, reason_code, reason, revoked_at, not_after, provisioner) VALUES ($1, $2, $3, $4, $5, $6)', [

@@ -171,6 +171,8 @@ export class SqliteStore implements Store {
   private readonly upsertPeerRoots: Database.Statement;
   private readonly upsertLease: Database.Statement;
   private readonly deleteLease: Database.Statement;
+  /** The ACME statements, prepared on first use (statement()). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   /**
    * Opens (creating when needed) the database at `file`; ':memory:' for tests. With
@@ -242,6 +244,16 @@ export class SqliteStore implements Store {
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`,
     );
     this.deleteLease = this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?');
+  }
+
+  /** `sql` prepared once per store, on first use: every ACME request runs a few of the same statements. */
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
   }
 
   private insertCertificateRow(c: IssuedCertificate): void {
@@ -340,15 +352,15 @@ export class SqliteStore implements Store {
   }
 
   async addAcmeNonce(nonce: string, expiresAt: Date): Promise<void> {
-    await retryWhileBusy(() => this.db.prepare('INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt.getTime()));
+    await retryWhileBusy(() => this.statement('INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt.getTime()));
   }
 
   async useAcmeNonce(nonce: string, now: Date): Promise<boolean> {
-    return (await retryWhileBusy(() => this.db.prepare('DELETE FROM acme_nonces WHERE nonce = ? AND expires_at > ?').run(nonce, now.getTime()))).changes === 1;
+    return (await retryWhileBusy(() => this.statement('DELETE FROM acme_nonces WHERE nonce = ? AND expires_at > ?').run(nonce, now.getTime()))).changes === 1;
   }
 
   private insertAccountRow(a: AcmeAccountRecord): void {
-    this.db.prepare('INSERT INTO acme_accounts (id, provisioner, thumbprint, data) VALUES (?, ?, ?, ?)').run(a.id, a.provisioner, a.thumbprint, encodeAccount(a));
+    this.statement('INSERT INTO acme_accounts (id, provisioner, thumbprint, data) VALUES (?, ?, ?, ?)').run(a.id, a.provisioner, a.thumbprint, encodeAccount(a));
   }
 
   async createAcmeAccount(account: AcmeAccountRecord): Promise<AcmeAccountOutcome> {
@@ -376,18 +388,18 @@ export class SqliteStore implements Store {
   }
 
   async acmeAccount(id: string): Promise<AcmeAccountRecord | undefined> {
-    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data FROM acme_accounts WHERE id = ?').get(id))) as { data: string } | undefined;
+    const row = (await retryWhileBusy(() => this.statement('SELECT data FROM acme_accounts WHERE id = ?').get(id))) as { data: string } | undefined;
     return row ? decodeAccount(row.data) : undefined;
   }
 
   async acmeAccountByKey(provisioner: string, thumbprint: string): Promise<AcmeAccountRecord | undefined> {
-    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data FROM acme_accounts WHERE provisioner = ? AND thumbprint = ?').get(provisioner, thumbprint))) as { data: string } | undefined;
+    const row = (await retryWhileBusy(() => this.statement('SELECT data FROM acme_accounts WHERE provisioner = ? AND thumbprint = ?').get(provisioner, thumbprint))) as { data: string } | undefined;
     return row ? decodeAccount(row.data) : undefined;
   }
 
   async updateAcmeAccount(a: AcmeAccountRecord): Promise<boolean> {
     try {
-      await retryWhileBusy(() => this.db.prepare('UPDATE acme_accounts SET thumbprint = ?, data = ? WHERE id = ?').run(a.thumbprint, encodeAccount(a), a.id));
+      await retryWhileBusy(() => this.statement('UPDATE acme_accounts SET thumbprint = ?, data = ? WHERE id = ?').run(a.thumbprint, encodeAccount(a), a.id));
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -416,12 +428,12 @@ export class SqliteStore implements Store {
   }
 
   async acmeOrder(id: string): Promise<AcmeOrderRecord | undefined> {
-    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data, revision FROM acme_orders WHERE id = ?').get(id))) as { data: string; revision: number } | undefined;
+    const row = (await retryWhileBusy(() => this.statement('SELECT data, revision FROM acme_orders WHERE id = ?').get(id))) as { data: string; revision: number } | undefined;
     return row ? decodeOrder(row.data, row.revision) : undefined;
   }
 
   async acmeOrderIds(accountId: string): Promise<string[]> {
-    const rows = (await retryWhileBusy(() => this.db.prepare('SELECT id FROM acme_orders WHERE account_id = ? ORDER BY created_at, id').all(accountId))) as { id: string }[];
+    const rows = (await retryWhileBusy(() => this.statement('SELECT id FROM acme_orders WHERE account_id = ? ORDER BY created_at, id').all(accountId))) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
@@ -448,19 +460,19 @@ export class SqliteStore implements Store {
   }
 
   async acmeAuthorization(id: string): Promise<AcmeAuthorizationRecord | undefined> {
-    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data, revision FROM acme_authorizations WHERE id = ?').get(id))) as { data: string; revision: number } | undefined;
+    const row = (await retryWhileBusy(() => this.statement('SELECT data, revision FROM acme_authorizations WHERE id = ?').get(id))) as { data: string; revision: number } | undefined;
     return row ? decodeAuthorization(row.data, row.revision) : undefined;
   }
 
   async updateAcmeAuthorization(a: AcmeAuthorizationRecord): Promise<boolean> {
     const next = { ...a, revision: a.revision + 1 };
     const run = (): boolean =>
-      this.db.prepare('UPDATE acme_authorizations SET status = ?, expires_at = ?, revision = ?, data = ? WHERE id = ? AND revision = ?').run(a.status, a.expiresAt.getTime(), next.revision, encodeAuthorization(next), a.id, a.revision).changes === 1;
+      this.statement('UPDATE acme_authorizations SET status = ?, expires_at = ?, revision = ?, data = ? WHERE id = ? AND revision = ?').run(a.status, a.expiresAt.getTime(), next.revision, encodeAuthorization(next), a.id, a.revision).changes === 1;
     return retryWhileBusy(run);
   }
 
   private insertEabRow(k: AcmeEabKeyRecord): void {
-    this.db.prepare('INSERT INTO acme_eab_keys (key_id, provisioner, account_id, bound_at, data) VALUES (?, ?, ?, ?, ?)').run(k.keyId, k.provisioner, k.accountId ?? null, k.boundAt?.getTime() ?? null, encodeEabKey(k));
+    this.statement('INSERT INTO acme_eab_keys (key_id, provisioner, account_id, bound_at, data) VALUES (?, ?, ?, ?, ?)').run(k.keyId, k.provisioner, k.accountId ?? null, k.boundAt?.getTime() ?? null, encodeEabKey(k));
   }
 
   async addAcmeEabKey(key: AcmeEabKeyRecord): Promise<boolean> {
@@ -474,28 +486,28 @@ export class SqliteStore implements Store {
   }
 
   async acmeEabKey(keyId: string): Promise<AcmeEabKeyRecord | undefined> {
-    const row = (await retryWhileBusy(() => this.db.prepare('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id = ?').get(keyId))) as EabRow | undefined;
+    const row = (await retryWhileBusy(() => this.statement('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE key_id = ?').get(keyId))) as EabRow | undefined;
     return row ? decodeEabKey(row.data, row.account_id, row.bound_at) : undefined;
   }
 
   async acmeEabKeys(provisioner?: string): Promise<AcmeEabKeyRecord[]> {
     const rows = (await retryWhileBusy(() =>
       provisioner === undefined
-        ? this.db.prepare('SELECT data, account_id, bound_at FROM acme_eab_keys ORDER BY key_id').all()
-        : this.db.prepare('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE provisioner = ? ORDER BY key_id').all(provisioner),
+        ? this.statement('SELECT data, account_id, bound_at FROM acme_eab_keys ORDER BY key_id').all()
+        : this.statement('SELECT data, account_id, bound_at FROM acme_eab_keys WHERE provisioner = ? ORDER BY key_id').all(provisioner),
     )) as EabRow[];
     return rows.map((r) => decodeEabKey(r.data, r.account_id, r.bound_at));
   }
 
   async removeAcmeEabKey(keyId: string): Promise<boolean> {
-    return (await retryWhileBusy(() => this.db.prepare('DELETE FROM acme_eab_keys WHERE key_id = ?').run(keyId))).changes === 1;
+    return (await retryWhileBusy(() => this.statement('DELETE FROM acme_eab_keys WHERE key_id = ?').run(keyId))).changes === 1;
   }
 
   async pruneAcme(now: Date): Promise<number> {
     const prune = this.db.transaction((at: number): number => {
-      let n = this.db.prepare('DELETE FROM acme_nonces WHERE expires_at <= ?').run(at).changes;
-      n += this.db.prepare("DELETE FROM acme_authorizations WHERE expires_at < ? AND status <> 'valid'").run(at).changes;
-      n += this.db.prepare("DELETE FROM acme_orders WHERE expires_at < ? AND status <> 'valid'").run(at).changes;
+      let n = this.statement('DELETE FROM acme_nonces WHERE expires_at <= ?').run(at).changes;
+      n += this.statement("DELETE FROM acme_authorizations WHERE expires_at < ? AND status <> 'valid'").run(at).changes;
+      n += this.statement("DELETE FROM acme_orders WHERE expires_at < ? AND status <> 'valid'").run(at).changes;
       return n;
     });
     return retryWhileBusy(() => prune.immediate(now.getTime()));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { signCertificate } from '../../src/pki/certificate.js';
 import { octetString } from '../../src/pki/der.js';
@@ -10,6 +11,7 @@ import { OID } from '../../src/pki/oids.js';
 import { toPem } from '../../src/pki/pem.js';
 import { ChallengeFailure, type AcmeProblemType } from '../../src/authority/acme/challenges/failure.js';
 import type { AcmeIdentifier, ChallengeAttempt, ChallengeType } from '../../src/authority/acme/challenges/validation.js';
+import { TestDnsServer } from './dnsServer.js';
 
 /** A challenge attempt with a fresh token and the key authorization of a fresh account key (RFC 8555 §8.1). */
 export async function challengeAttempt(type: ChallengeType, identifier: AcmeIdentifier): Promise<ChallengeAttempt> {
@@ -59,4 +61,48 @@ export async function assertChallengeFailure(validation: Promise<void>, problemT
     assert.match(err.message, message);
     return true;
   });
+}
+
+/** What a challenge validation test responds with: its DNS server and a way to start responders. */
+export interface ChallengeResponders {
+  /** The test's DNS server for `example.test` (started in `before`). */
+  readonly dns: () => TestDnsServer;
+  /** Starts `server` on an ephemeral port of `host` (default 127.0.0.1) and resolves its port; it is closed, with its connections, after the test. */
+  readonly listen: (server: Server, host?: string) => Promise<number>;
+}
+
+/**
+ * Registers, in the calling `describe`, a DNS server for `example.test` (closed in
+ * `after`) and responders started by `listen` (destroyed and closed in `afterEach`).
+ */
+export function challengeResponders(): ChallengeResponders {
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  let dns: TestDnsServer | undefined;
+  before(async () => {
+    dns = await TestDnsServer.start(['example.test']);
+  });
+  after(async () => {
+    await dns?.close();
+  });
+  afterEach(async () => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  });
+  return {
+    dns: () => {
+      assert.ok(dns, 'the DNS server starts in before()');
+      return dns;
+    },
+    listen: async (server, host = '127.0.0.1') => {
+      servers.push(server);
+      server.on('connection', (socket: Socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve) => server.listen(0, host, resolve));
+      return (server.address() as AddressInfo).port;
+    },
+  };
 }

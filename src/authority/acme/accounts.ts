@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { AcmeAccountRecord } from '../../store/store.js';
 import { verifyExternalAccountBinding } from './eab.js';
 import { acmeId } from './ids.js';
-import { jwkThumbprint, payloadObject, protectedHeader, publicJwk, readFlattenedJws, verifyAcmeRequest, verifyWithKey } from './jwsRequest.js';
+import { jwkThumbprint, payloadObject, protectedHeader, publicJwk, readFlattenedJws, verifyAccountRequest, verifyAcmeRequest, verifyWithKey } from './jwsRequest.js';
 import { AcmeProblem } from './problem.js';
 import { accountObject } from './resources.js';
 import type { AcmeAnswer, AcmeScope } from './scope.js';
@@ -65,9 +65,9 @@ export async function newAccount(scope: AcmeScope, body: unknown): Promise<AcmeA
 
 /** POST to an account URL (§7.3.2, §7.3.6): read it (POST-as-GET or `{}`), update `contact`, or deactivate it (`status: "deactivated"`). */
 export async function accountRequest(scope: AcmeScope, id: string, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.account(id), naming: 'kid', now });
-  const account = request.account as AcmeAccountRecord;
+  const { store, links } = scope;
+  const request = await verifyAccountRequest(scope, body, links.account(id));
+  const { account } = request;
   if (account.id !== id) throw new AcmeProblem('unauthorized', 'an account may only read or change itself');
   const payload = request.payload;
   if (!payload || (payload.status === undefined && payload.contact === undefined)) return answer(account, scope, 200);
@@ -83,9 +83,9 @@ export async function accountRequest(scope: AcmeScope, id: string, body: unknown
 
 /** POST to an account's orders URL (§7.1.2.1): the URLs of its orders. */
 export async function accountOrders(scope: AcmeScope, id: string, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.accountOrders(id), naming: 'kid', now });
-  if ((request.account as AcmeAccountRecord).id !== id) throw new AcmeProblem('unauthorized', "an account may only list its own orders");
+  const { store, links } = scope;
+  const request = await verifyAccountRequest(scope, body, links.accountOrders(id));
+  if (request.account.id !== id) throw new AcmeProblem('unauthorized', "an account may only list its own orders");
   return { status: 200, json: { orders: (await store.acmeOrderIds(id)).map((o) => links.order(o)) } };
 }
 
@@ -95,9 +95,9 @@ export async function accountOrders(scope: AcmeScope, id: string, body: unknown)
  * account has is refused with 409 and that account's URL.
  */
 export async function keyChange(scope: AcmeScope, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now } = scope;
-  const outer = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.keyChange, naming: 'kid', now });
-  const account = outer.account as AcmeAccountRecord;
+  const { store, provisioner, links } = scope;
+  const outer = await verifyAccountRequest(scope, body, links.keyChange);
+  const { account } = outer;
   const inner = readFlattenedJws(outer.payload, 'keyChange payload');
   const header = protectedHeader(inner);
   if (header.jwk === undefined || header.kid !== undefined) throw new AcmeProblem('malformed', 'the inner JWS of a key change must carry the new key in "jwk"');

@@ -1,5 +1,5 @@
 import type { AcmeAccountRecord, AcmeAuthorizationRecord } from '../../store/store.js';
-import { verifyAcmeRequest } from './jwsRequest.js';
+import { verifyAccountRequest } from './jwsRequest.js';
 import { currentAuthorization } from './orderState.js';
 import { AcmeProblem, notFound } from './problem.js';
 import { authorizationObject, challengeObject } from './resources.js';
@@ -22,9 +22,9 @@ const processing = (a: AcmeAuthorizationRecord): boolean => a.challenges.some((c
 
 /** POST to an authorization (§7.5, §7.5.2): read it (POST-as-GET), or deactivate it (`status: "deactivated"`). */
 export async function authorizationRequest(scope: AcmeScope, id: string, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.authorization(id), naming: 'kid', now });
-  let authorization = await ownAuthorization(scope, id, request.account as AcmeAccountRecord);
+  const { store, links } = scope;
+  const request = await verifyAccountRequest(scope, body, links.authorization(id));
+  let authorization = await ownAuthorization(scope, id, request.account);
   const status = request.payload?.status;
   if (status !== undefined) {
     if (status !== 'deactivated') throw new AcmeProblem('malformed', 'an authorization\'s "status" may only be set to "deactivated"');
@@ -41,9 +41,9 @@ export async function authorizationRequest(scope: AcmeScope, id: string, body: u
  * validated off the request path); an empty payload only reads it.
  */
 export async function challengeRequest(scope: AcmeScope, authorizationId: string, challengeId: string, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.challenge(authorizationId, challengeId), naming: 'kid', now });
-  const account = request.account as AcmeAccountRecord;
+  const { provisioner, links, now } = scope;
+  const request = await verifyAccountRequest(scope, body, links.challenge(authorizationId, challengeId));
+  const { account } = request;
   let authorization = await ownAuthorization(scope, authorizationId, account);
   if (!authorization.challenges.some((c) => c.id === challengeId)) throw notFound('challenge');
   if (request.payload !== undefined) authorization = await scope.validations.start(authorization, challengeId, account.jwk, provisioner, now);

@@ -1,3 +1,4 @@
+import { contents, integer, readRoot } from '../../pki/der.js';
 import { AcmeProblem } from './problem.js';
 
 /** An ARI certificate identifier (RFC 9773 §4.1): the issuer's key identifier and the serial. */
@@ -22,9 +23,6 @@ export function readCertificateId(text: string): CertificateId {
 
 /** The ARI identifier of a certificate issued under `keyId` with decimal serial `serial`. */
 export function certificateIdOf(keyId: Buffer, serial: string): string {
-  let hex = BigInt(serial).toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  // A DER INTEGER is signed: a leading bit set needs a zero byte before it.
-  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  return `${keyId.toString('base64url')}.${Buffer.from(hex, 'hex').toString('base64url')}`;
+  const serialDer = integer(BigInt(serial));
+  return `${keyId.toString('base64url')}.${contents(serialDer, readRoot(serialDer)).toString('base64url')}`;
 }

@@ -2,6 +2,7 @@ import { calculateJwkThumbprint, flattenedVerify, importJWK, type JWK } from 'jo
 import type { AcmeAccountRecord, Store } from '../../store/store.js';
 import type { AcmeLinks } from './links.js';
 import { AcmeProblem } from './problem.js';
+import type { AcmeScope } from './scope.js';
 
 /** JWS algorithms an ACME request may be signed with (step-ca's list; never `none` nor a MAC). */
 export const ACME_JWS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -150,4 +151,18 @@ export async function verifyAcmeRequest(body: unknown, check: RequestCheck): Pro
   }
   const payload = payloadObject(await verifyWithKey(jws, jwk, header.alg));
   return { header, payload, jwk, thumbprint: account?.thumbprint ?? (await jwkThumbprint(jwk)), ...(account ? { account } : {}) };
+}
+
+/**
+ * Checks a request of an existing account (`kid`) sent to `url`, as verifyAcmeRequest
+ * does with the scope's store, provisioner, links and time; resolves it with its
+ * account (valid, of this provisioner). Throws the AcmeProblems verifyAcmeRequest does.
+ */
+export async function verifyAccountRequest(scope: AcmeScope, body: unknown, url: string): Promise<VerifiedAcmeRequest & { readonly account: AcmeAccountRecord }> {
+  const { store, provisioner, links, now } = scope;
+  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url, naming: 'kid', now });
+  const { account } = request;
+  // verifyAcmeRequest with naming 'kid' resolves an account or throws.
+  if (!account) throw new AcmeProblem('accountDoesNotExist', 'JWS "kid" names no account of this provisioner');
+  return { ...request, account };
 }

@@ -9,7 +9,7 @@ import { acmeAccountOf } from './certificateOwner.js';
 import { readCertificateId } from './certId.js';
 import { acmeId } from './ids.js';
 import { checkCsrNames, readOrderIdentifiers } from './identifiers.js';
-import { verifyAcmeRequest } from './jwsRequest.js';
+import { verifyAccountRequest } from './jwsRequest.js';
 import { refreshOrder } from './orderState.js';
 import { AcmeProblem, notFound } from './problem.js';
 import { orderObject } from './resources.js';
@@ -52,8 +52,8 @@ async function replacedSerial(scope: AcmeScope, value: unknown, account: AcmeAcc
 /** newOrder (RFC 8555 §7.4): an order and one pending authorization per identifier, each with the challenges that fit it. */
 export async function newOrder(scope: AcmeScope, body: unknown): Promise<AcmeAnswer> {
   const { store, provisioner, links, now } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.newOrder, naming: 'kid', now });
-  const account = request.account as AcmeAccountRecord;
+  const request = await verifyAccountRequest(scope, body, links.newOrder);
+  const { account } = request;
   const payload = request.payload ?? {};
   const identifiers = readOrderIdentifiers(payload.identifiers);
   const notBefore = optionalTime(payload.notBefore, 'notBefore');
@@ -86,9 +86,9 @@ export async function newOrder(scope: AcmeScope, body: unknown): Promise<AcmeAns
 
 /** POST-as-GET of an order (§7.1.3), its status brought up to date from its authorizations. */
 export async function orderRequest(scope: AcmeScope, id: string, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.order(id), naming: 'kid', now });
-  const order = await refreshOrder(store, await ownOrder(scope, id, request.account as AcmeAccountRecord), now);
+  const { store, links, now } = scope;
+  const request = await verifyAccountRequest(scope, body, links.order(id));
+  const order = await refreshOrder(store, await ownOrder(scope, id, request.account), now);
   return { status: 200, json: orderObject(order, links), location: links.order(id) };
 }
 
@@ -101,8 +101,8 @@ export async function orderRequest(scope: AcmeScope, id: string, body: unknown):
  */
 export async function finalize(scope: AcmeScope, id: string, body: unknown): Promise<AcmeAnswer> {
   const { store, provisioner, links, now, authority } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.finalize(id), naming: 'kid', now });
-  const account = request.account as AcmeAccountRecord;
+  const request = await verifyAccountRequest(scope, body, links.finalize(id));
+  const { account } = request;
   const order = await refreshOrder(store, await ownOrder(scope, id, account), now);
   if (order.status !== 'ready') throw new AcmeProblem('orderNotReady', `order is ${order.status}, not ready`);
   const csrText = request.payload?.csr;
@@ -131,9 +131,9 @@ export async function finalize(scope: AcmeScope, id: string, body: unknown): Pro
 
 /** POST-as-GET of a certificate (§7.4.2): the leaf and its intermediate, PEM. */
 export async function certificateRequest(scope: AcmeScope, id: string, body: unknown): Promise<AcmeAnswer> {
-  const { store, provisioner, links, now, authority } = scope;
-  const request = await verifyAcmeRequest(body, { store, provisioner: provisioner.name, links, url: links.certificate(id), naming: 'kid', now });
-  const order = await ownOrder(scope, id, request.account as AcmeAccountRecord);
+  const { store, links, authority } = scope;
+  const request = await verifyAccountRequest(scope, body, links.certificate(id));
+  const order = await ownOrder(scope, id, request.account);
   const certificate = order.certificateSerial === undefined ? undefined : await store.certificate(order.certificateSerial);
   if (!certificate) throw notFound('certificate');
   return { status: 200, pem: toPem(certificate.der) + toPem(authority.intermediate.certificate.der) };
