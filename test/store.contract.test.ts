@@ -305,6 +305,30 @@ for (const backend of [sqlite, postgres]) {
       }
     });
 
+    it("copyStore keeps issue times: a certificate's successors stay in the order they were issued", async () => {
+      const source = await open();
+      await source.storeCertificate(certificate({ serial: '1' }));
+      await source.storeCertificate(certificate({ serial: '9', replaces: '1' }));
+      // Issued later, with a smaller serial: only the issue time puts it second.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await source.storeCertificate(certificate({ serial: '8', replaces: '1' }));
+      const successors = async (store: Store): Promise<string[]> => (await store.successors('1')).map((c) => c.serial);
+      assert.deepEqual(await successors(source), ['9', '8']);
+      const other = await backend.fresh();
+      try {
+        const target = await other.open();
+        try {
+          await copyStore(source, target);
+          assert.deepEqual(await successors(target), ['9', '8']);
+          assert.deepEqual(await target.exportRows('certificates', '', 10), await source.exportRows('certificates', '', 10));
+        } finally {
+          await target.close();
+        }
+      } finally {
+        await other.drop();
+      }
+    });
+
     it('keeps peer roots per URL: saved, replaced, read by another connection, forgotten when unconfigured', async () => {
       const [a, b] = [await open(), await open()];
       const record: PeerRootsRecord = { url: 'https://peer.example:2443', fingerprint: 'ab'.repeat(32), roots: [Buffer.from([0x30, 1, 2]), Buffer.from([0x30, 3])], fetchedAt: new Date(1_000), failures: 0, error: '', nextSyncAt: new Date(2_000) };

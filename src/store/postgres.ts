@@ -47,6 +47,7 @@ interface CertificateRow {
   not_before: string;
   not_after: string;
   provisioner: string;
+  issued_at: string;
   replaces: string | null;
   groups: string[] | null;
 }
@@ -111,7 +112,7 @@ const toPeerRoots = (r: PeerRootsRow): PeerRootsRecord => ({
 /** The columns of issued_certificates in the order certificateValues gives them ($1..$9). */
 const CERTIFICATE_COLUMNS = 'serial, der, common_name, not_before, not_after, provisioner, issued_at, replaces, groups';
 const CERTIFICATE_INSERT = `INSERT INTO issued_certificates (${CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
-const CERTIFICATE_SELECT = 'SELECT serial, der, common_name, not_before, not_after, provisioner, replaces, groups FROM issued_certificates';
+const CERTIFICATE_SELECT = `SELECT ${CERTIFICATE_COLUMNS} FROM issued_certificates`;
 
 interface EabRow {
   data: string;
@@ -124,7 +125,7 @@ const toEabKey = (row: EabRow): AcmeEabKeyRecord => decodeEabKey(row.data, row.a
 
 /** What exportRows reads for each kind, in key order (byte order: the same on every locale). */
 const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
-  certificates: { sql: `${CERTIFICATE_SELECT} WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2`, map: toCertificate },
+  certificates: { sql: `${CERTIFICATE_SELECT} WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2`, map: (row: CertificateRow) => ({ ...toCertificate(row), issuedAt: new Date(Number(row.issued_at)) }) },
   revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial COLLATE "C" > $1 ORDER BY serial COLLATE "C" LIMIT $2', map: toRevocation },
   usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { id: string; expires_at: string }) => ({ id: row.id, expiresAt: new Date(Number(row.expires_at)) }) },
   acmeAccounts: { sql: 'SELECT data FROM acme_accounts WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2', map: (row: { data: string }) => decodeAccount(row.data) },
@@ -146,7 +147,7 @@ const accountValues = (a: AcmeAccountRecord): unknown[] => [a.id, a.provisioner,
 const EAB_INSERT = 'INSERT INTO acme_eab_keys (key_id, provisioner, account_id, bound_at, data) VALUES ($1, $2, $3, $4, $5)';
 const eabValues = (k: AcmeEabKeyRecord): unknown[] => [k.keyId, k.provisioner, k.accountId ?? null, k.boundAt?.getTime() ?? null, encodeEabKey(k)];
 
-const certificateValues = (c: IssuedCertificate): unknown[] => [c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null, c.groups ?? null];
+const certificateValues = (c: IssuedCertificate): unknown[] => [c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, c.issuedAt?.getTime() ?? Date.now(), c.replaces ?? null, c.groups ?? null];
 
 /** Thrown inside the revocation transaction to roll it back with this outcome. */
 class Refused extends Error {

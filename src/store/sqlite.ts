@@ -31,6 +31,7 @@ interface CertificateRow {
   not_before: number;
   not_after: number;
   provisioner: string;
+  issued_at: number;
   replaces: string | null;
   groups: string | null;
 }
@@ -77,7 +78,7 @@ const toPeerRoots = (r: PeerRootsRow): PeerRootsRecord => ({
 
 /** What exportRows reads for each kind, in key order. */
 const EXPORTS: { readonly [K in keyof StoreRows]: { readonly sql: string; readonly map: (row: never) => StoreRows[K] } } = {
-  certificates: { sql: 'SELECT * FROM issued_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: CertificateRow) => toCertificate(row) },
+  certificates: { sql: 'SELECT * FROM issued_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: CertificateRow) => ({ ...toCertificate(row), issuedAt: new Date(row.issued_at) }) },
   revocations: { sql: 'SELECT * FROM revoked_certificates WHERE serial > ? ORDER BY serial LIMIT ?', map: (row: RevocationRow) => toRevocation(row) },
   usedTokens: { sql: 'SELECT * FROM used_tokens WHERE id > ? ORDER BY id LIMIT ?', map: (row: { id: string; expires_at: number }) => ({ id: row.id, expiresAt: new Date(row.expires_at) }) },
   acmeAccounts: { sql: 'SELECT data FROM acme_accounts WHERE id > ? ORDER BY id LIMIT ?', map: (row: { data: string }) => decodeAccount(row.data) },
@@ -257,7 +258,7 @@ export class SqliteStore implements Store {
   }
 
   private insertCertificateRow(c: IssuedCertificate): void {
-    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, Date.now(), c.replaces ?? null, c.groups ? JSON.stringify(c.groups) : null);
+    this.insertCertificate.run(c.serial, c.der, c.commonName, c.notBefore.getTime(), c.notAfter.getTime(), c.provisioner, c.issuedAt?.getTime() ?? Date.now(), c.replaces ?? null, c.groups ? JSON.stringify(c.groups) : null);
   }
 
   async storeCertificate(c: IssuedCertificate): Promise<void> {

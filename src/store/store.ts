@@ -26,6 +26,12 @@ export interface IssuedCertificate {
    * stores the list as it came (SQLite: a JSON text column, NULL when absent).
    */
   readonly groups?: readonly string[];
+  /**
+   * When the store recorded it. Rows `exportRows` gives carry it, so that `importRows`
+   * (`fedca db migrate`) keeps issue times, which order a certificate's successors;
+   * left out when issuing, the store stamps the time of the insert.
+   */
+  readonly issuedAt?: Date;
 }
 
 /** A token id to burn, and when its token expires (after which it may be forgotten). */
