@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { pemDers, toPem } from '../pki/pem.js';
-import { parseCrl, crlSignedBy, type ParsedCrl } from '../pki/readCrl.js';
+import { crlFileBytes, crlSignedBy, parseCrlFile, type ParsedCrl } from '../pki/readCrl.js';
 import type { CaClient } from '../sdk/caClient.js';
 import { crlSigners, verifyCrl } from '../sdk/verifiedCrl.js';
 import { sleepUntil } from './abortableWait.js';
@@ -36,9 +35,7 @@ const MIN_REFETCH_MS = 1_000;
 /** The CRL a file holds (PEM or DER), if it holds a readable one. */
 function crlInFile(file: string): ParsedCrl | undefined {
   try {
-    const bytes = readFileSync(file);
-    const text = bytes.toString('latin1');
-    return parseCrl(text.includes('-----BEGIN X509 CRL-----') ? pemDers(text, 'X509 CRL')[0] : bytes);
+    return parseCrlFile(readFileSync(file));
   } catch {
     return undefined;
   }
@@ -52,7 +49,6 @@ function refreshTime(crl: ParsedCrl): number {
 }
 
 /** The bytes a CRL file holds. */
-const bytesOf = (crl: ParsedCrl, pem: boolean): Buffer => (pem ? Buffer.from(toPem(crl.der, 'X509 CRL')) : crl.der);
 
 const iso = (d: Date | undefined): string | undefined => d?.toISOString();
 
@@ -123,7 +119,7 @@ export async function runCrlWatch(o: CrlWatchOptions): Promise<void> {
 
 /** Writes `crl` to the file unless it already holds those bytes, then runs the exec command. */
 async function keep(o: CrlWatchOptions, crl: ParsedCrl): Promise<void> {
-  const bytes = bytesOf(crl, o.pem);
+  const bytes = crlFileBytes(crl, o.pem);
   let current: Buffer | undefined;
   try {
     current = readFileSync(o.file);

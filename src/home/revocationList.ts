@@ -1,6 +1,5 @@
 import { readFileOr } from '../files/readFile.js';
-import { pemDers } from '../pki/pem.js';
-import { crlSignedBy, parseCrl, type ParsedCrl } from '../pki/readCrl.js';
+import { crlSignedBy, parseCrlFile, type ParsedCrl } from '../pki/readCrl.js';
 import type { Revocation } from '../store/store.js';
 import { RevocationListError } from './errors.js';
 import { UNKNOWN_NOT_AFTER_MS } from './adoptedCa.js';
@@ -20,11 +19,9 @@ const read = (file: string): Buffer => readFileOr(file, (code) => new Revocation
 /** Revocations from a CRL (DER or PEM) that one of `issuers` signed; the entries' dates and reasons are kept. */
 export async function revocationsFromCrl(file: string, issuers: readonly Buffer[], now = new Date()): Promise<Revocation[]> {
   const bytes = read(file);
-  const text = bytes.toString('latin1');
-  const der = text.includes('-----BEGIN X509 CRL-----') ? pemDers(text, 'X509 CRL')[0] : bytes;
   let crl: ParsedCrl;
   try {
-    crl = parseCrl(der);
+    crl = parseCrlFile(bytes);
   } catch {
     throw new RevocationListError(`${file} is not a CRL (DER or PEM)`);
   }

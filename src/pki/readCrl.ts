@@ -4,6 +4,7 @@ import type { CrlEntry } from './crl.js';
 import { DerError } from './errors.js';
 import { children, contents, DER_LIMITS, expectChildren, readBitString, readDer, readInteger, readOid, readRoot, readTime, Tag, whole, type Element } from './der.js';
 import { OID } from './oids.js';
+import { pemDers, toPem } from './pem.js';
 import { verifySignature } from './signature.js';
 
 /** What a consumer of a CRL (RFC 5280 §5.1) reads back: its times, number, entries and signature. */
@@ -103,3 +104,12 @@ export function crlSignedBy(crl: ParsedCrl, issuer: Buffer): boolean {
     return false;
   }
 }
+
+/** A CRL as a file holds it, PEM (`-----BEGIN X509 CRL-----`) or DER. Throws what parseCrl throws. */
+export function parseCrlFile(bytes: Buffer): ParsedCrl {
+  const text = bytes.toString('latin1');
+  return parseCrl(text.includes('-----BEGIN X509 CRL-----') ? pemDers(text, 'X509 CRL')[0] : bytes);
+}
+
+/** A CRL's bytes for a file: PEM or DER. */
+export const crlFileBytes = (crl: ParsedCrl, pem: boolean): Buffer => (pem ? Buffer.from(toPem(crl.der, 'X509 CRL')) : crl.der);

@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { replaceFiles } from '../../files/replaceFiles.js';
 import { AWS_CRL_MAX_ENTRIES } from '../../pki/awsClientVpn.js';
-import { toPem } from '../../pki/pem.js';
-import type { ParsedCrl } from '../../pki/readCrl.js';
+import { crlFileBytes, type ParsedCrl } from '../../pki/readCrl.js';
 import { fetchVerifiedCrl } from '../../sdk/verifiedCrl.js';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
@@ -34,7 +33,6 @@ interface CrlFlags extends CaFlags {
 }
 
 /** The bytes of a CRL as `--pem` asks. */
-const crlBytes = (crl: ParsedCrl, pem: boolean): Buffer | string => (pem ? toPem(crl.der, 'X509 CRL') : crl.der);
 
 /** `--watch`: keeps `--out` fresh until stopped. Throws CliError for flags that do not go with it. */
 async function watch(flags: CrlFlags): Promise<void> {
@@ -72,7 +70,7 @@ export async function runCrl(flags: CrlFlags): Promise<void> {
     const crl = await fetchVerifiedCrl(client);
     const refusal = flags.for === undefined ? undefined : CONSUMERS[flags.for](crl);
     if (refusal) throw new CliError(refusal, 1);
-    const bytes = crlBytes(crl, Boolean(flags.pem));
+    const bytes = crlFileBytes(crl, Boolean(flags.pem));
     if (flags.out) {
       replaceFiles([{ file: flags.out, content: bytes, mode: 0o644 }]);
       process.stdout.write(`The CRL has been saved in ${flags.out}.\n`);
