@@ -43,6 +43,8 @@ describe('fedca acme eab add|list|remove, acme account revoke', function () {
     assert.equal(removed.stdout, 'removed EAB key ops\n');
     const json = JSON.parse((await runFedca(['acme', 'eab', 'list', '--home', home.home, '--format', 'json'])).stdout) as { keyId: string }[];
     assert.deepEqual(json.map((k) => k.keyId), [key.keyId]);
+    const removedJson = await runFedca(['acme', 'eab', 'remove', key.keyId, '--home', home.home, '--format', 'json']);
+    assert.deepEqual(JSON.parse(removedJson.stdout), { removed: key.keyId }, removedJson.stderr);
   });
 
   it('refuses with one line: an unknown provisioner, a key id twice, removing an unknown key, a bad key id', async () => {

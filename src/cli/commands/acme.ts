@@ -81,7 +81,7 @@ export async function runEabList(flags: EabFlags): Promise<void> {
 export async function runEabRemove(keyId: string, flags: EabFlags): Promise<void> {
   await withStore(flags, async (store) => {
     if (!(await store.removeAcmeEabKey(keyId))) throw new CliError(`no EAB key with key id "${keyId}"`, 1);
-    process.stdout.write(`removed EAB key ${keyId}\n`);
+    process.stdout.write(flags.format === 'json' ? JSON.stringify({ removed: keyId }) + '\n' : `removed EAB key ${keyId}\n`);
   });
 }
 
