@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 
 /** How often the store is asked for its revocation count while watchers wait (other workers and replicas revoke too). */
-export const CRL_CHANGES_POLL_MS = 250;
+const CRL_CHANGES_POLL_MS = 250;
 
 interface Waiter {
   readonly since: bigint;

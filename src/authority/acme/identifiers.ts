@@ -5,7 +5,7 @@ import type { AcmeIdentifierRecord } from '../../store/store.js';
 import { AcmeProblem } from './problem.js';
 
 /** The most identifiers one order may name. */
-export const MAX_ORDER_IDENTIFIERS = 100;
+const MAX_ORDER_IDENTIFIERS = 100;
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 

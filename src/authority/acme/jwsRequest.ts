@@ -1,11 +1,10 @@
 import { calculateJwkThumbprint, flattenedVerify, importJWK, type JWK } from 'jose';
+import { JWS_ALGORITHMS } from '../../pki/jwsAlgorithms.js';
 import type { AcmeAccountRecord, Store } from '../../store/store.js';
 import type { AcmeLinks } from './links.js';
 import { AcmeProblem } from './problem.js';
 import type { AcmeScope } from './scope.js';
 
-/** JWS algorithms an ACME request may be signed with (step-ca's list; never `none` nor a MAC). */
-export const ACME_JWS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 /** An ACME request body: a JWS in flattened JSON serialization (RFC 8555 §6.2). */
 export interface FlattenedJws {
@@ -121,7 +120,7 @@ export interface RequestCheck {
 
 /**
  * Checks an ACME request as RFC 8555 §6.2-6.5 asks, in step-ca's order: a flattened
- * JWS; `alg` one of ACME_JWS_ALGORITHMS (badSignatureAlgorithm); `url` the request's
+ * JWS; `alg` one of fedca's JWS_ALGORITHMS, step-ca's list too: never `none` nor a MAC (badSignatureAlgorithm); `url` the request's
  * (unauthorized); a replay nonce consumed once, across replicas (badNonce); exactly
  * one of `jwk` and `kid` as `naming` asks (malformed); a `kid` naming a valid account
  * of this provisioner (accountDoesNotExist, unauthorized); the signature (malformed).
@@ -129,8 +128,8 @@ export interface RequestCheck {
 export async function verifyAcmeRequest(body: unknown, check: RequestCheck): Promise<VerifiedAcmeRequest> {
   const jws = readFlattenedJws(body);
   const header = protectedHeader(jws);
-  if (!(ACME_JWS_ALGORITHMS as readonly string[]).includes(header.alg)) {
-    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${JSON.stringify(header.alg)} is not allowed (${ACME_JWS_ALGORITHMS.join(', ')})`);
+  if (!Object.hasOwn(JWS_ALGORITHMS, header.alg)) {
+    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${JSON.stringify(header.alg)} is not allowed (${Object.keys(JWS_ALGORITHMS).join(', ')})`);
   }
   if (header.url !== check.url) throw new AcmeProblem('unauthorized', `JWS "url" ${JSON.stringify(header.url ?? '')} is not the URL of this request (${check.url})`);
   if (header.nonce === undefined || header.nonce === '') throw new AcmeProblem('badNonce', 'JWS has no "nonce"');

@@ -20,7 +20,7 @@ function failureOf(authorizations: readonly AcmeAuthorizationRecord[]): AcmeProb
 }
 
 /** What an order's status is now, from its authorizations and expiry (RFC 8555 §7.1.6); unchanged when it is not pending. */
-export function derivedOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[], now: Date): AcmeOrderRecord {
+function derivedOrder(order: AcmeOrderRecord, authorizations: readonly AcmeAuthorizationRecord[], now: Date): AcmeOrderRecord {
   if (order.status === 'ready' && order.expiresAt <= now) return { ...order, status: 'invalid', error: { type: `${ACME_ERROR_URN_PREFIX}malformed`, detail: 'order expired before it was finalized', status: 400 } };
   if (order.status !== 'pending') return order;
   const current = authorizations.map((a) => currentAuthorization(a, now));

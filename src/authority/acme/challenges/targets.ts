@@ -5,7 +5,7 @@ import { ChallengeFailure } from './failure.js';
 import { resolveAddresses, type ResolverChoice } from './nameResolution.js';
 
 /** How many of a name's permitted addresses a validator tries before it gives up on connecting. */
-export const MAX_ADDRESSES_TRIED = 4;
+const MAX_ADDRESSES_TRIED = 4;
 
 /**
  * The addresses a validator connects to for `host` (a name or an IP literal): the
