@@ -60,9 +60,9 @@ export class AwsProvisioner implements Provisioner {
   private readonly instanceAgeMs?: number;
   private readonly certificates: readonly X509Certificate[];
 
-  /** Throws ProvisionerConfigError naming a bad key. */
   private readonly config: AwsProvisionerConfig;
 
+  /** Throws ProvisionerConfigError naming a bad key. */
   constructor(
     entry: ProvisionerConfig,
     readonly claims: Claims,

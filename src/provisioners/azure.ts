@@ -54,9 +54,9 @@ export class AzureProvisioner implements Provisioner {
   private readonly tenant: IdentityProvider;
   private readonly extension: Buffer;
 
-  /** Throws ProvisionerConfigError naming a bad key. */
   private readonly config: AzureProvisionerConfig;
 
+  /** Throws ProvisionerConfigError naming a bad key. */
   constructor(
     entry: ProvisionerConfig,
     readonly claims: Claims,

@@ -70,9 +70,9 @@ export class GcpProvisioner implements Provisioner {
   private readonly instanceAgeMs?: number;
   private readonly google: IdentityProvider;
 
-  /** Throws ProvisionerConfigError naming a bad key. */
   private readonly config: GcpProvisionerConfig;
 
+  /** Throws ProvisionerConfigError naming a bad key. */
   constructor(
     entry: ProvisionerConfig,
     readonly claims: Claims,
