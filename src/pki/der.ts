@@ -26,11 +26,11 @@ export const Tag = {
   GENERALIZED_TIME: 0x18,
 } as const;
 
-function lengthBytes(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+/** How many octets the long form of a DER length takes (0: the short form, one octet in all). */
+function longLengthOctets(length: number): number {
+  let octets = 0;
+  if (length >= 0x80) for (let n = length; n > 0; n = Math.floor(n / 256)) octets++;
+  return octets;
 }
 
 /** Encodes one TLV with the given tag byte around the concatenated contents. */
@@ -41,11 +41,24 @@ export function tlv(tag: number, ...contents: Buffer[]): Buffer {
 /**
  * `tlv` for a list of any length: a list whose length a client or the store decides
  * (CRL entries, SANs) is passed as an array, never spread into arguments, which
- * overflows the stack somewhere past 50,000 items.
+ * overflows the stack somewhere past 50,000 items. Header and contents are copied
+ * once into one buffer (small ones from node's pool): nested TLVs are this encoder's
+ * whole cost, on every certificate, CRL and OCSP answer.
  */
 export function tlvOf(tag: number, contents: readonly Buffer[]): Buffer {
-  const body = contents.length === 1 ? contents[0] : Buffer.concat(contents);
-  return Buffer.concat([Buffer.from([tag]), lengthBytes(body.length), body]);
+  let length = 0;
+  for (const c of contents) length += c.length;
+  const octets = longLengthOctets(length);
+  const out = Buffer.allocUnsafe(2 + octets + length);
+  out[0] = tag;
+  if (octets === 0) out[1] = length;
+  else {
+    out[1] = 0x80 | octets;
+    for (let i = octets, n = length; i > 0; i--, n = Math.floor(n / 256)) out[1 + i] = n & 0xff;
+  }
+  let offset = 2 + octets;
+  for (const c of contents) offset += c.copy(out, offset);
+  return out;
 }
 
 export const sequence = (...items: Buffer[]): Buffer => tlvOf(Tag.SEQUENCE, items);
