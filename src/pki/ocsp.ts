@@ -113,9 +113,24 @@ export function issuerHashes(issuer: ParsedCertificate, hash: string): { nameHas
 
 /** True when a CertID names `issuer` (hashes of its subject name and of its public key bits). */
 export function namesIssuer(id: CertId, issuer: Pick<Issuer, 'certificate'>): boolean {
-  if (!id.hash) return false;
-  const { nameHash, keyHash } = issuerHashes(issuer.certificate, id.hash);
-  return nameHash.equals(id.issuerNameHash) && keyHash.equals(id.issuerKeyHash);
+  return issuerMatcher(issuer)(id);
+}
+
+/**
+ * `namesIssuer` for one issuer asked about again and again (a responder): the
+ * issuer's hashes are computed once per hash algorithm clients use, not per request.
+ */
+export function issuerMatcher(issuer: Pick<Issuer, 'certificate'>): (id: CertId) => boolean {
+  const byHash = new Map<string, { nameHash: Buffer; keyHash: Buffer }>();
+  return (id) => {
+    if (!id.hash) return false;
+    let hashes = byHash.get(id.hash);
+    if (!hashes) {
+      hashes = issuerHashes(issuer.certificate, id.hash);
+      byHash.set(id.hash, hashes);
+    }
+    return hashes.nameHash.equals(id.issuerNameHash) && hashes.keyHash.equals(id.issuerKeyHash);
+  };
 }
 
 /** The status the CA gives one certificate. */
@@ -130,23 +145,26 @@ export interface SingleResponse {
   readonly status: CertStatus;
 }
 
-/** What a basic OCSP response says, and who signs it. */
+/** What a basic OCSP response says. */
 export interface OcspResponseContents {
   readonly responses: readonly SingleResponse[];
   readonly producedAt: Date;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date;
   readonly nonce?: Buffer;
-  /** The delegated responder: its certificate is included so clients can check it. */
-  readonly responder: Issuer;
 }
+
+const GOOD = Buffer.from([0x80, 0]);
+const UNKNOWN = Buffer.from([0x82, 0]);
+const SUCCESSFUL = tlv(Tag.ENUMERATED, Buffer.from([0]));
+const BASIC_TYPE = oid(OCSP_OID.basic);
 
 function certStatus(status: CertStatus): Buffer {
   switch (status.kind) {
     case 'good':
-      return Buffer.from([0x80, 0]);
+      return GOOD;
     case 'unknown':
-      return Buffer.from([0x82, 0]);
+      return UNKNOWN;
     case 'revoked': {
       const reason = status.reasonCode === 0 ? [] : [explicit(0, tlv(Tag.ENUMERATED, Buffer.from([status.reasonCode])))];
       return tlv(0xa1, generalizedTime(status.revokedAt), ...reason);
@@ -154,16 +172,31 @@ function certStatus(status: CertStatus): Buffer {
   }
 }
 
+/**
+ * A delegated responder's signing function for successful OCSPResponses (basic).
+ * What every answer of one responder shares (its ResponderID by key hash, the
+ * signature algorithm, the certs field carrying its certificate so clients can check
+ * it) is encoded here once, so that an answer costs its own few fields and the one signature.
+ */
+export function ocspResponseSigner(responder: Issuer): (c: OcspResponseContents) => Buffer {
+  const responderId = tlv(0xa2, octetString(keyIdentifier(responder.certificate.publicKey)));
+  const certs = explicit(0, sequence(responder.certificate.der));
+  const { algorithm } = responder.signer;
+  return (c) => {
+    const thisUpdate = generalizedTime(c.thisUpdate);
+    const nextUpdate = explicit(0, generalizedTime(c.nextUpdate));
+    const singles = c.responses.map((r) => sequence(r.certId.der, certStatus(r.status), thisUpdate, nextUpdate));
+    const producedAt = c.producedAt.getTime() === c.thisUpdate.getTime() ? thisUpdate : generalizedTime(c.producedAt);
+    const extensions = c.nonce ? [explicit(1, sequence(extension(OCSP_OID.nonce, c.nonce)))] : [];
+    const responseData = sequence(responderId, producedAt, sequenceOf(singles), ...extensions);
+    const basic = sequence(responseData, algorithm, bitString(responder.signer.sign(responseData)), certs);
+    return sequence(SUCCESSFUL, explicit(0, sequence(BASIC_TYPE, octetString(basic))));
+  };
+}
 
-/** Encodes and signs a successful OCSPResponse (basic) with the delegated responder. */
-export function signOcspResponse(c: OcspResponseContents): Buffer {
-  const singles = c.responses.map((r) =>
-    sequence(r.certId.der, certStatus(r.status), generalizedTime(c.thisUpdate), explicit(0, generalizedTime(c.nextUpdate))),
-  );
-  const extensions = c.nonce ? [explicit(1, sequence(extension(OCSP_OID.nonce, c.nonce)))] : [];
-  const responseData = sequence(tlv(0xa2, octetString(keyIdentifier(c.responder.certificate.publicKey))), generalizedTime(c.producedAt), sequenceOf(singles), ...extensions);
-  const basic = sequence(responseData, c.responder.signer.algorithm, bitString(c.responder.signer.sign(responseData)), explicit(0, sequence(c.responder.certificate.der)));
-  return sequence(tlv(Tag.ENUMERATED, Buffer.from([0])), explicit(0, sequence(oid(OCSP_OID.basic), octetString(basic))));
+/** Encodes and signs one successful OCSPResponse (basic) with the delegated responder (see ocspResponseSigner). */
+export function signOcspResponse(c: OcspResponseContents & { readonly responder: Issuer }): Buffer {
+  return ocspResponseSigner(c.responder)(c);
 }
 
 /** OCSPResponseStatus values for the unsuccessful answers (RFC 6960 §4.2.1). */
