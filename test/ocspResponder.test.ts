@@ -9,7 +9,7 @@ import { generateKey } from '../src/pki/keys.js';
 import type { CertStatus } from '../src/pki/ocsp.js';
 import { answerFor, buildOcspRequest, nonceValue, parseOcspResponse } from '../src/pki/ocspClient.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import type { IssuedCertificate } from '../src/store/store.js';
+import type { IssuedCertificate, Store } from '../src/store/store.js';
 import { tempDir } from './helpers/testCa.js';
 
 const DAY = 86_400_000;
@@ -23,7 +23,20 @@ const certificate = (serial: string): IssuedCertificate => ({
   provisioner: 'admin',
 });
 
-describe('authority/ocspResponder: answers to requests without a nonce are kept until a revocation', () => {
+/** Counts the store's status reads (revocation, certificate) while passing every call through. */
+function countingStatusReads(store: Store): { store: Store; reads: () => number } {
+  let reads = 0;
+  const counted = new Proxy(store, {
+    get(target, name, receiver) {
+      if (name === 'revocation' || name === 'certificate') reads++;
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: counted, reads: () => reads };
+}
+
+describe('authority/ocspResponder: answers and statuses are kept until a revocation', () => {
   const rootKey = generateKey({ kty: 'EC' });
   const root = issueRoot('Ocsp Co', rootKey);
   const intermediateKey = generateKey({ kty: 'EC' });
@@ -94,5 +107,33 @@ describe('authority/ocspResponder: answers to requests without a nonce are kept 
     assert.ok(second.nonce?.equals(nonceValue(b)));
     assert.equal(first.maxAgeSeconds, 0);
     assert.equal(second.status?.kind, 'good');
+  });
+
+  it('a request with a nonce reuses a status read under the same revocation count: no store read of it', async () => {
+    const counting = countingStatusReads(stores[0]);
+    responder = new OcspResponder(counting.store, intermediate);
+    const t0 = new Date();
+    assert.equal((await ask(1001n, t0, randomBytes(16))).status?.kind, 'good');
+    const readsAfterFirst = counting.reads();
+    assert.ok(readsAfterFirst > 0);
+    const again = await ask(1001n, t0, randomBytes(16));
+    assert.equal(again.status?.kind, 'good');
+    assert.equal(counting.reads(), readsAfterFirst, 'the status was read from the store again');
+  });
+
+  it('a request with a nonce sees a revocation by another worker or replica at once', async () => {
+    const t0 = new Date();
+    assert.equal((await ask(1001n, t0, randomBytes(16))).status?.kind, 'good');
+    const revokedAt = new Date(Math.floor(t0.getTime() / 1000) * 1000);
+    await other.revoke({ serial: '1001', reasonCode: 4, reason: 'superseded', revokedAt, notAfter: new Date(t0.getTime() + DAY), provisioner: 'admin' });
+    const after = await ask(1001n, t0, randomBytes(16));
+    assert.deepEqual(after.status, { kind: 'revoked', revokedAt, reasonCode: 4 });
+  });
+
+  it('a request with a nonce for an unknown serial reads it again: once issued, it is answered good', async () => {
+    const t0 = new Date();
+    assert.equal((await ask(2002n, t0, randomBytes(16))).status?.kind, 'unknown');
+    await other.storeCertificate(certificate('2002'));
+    assert.equal((await ask(2002n, t0, randomBytes(16))).status?.kind, 'good');
   });
 });
