@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { CrlPublisher } from '../src/authority/crlPublisher.js';
+import { CrlPublisher, nextThisUpdate } from '../src/authority/crlPublisher.js';
+import { toPem } from '../src/pki/pem.js';
 import { createIssuer } from '../src/pki/issuer.js';
 import { issueIntermediate, issueRoot } from '../src/pki/issueCertificate.js';
 import { generateKey } from '../src/pki/keys.js';
@@ -57,16 +58,16 @@ describe('authority/crlPublisher: the CRL kept in memory by its number', () => {
     const first = await publisher.current();
     const readsAfterBuild = reads();
     const again = await publisher.current();
-    assert.ok(again.equals(first));
+    assert.ok(again.der.equals(first.der));
     assert.equal(reads(), readsAfterBuild, 'the CRL DER was read from the store again');
-    assert.deepEqual(parseCrl(first).serials, [1001n]);
+    assert.deepEqual(parseCrl(first.der).serials, [1001n]);
   });
 
   it('a revocation recorded by another process makes the next CRL list it at once', async () => {
     const publisher = new CrlPublisher(open(), issuer, DAY);
-    const before = parseCrl(await publisher.current());
+    const before = parseCrl((await publisher.current()).der);
     await open().revoke(revocation('2002'));
-    const after = parseCrl(await publisher.current());
+    const after = parseCrl((await publisher.current()).der);
     assert.deepEqual(after.serials, [2002n]);
     assert.equal(after.crlNumber, (before.crlNumber ?? 0n) + 1n);
   });
@@ -79,7 +80,36 @@ describe('authority/crlPublisher: the CRL kept in memory by its number', () => {
     const other = open();
     await other.revoke(revocation('3003'));
     const rebuilt = await theirs.current();
-    assert.ok(!rebuilt.equals(kept));
-    assert.ok((await mine.current()).equals(rebuilt));
+    assert.ok(!rebuilt.der.equals(kept.der));
+    assert.ok((await mine.current()).der.equals(rebuilt.der));
+  });
+
+  it('a CRL rebuilt within the same second gets a later thisUpdate, in whole seconds, as its DER says', async () => {
+    const publisher = new CrlPublisher(open(), issuer, DAY);
+    const now = new Date();
+    const first = await publisher.current(now);
+    await open().revoke(revocation('4004'));
+    const second = await publisher.current(now);
+    assert.equal(second.crlNumber, first.crlNumber + 1n);
+    assert.equal(second.thisUpdate.getTime() % 1000, 0);
+    assert.equal(second.thisUpdate.getTime() - first.thisUpdate.getTime(), 1000);
+    assert.equal(parseCrl(second.der).thisUpdate.getTime(), second.thisUpdate.getTime());
+  });
+
+  it('the PEM form is the DER, encoded once', async () => {
+    const crl = await new CrlPublisher(open(), issuer, DAY).current();
+    assert.equal(crl.pem.toString('ascii'), toPem(crl.der, 'X509 CRL'));
+    assert.equal(crl.pem, crl.pem);
+  });
+});
+
+describe('authority/crlPublisher: nextThisUpdate', () => {
+  const now = new Date('2026-11-28T12:00:00.700Z');
+  it('is backdated a minute, in whole seconds, after an old CRL', () => {
+    assert.equal(nextThisUpdate(new Date('2026-11-27T12:00:00Z'), now).toISOString(), '2026-11-28T11:59:00.000Z');
+  });
+  it('is a second after the previous CRL when that one is as recent', () => {
+    assert.equal(nextThisUpdate(new Date('2026-11-28T11:59:00.300Z'), now).toISOString(), '2026-11-28T11:59:01.000Z');
+    assert.equal(nextThisUpdate(new Date('2026-11-28T12:00:05Z'), now).toISOString(), '2026-11-28T12:00:06.000Z');
   });
 });

@@ -24,7 +24,7 @@ function integerParam(value: unknown, name: string): bigint | undefined {
 export function crlRoutes(authority: Authority): Router {
   const r = Router();
   r.get(both('/crl'), async (req, res) => {
-    const der = await authority.crl();
+    const { der } = await authority.crl();
     if (req.query.pem === 'true' || req.query.pem === '1') {
       res.type('application/x-pem-file').send(toPem(der, 'X509 CRL'));
     } else {

@@ -15,6 +15,7 @@ import { descendants } from '../store/lineage.js';
 import type { IssuedCertificate, Revocation, RevokeOutcome, Store, UsedToken } from '../store/store.js';
 import { CrlChanges } from './crlChanges.js';
 import { CrlPublisher } from './crlPublisher.js';
+import type { PublishedCrl } from './publishedCrl.js';
 import { readCsr, type VerifiedCsr } from './csrInput.js';
 import { OcspResponder, type OcspAnswer } from './ocspResponder.js';
 import { issueOwnLeaf } from './ownLeaf.js';
@@ -343,8 +344,8 @@ export class Authority {
     return [serial];
   }
 
-  /** The CRL (DER); NotFound when the CA publishes none (crl.enabled false). */
-  async crl(now = new Date()): Promise<Buffer> {
+  /** The CRL (DER and PEM, its number and thisUpdate); NotFound when the CA publishes none (crl.enabled false). */
+  async crl(now = new Date()): Promise<PublishedCrl> {
     if (!this.crlPublisher) throw new NotFound('this CA publishes no CRL (crl.enabled is false)');
     return this.crlPublisher.current(now);
   }
