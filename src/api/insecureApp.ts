@@ -2,7 +2,7 @@ import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
-import { crlRoutes } from './crl.js';
+import { crlRoute } from './crl.js';
 import { errorHandler, notFound } from './errors.js';
 import { ocspRoute } from './ocsp.js';
 import { requestPath } from './paths.js';
@@ -21,20 +21,21 @@ function onlyInsecurePaths(req: Request, res: Response, next: NextFunction): voi
   else notFound(req, res);
 }
 
-/** The API of the `insecureAddress` listener (plain HTTP): GET /crl, OCSP (answered directly, as on the main listener), /roots.pem, /intermediates.pem; JSON 404 for the rest. */
+/** The API of the `insecureAddress` listener (plain HTTP): GET /crl and OCSP (answered directly, as on the main listener), /roots.pem, /intermediates.pem; JSON 404 for the rest. */
 export function createInsecureApi(authority: Authority, options: { readonly log?: LogSink } = {}): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(onlyInsecurePaths);
-  app.use(crlRoutes(authority));
   app.use(publicationRoutes(authority));
   app.use(notFound);
   app.use(errorHandler);
   const ocsp = ocspRoute(authority);
+  const crl = crlRoute(authority);
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
-    const direct = ocsp(req, requestPath(req));
+    const path = requestPath(req);
+    const direct = ocsp(req, path) ?? crl(req, path);
     if (direct) direct(req, res);
     else app(req, res);
   };
