@@ -4,8 +4,10 @@
  * the first GET /1.0/crl timed (build, sign, save, serve), then BENCH_CRL_GETS (default
  * 2,000) GETs one after another over one keep-alive connection, served from the CRL
  * kept in memory: over HTTPS, and over the plain-HTTP `insecureAddress` listener (how
- * relying parties fetch CRLs); and as many GET /1.0/health over HTTPS, the floor of
- * any answer on this machine. The DER is read back and its entries counted.
+ * relying parties fetch CRLs), each both whole and conditional (If-None-Match with the
+ * first answer's ETag: 304, as a refresher holding the CRL asks); and as many GET
+ * /1.0/health over HTTPS, the floor of any answer on this machine. The DER is read
+ * back and its entries counted.
  * Fedca-only: step-ca 0.19 serves no CRL of this kind.
  */
 import { Agent as HttpAgent } from 'node:http';
@@ -29,18 +31,25 @@ interface Series {
   readonly firstByte: number[];
   /** ms to the end of the body, sorted. */
   readonly total: number[];
-  /** Answers that were not 200 with `expected` as their body (when given). */
+  /** Answers that were not `expected.status` (200 by default) with `expected.body` as their body (when given). */
   readonly wrong: number;
 }
 
+/** What each answer of a series must be. */
+interface Expected {
+  readonly status?: number;
+  readonly body?: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** GETS requests for `path`, one after another on `agent`'s one connection. */
-async function series(agent: Agent | HttpAgent, port: number, path: string, expected?: Buffer): Promise<Series> {
+async function series(agent: Agent | HttpAgent, port: number, path: string, expected: Expected = {}): Promise<Series> {
   const firstByte: number[] = [];
   const total: number[] = [];
   let wrong = 0;
   for (let i = 0; i < GETS; i++) {
-    const r = await timedGet(agent, port, path);
-    if (r.status !== 200 || (expected && !r.body.equals(expected))) wrong++;
+    const r = await timedGet(agent, port, path, expected.headers);
+    if (r.status !== (expected.status ?? 200) || (expected.body && !r.body.equals(expected.body))) wrong++;
     firstByte.push(r.firstByteMs);
     total.push(r.totalMs);
   }
@@ -66,22 +75,36 @@ export async function crlCase(): Promise<void> {
     const first = await timedGet(agent, server.port, '/1.0/crl');
     if (first.status !== 200) throw new Error(`GET /1.0/crl answered ${first.status}: ${first.body.toString().slice(0, 200)}`);
     const entries = parseCrl(first.body).entries.length;
-    const overHttps = await series(agent, server.port, '/1.0/crl', first.body);
-    const overHttp = await series(plainAgent, insecurePort, '/1.0/crl', first.body);
+    const etag = first.headers.etag;
+    if (typeof etag !== 'string') throw new Error('GET /1.0/crl answered without an ETag');
+    const unchanged: Expected = { status: 304, body: Buffer.alloc(0), headers: { 'if-none-match': etag } };
+    const overHttps = await series(agent, server.port, '/1.0/crl', { body: first.body });
+    const overHttp = await series(plainAgent, insecurePort, '/1.0/crl', { body: first.body });
+    const conditionalHttps = await series(agent, server.port, '/1.0/crl', unchanged);
+    const conditionalHttp = await series(plainAgent, insecurePort, '/1.0/crl', unchanged);
     const health = await series(agent, server.port, '/1.0/health');
+    const wrong = overHttps.wrong + overHttp.wrong + conditionalHttps.wrong + conditionalHttp.wrong;
     const load = loadAverage();
     const p = (values: number[], q: number): string => ms(percentile(values, q));
     const cachedRows = (name: string, s: Series): GoalRow[] => [
       { measure: `cached GET /1.0/crl ${name}, headers, p50 / p99`, figure: `${p(s.firstByte, 0.5)} / ${p(s.firstByte, 0.99)}`, goal: '< 1 ms', met: percentile(s.firstByte, 0.5) < 1 },
       { measure: `cached GET /1.0/crl ${name}, whole body, p50 / p99`, figure: `${p(s.total, 0.5)} / ${p(s.total, 0.99)}`, goal: '< 1 ms', met: percentile(s.total, 0.5) < 1 },
     ];
+    const conditionalRow = (name: string, s: Series): GoalRow => ({
+      measure: `conditional GET /1.0/crl ${name} (If-None-Match: its ETag; 304, no body), p50 / p99`,
+      figure: `${p(s.total, 0.5)} / ${p(s.total, 0.99)}`,
+      goal: '< 1 ms',
+      met: percentile(s.total, 0.5) < 1,
+    });
     printGoalTable(`crl — ${ENTRIES.toLocaleString('en')} revocations in a SQLite store (filled in ${fillSeconds.toFixed(1)} s through importRows), 127.0.0.1, ${GETS} GETs of each kind one after another on one keep-alive connection, server with its default workers; load average after: ${load}; fedca-only (step-ca 0.19 has no such endpoint)`, [
       { measure: 'CRL size', figure: `${(first.body.length / 1_048_576).toFixed(2)} MiB, ${entries.toLocaleString('en')} entries`, goal: `${ENTRIES.toLocaleString('en')} entries`, met: entries === ENTRIES },
       { measure: 'first GET /1.0/crl over HTTPS (build + sign + save + serve), whole body', figure: ms(first.totalMs), goal: '< 1 s', met: first.totalMs < 1000 },
       ...cachedRows('over HTTPS', overHttps),
       ...cachedRows('over plain HTTP (insecureAddress)', overHttp),
+      conditionalRow('over HTTPS', conditionalHttps),
+      conditionalRow('over plain HTTP (insecureAddress)', conditionalHttp),
       { measure: 'GET /1.0/health over HTTPS (the floor: a tiny answer), whole body, p50 / p99', figure: `${p(health.total, 0.5)} / ${p(health.total, 0.99)}`, goal: '' },
-      { measure: 'cached answers not 200 or differing from the first', figure: String(overHttps.wrong + overHttp.wrong), goal: '0', met: overHttps.wrong + overHttp.wrong === 0 },
+      { measure: 'cached answers not 200 and the first CRL (304 and empty when conditional)', figure: String(wrong), goal: '0', met: wrong === 0 },
     ]);
   } finally {
     agent?.destroy();
