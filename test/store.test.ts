@@ -64,6 +64,33 @@ describe('SQLite store', () => {
     await store.close();
   });
 
+  it('migration 6 moves a stored CRL out of the stamp row, keeping it, its number and its revocation count', async () => {
+    // A database as version 5 left it, holding a CRL.
+    const db = new Database(join(dir, 'old.sqlite'));
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    for (const m of MIGRATIONS.filter((m) => m.version <= 5)) {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    }
+    const der = Buffer.alloc(100_000, 7);
+    db.prepare('UPDATE crl_state SET crl_number = 4, der = ?, this_update = 1764331200000, built_from_seq = 9, revocation_seq = 9 WHERE id = 1').run(der);
+    db.close();
+    const store = openAt(join(dir, 'old.sqlite'));
+    const state = await store.crlState();
+    assert.equal(state.crlNumber, 4n);
+    assert.ok(state.der?.equals(der));
+    assert.equal(state.thisUpdate.getTime(), 1764331200000);
+    assert.equal(state.revocationSeq, 9n);
+    // And the stamp row no longer carries it.
+    const reader = new Database(join(dir, 'old.sqlite'), { readonly: true });
+    const columns = (reader.prepare('PRAGMA table_info(crl_state)').all() as { name: string }[]).map((c) => c.name);
+    reader.close();
+    assert.ok(!columns.includes('der'), `crl_state columns: ${columns.join(', ')}`);
+    assert.equal(await store.saveCrl(5n, Buffer.from('next'), new Date(1764331260000), 9n), true);
+    assert.equal(await store.saveCrl(5n, Buffer.from('lost race'), new Date(1764331260000), 9n), false);
+    assert.equal((await store.crlState()).der?.toString(), 'next');
+  });
+
   it('numbers migrations from 1 without gaps', () => {
     assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
   });

@@ -167,7 +167,7 @@ export class SqliteStore implements Store {
   private readonly selectRevocations: Database.Statement;
   private readonly selectCrl: Database.Statement;
   private readonly selectCrlStamp: Database.Statement;
-  private readonly updateCrl: Database.Statement;
+  private readonly updateCrl: Database.Transaction<(crlNumber: bigint, der: Buffer, thisUpdate: number, builtFromSeq: bigint) => boolean>;
   private readonly selectPeerRoots: Database.Statement;
   private readonly upsertPeerRoots: Database.Statement;
   private readonly upsertLease: Database.Statement;
@@ -230,9 +230,17 @@ export class SqliteStore implements Store {
     this.selectSuccessors = this.db.prepare('SELECT * FROM issued_certificates WHERE replaces = ? ORDER BY issued_at, serial');
     this.selectRevocation = this.db.prepare('SELECT * FROM revoked_certificates WHERE serial = ?');
     this.selectRevocations = this.db.prepare('SELECT * FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial');
-    this.selectCrl = this.db.prepare('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
+    this.selectCrl = this.db
+      .prepare('SELECT s.crl_number, d.der, s.this_update, s.built_from_seq, s.revocation_seq FROM crl_state s JOIN crl_der d ON d.id = s.id WHERE s.id = 1')
+      .safeIntegers(true);
     this.selectCrlStamp = this.db.prepare('SELECT crl_number, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1').safeIntegers(true);
-    this.updateCrl = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ? WHERE id = 1 AND crl_number = ?');
+    const updateCrlStamp = this.db.prepare('UPDATE crl_state SET crl_number = ?, this_update = ?, built_from_seq = ? WHERE id = 1 AND crl_number = ?');
+    const updateCrlDer = this.db.prepare('UPDATE crl_der SET der = ? WHERE id = 1');
+    this.updateCrl = this.db.transaction((crlNumber: bigint, der: Buffer, thisUpdate: number, builtFromSeq: bigint): boolean => {
+      if (updateCrlStamp.run(crlNumber, thisUpdate, builtFromSeq, crlNumber - 1n).changes !== 1) return false;
+      updateCrlDer.run(der);
+      return true;
+    });
     this.selectPeerRoots = this.db.prepare('SELECT * FROM peer_roots');
     this.upsertPeerRoots = this.db.prepare(
       `INSERT INTO peer_roots (url, fingerprint, roots, fetched_at, failures, error, next_sync_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -317,7 +325,7 @@ export class SqliteStore implements Store {
   }
 
   async saveCrl(crlNumber: bigint, der: Buffer, thisUpdate: Date, builtFromSeq: bigint): Promise<boolean> {
-    return (await retryWhileBusy(() => this.updateCrl.run(crlNumber, der, thisUpdate.getTime(), builtFromSeq, crlNumber - 1n))).changes === 1;
+    return retryWhileBusy(() => this.updateCrl.immediate(crlNumber, der, thisUpdate.getTime(), builtFromSeq));
   }
 
   async recordUsedTokens(tokens: readonly UsedToken[]): Promise<void> {
@@ -554,8 +562,13 @@ export class SqliteStore implements Store {
   }
 
   async importCrlState(state: CrlState): Promise<void> {
-    const update = this.db.prepare('UPDATE crl_state SET crl_number = ?, der = ?, this_update = ?, built_from_seq = ?, revocation_seq = ? WHERE id = 1');
-    await retryWhileBusy(() => update.run(state.crlNumber, state.der ?? null, state.thisUpdate.getTime(), state.builtFromSeq, state.revocationSeq));
+    const stamp = this.db.prepare('UPDATE crl_state SET crl_number = ?, this_update = ?, built_from_seq = ?, revocation_seq = ? WHERE id = 1');
+    const der = this.db.prepare('UPDATE crl_der SET der = ? WHERE id = 1');
+    const update = this.db.transaction(() => {
+      stamp.run(state.crlNumber, state.thisUpdate.getTime(), state.builtFromSeq, state.revocationSeq);
+      der.run(state.der ?? null);
+    });
+    await retryWhileBusy(() => update.immediate());
   }
 
   async close(): Promise<void> {
