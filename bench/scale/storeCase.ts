@@ -12,7 +12,10 @@
  * Each size is measured BENCH_ROUNDS times (default 3) and the medians printed: p50/p99,
  * their spread against the first size (goal: within 10%), and the CPU per sign of
  * fedca's processes and of the PostgreSQL backends of the bench's database (steadier
- * than latency on a shared machine).
+ * than latency on a shared machine). On PostgreSQL each round's line (stderr) also
+ * gives the WAL written per sign and its full-page images (server-wide counters);
+ * BENCH_STORE_CHECKPOINT=1 runs a CHECKPOINT before each run, to measure the signs
+ * right after one, when a random serial's index page is written whole to the WAL.
  */
 import pg from 'pg';
 import { createCsr } from '../csr.js';
@@ -35,6 +38,8 @@ const WARM_UP_SECONDS = 1;
 const SUBJECT = 'bench.internal';
 const SQLITE_BATCH = 50_000;
 const POSTGRES_BATCH = 100_000;
+/** BENCH_STORE_CHECKPOINT=1: a PostgreSQL CHECKPOINT before each run, to measure the stretch right after one. */
+const CHECKPOINT_FIRST = process.env.BENCH_STORE_CHECKPOINT === '1';
 /** The issue's goal: p50 and p99 at every size within this fraction of the empty store's. */
 const FLAT = 0.1;
 
@@ -102,6 +107,33 @@ interface SizedStore {
   fillSeconds: number;
 }
 
+/** A PostgreSQL CHECKPOINT: the signs after it write a full-page image of each page they touch first. */
+async function checkpoint(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
+/** The PostgreSQL server's WAL counters and checkpoints so far (server-wide: other databases' work counts too). */
+async function walStats(url: string): Promise<{ bytes: number; fpi: number; records: number; checkpoints: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const w = (await client.query('SELECT wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi, wal_records::float8 AS records FROM pg_stat_wal')).rows[0] as { bytes: number; fpi: number; records: number };
+    const c = (await client.query('SELECT (checkpoints_timed + checkpoints_req)::float8 AS n FROM pg_stat_bgwriter')).rows[0] as { n: number };
+    return { ...w, checkpoints: c.n };
+  } finally {
+    await client.end();
+  }
+}
+
+const walDelta = (a: Awaited<ReturnType<typeof walStats>>, b: Awaited<ReturnType<typeof walStats>>, signs: number): string =>
+  `; WAL ${((b.bytes - a.bytes) / Math.max(1, signs)).toFixed(0)} B/sign, ${((b.fpi - a.fpi) / Math.max(1, signs)).toFixed(2)} full-page images/sign, ${b.checkpoints - a.checkpoints} checkpoints`;
+
 /** Starts a server on `store`, warms it up for a second, signs for SECONDS, stops it. */
 async function measure(backend: string, store: SizedStore, round: number): Promise<Run> {
   const csrs = Array.from({ length: 8 }, () => createCsr(SUBJECT));
@@ -117,10 +149,13 @@ async function measure(backend: string, store: SizedStore, round: number): Promi
     const tokens = mintTokens(p, aud, SUBJECT, SECONDS * 8000);
     const fedcaBefore = cpuSeconds(pid);
     const postgresBefore = store.database ? cpuSecondsByPid(store.database.name) : new Map<number, number>();
+    if (store.database && CHECKPOINT_FIRST) await checkpoint(store.database.url);
+    const walBefore = store.database ? await walStats(store.database.url) : undefined;
     const run = wrkSign(store.home.dir, url, csrs, tokens, CONCURRENCY, SECONDS);
+    const wal = walBefore && store.database ? walDelta(walBefore, await walStats(store.database.url), run.requests) : '';
     const per = (seconds: number): number => (seconds * 1e6) / Math.max(1, run.requests);
     const postgresUs = store.database ? per(cpuSecondsBetween(postgresBefore, cpuSecondsByPid(store.database.name))) : 0;
-    console.error(`store ${backend} ${store.size} round ${round}: ${run.perSecond.toFixed(0)} signs/s, p50 ${run.p50} ms, p99 ${run.p99} ms (load ${loadAverage()})`);
+    console.error(`store ${backend} ${store.size} round ${round}: ${run.perSecond.toFixed(0)} signs/s, p50 ${run.p50} ms, p99 ${run.p99} ms (load ${loadAverage()})${wal}`);
     return { ...run, fedcaUs: per(cpuSeconds(pid) - fedcaBefore), postgresUs };
   } finally {
     await stopServer(server);
