@@ -92,6 +92,20 @@ describe('bounded parsing', () => {
       assert.throws(() => pemBlocks(many), /PEM block "L0" has no matching END line/);
     });
 
+    it('writes base64 lines of 64 characters (the last shorter), as OpenSSL does, and reads them back', () => {
+      for (let size = 0; size <= 200; size++) {
+        const der = Buffer.alloc(size, size);
+        const pem = toPem(der, 'X');
+        const lines = pem.split('\n');
+        assert.equal(lines[0], '-----BEGIN X-----');
+        assert.deepEqual(lines.slice(-2), ['-----END X-----', '']);
+        const body = lines.slice(1, -2);
+        assert.ok(body.slice(0, -1).every((l) => l.length === 64) && (body.at(-1) ?? '').length <= 64, `size ${size}`);
+        assert.equal(body.join(''), der.toString('base64'));
+        if (size > 0) assert.deepEqual(pemBlocks(pem)[0].der, der);
+      }
+    });
+
     it('still reads text around blocks, and refuses an END of another label', () => {
       const pem = `junk\n${toPem(Buffer.from([5]), 'CERTIFICATE')}more\n${toPem(Buffer.from([6]), 'X509 CRL')}`;
       assert.deepEqual(pemBlocks(pem).map((b) => [b.label, [...b.der]]), [['CERTIFICATE', [5]], ['X509 CRL', [6]]]);

@@ -149,9 +149,9 @@ describe('certificate profiles (token claim "profile")', () => {
     }
 
     for (const profile of ['aws-client-vpn-server', 'aws-client-vpn-client']) {
-      it(`${profile}: a certificate without a CN is refused (AWS wants the CN attribute)`, () => {
+      it(`${profile}: a certificate without a CN is refused (AWS wants the CN attribute)`, async () => {
         // JWK tokens always carry a subject; the rule holds for any provisioner that might not.
-        const { csr, publicKey } = readCsr(opensslCsr('RSA2048', '', ['DNS:vpn.example.com']).csrPem);
+        const { csr, publicKey } = await readCsr(opensslCsr('RSA2048', '', ['DNS:vpn.example.com']).csrPem);
         const options = profileOptions(profile, allowedProfiles(undefined), 'admin');
         assert.throws(() => applySignOptions(options, { csr, publicKey, now: new Date() }), { status: 403, message: `the ${profile} profile needs a common name (CN) in the subject` });
       });

@@ -3,7 +3,9 @@ import { sign } from 'node:crypto';
 import { CURVES, curveNamed, curveOfNode, curveOfOid } from '../src/pki/curves.js';
 import { defaultJwsAlgorithm, JWS_ALGORITHMS, jwsAlgorithmOfKey } from '../src/pki/jwsAlgorithms.js';
 import { createSigner, generateKey, keySpecOf, keyTypeOf, spkiDer } from '../src/pki/keys.js';
-import { readSpki } from '../src/pki/spki.js';
+import { importVerifyingKey, readSpki } from '../src/pki/spki.js';
+import { publicKeyInfo } from '../src/pki/csr.js';
+import { CsrError } from '../src/pki/errors.js';
 import { signatureAlgorithmName, verifySignature } from '../src/pki/signature.js';
 import { children, readOid, readRoot } from '../src/pki/der.js';
 import { decodeJws, verifyJws } from '../src/provisioners/jws.js';
@@ -34,6 +36,22 @@ describe('pki/curves and pki/jwsAlgorithms: one table of curves, every name of a
       const input = `${Buffer.from(JSON.stringify({ alg: curve.jwsAlg })).toString('base64url')}.${Buffer.from('{}').toString('base64url')}`;
       const signature = sign(curve.hash, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
       assert.ok(verifyJws(decodeJws(`${input}.${signature.toString('base64url')}`), key));
+    });
+
+    it(`${curve.name}: a CSR's key imported for verifying (WebCrypto's raw import) verifies, and a point off the curve is refused`, async () => {
+      const key = generateKey({ kty: 'EC', curve: curve.name });
+      const spki = spkiDer(key);
+      const imported = await importVerifyingKey(spki);
+      assert.equal(imported.asymmetricKeyDetails?.namedCurve, curve.nodeName);
+      const data = Buffer.from('certificationRequestInfo');
+      const signature = sign(curve.hash, data, key);
+      assert.ok(verifySignature(curve.signatureOid, data, imported, signature));
+      assert.equal(verifySignature(curve.signatureOid, Buffer.from('something else'), imported, signature), false);
+      assert.equal((await publicKeyInfo(spki)).description, `EC ${curve.name}`);
+      // y + 1 is (all but never) off the curve; the last byte of the SPKI is y's last.
+      const offCurve = Buffer.from(spki);
+      offCurve[offCurve.length - 1] ^= 1;
+      await assert.rejects(publicKeyInfo(offCurve), (err: Error) => err instanceof CsrError && err.message === `CSR public key (EC ${curve.name}) cannot be read`);
     });
   }
 

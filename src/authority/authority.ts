@@ -194,7 +194,7 @@ export class Authority {
     const provisioner = this.provisionerCollection.forToken(token);
     const authorization = await provisioner.authorizeSign(token, { ...this.context(now), requestedProfile: options.profile });
     if (this.admitProvisioner) await this.admit(provisioner);
-    const issued = this.issueWithOptions(readCsr(csrPem), authorization.options, options, provisioner.name, now);
+    const issued = this.issueWithOptions(await readCsr(csrPem), authorization.options, options, provisioner.name, now);
     const record = authorization.groups ? { ...issued.record, groups: authorization.groups } : issued.record;
     // Signing first costs one wasted signature on a replay, and buys a single transaction.
     if (!(await this.store.recordIssuance({ id: authorization.tokenId, expiresAt: authorization.tokenExpiresAt }, record))) {

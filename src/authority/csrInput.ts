@@ -9,10 +9,10 @@ export interface VerifiedCsr {
 }
 
 /** A CSR `parse` reads, with its self-signature checked; BadRequest (400) saying what is wrong otherwise. */
-function verified(parse: () => ParsedCsr): VerifiedCsr {
+async function verified(parse: () => ParsedCsr): Promise<VerifiedCsr> {
   try {
     const csr = parse();
-    return { csr, publicKey: verifyCsr(csr) };
+    return { csr, publicKey: await verifyCsr(csr) };
   } catch (err) {
     if (err instanceof CsrError) throw new BadRequest(err.message);
     throw err;
@@ -20,7 +20,7 @@ function verified(parse: () => ParsedCsr): VerifiedCsr {
 }
 
 /** Reads and verifies a PEM CSR from a request (sign, rekey). */
-export const readCsr = (pem: string): VerifiedCsr => verified(() => parseCsrPem(pem));
+export const readCsr = (pem: string): Promise<VerifiedCsr> => verified(() => parseCsrPem(pem));
 
 /** Reads and verifies a DER CSR (ACME's finalize). */
-export const readCsrDer = (der: Buffer): VerifiedCsr => verified(() => parseCsrDer(der));
+export const readCsrDer = (der: Buffer): Promise<VerifiedCsr> => verified(() => parseCsrDer(der));

@@ -77,7 +77,7 @@ export class Renewal {
   async rekey(clientCertificate: PresentedCertificate | undefined, csrPem: string, now = new Date()): Promise<SignResult> {
     if (!clientCertificate) throw new Unauthorized('rekey needs a client certificate (mTLS)');
     const cert = verifyOwnCertificate(clientCertificate, this.parts.intermediate);
-    const { csr, publicKey } = readCsr(csrPem);
+    const { csr, publicKey } = await readCsr(csrPem);
     applySignOptions([publicKeyValidator()], { csr, publicKey, now });
     return this.renewIfAllowed(cert, csr.publicKey, now);
   }

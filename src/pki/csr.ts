@@ -8,7 +8,7 @@ import { OID } from './oids.js';
 import { readCommonName } from './name.js';
 import { pemBlocks } from './pem.js';
 import { signatureKeyType, verifySignature } from './signature.js';
-import { importSpki, readSpki } from './spki.js';
+import { importVerifyingKey, readSpki } from './spki.js';
 
 /** A PKCS #10 certification request (RFC 2986), split into the parts a CA reads. */
 export interface ParsedCsr {
@@ -119,7 +119,7 @@ export function parseCsrPem(pem: string): ParsedCsr {
 }
 
 /** Describes a public key: type, curve or size. Throws CsrError when it cannot be read. */
-export function publicKeyInfo(spki: Buffer): PublicKeyInfo {
+export async function publicKeyInfo(spki: Buffer): Promise<PublicKeyInfo> {
   let parsed;
   try {
     parsed = readSpki(spki);
@@ -131,7 +131,7 @@ export function publicKeyInfo(spki: Buffer): PublicKeyInfo {
   }
   let key: KeyObject;
   try {
-    key = importSpki(spki, parsed);
+    key = await importVerifyingKey(spki, parsed);
   } catch {
     throw new CsrError(`CSR public key (${parsed.kty} ${parsed.curve ?? parsed.bits ?? ''}) cannot be read`);
   }
@@ -140,8 +140,8 @@ export function publicKeyInfo(spki: Buffer): PublicKeyInfo {
 }
 
 /** Verifies the CSR's self-signature with its own public key; returns that key's description. */
-export function verifyCsr(csr: ParsedCsr): PublicKeyInfo {
-  const info = publicKeyInfo(csr.publicKey);
+export async function verifyCsr(csr: ParsedCsr): Promise<PublicKeyInfo> {
+  const info = await publicKeyInfo(csr.publicKey);
   const family = signatureKeyType(csr.signatureAlgorithm);
   if (!family) throw new CsrError(`CSR signature algorithm ${csr.signatureAlgorithm} is not supported`);
   if (family !== info.kty) throw new CsrError(`CSR signature algorithm does not fit its ${info.description} key`);

@@ -109,7 +109,7 @@ export async function finalize(scope: AcmeScope, id: string, body: unknown): Pro
   if (typeof csrText !== 'string' || !/^[A-Za-z0-9_-]+$/.test(csrText)) throw new AcmeProblem('malformed', 'finalize needs "csr": a base64url DER CSR');
   let issued;
   try {
-    const verified = readCsrDer(Buffer.from(csrText, 'base64url'));
+    const verified = await readCsrDer(Buffer.from(csrText, 'base64url'));
     checkCsrNames(verified.csr, order.identifiers);
     // The names are the order's (the CSR was checked to ask for exactly them), as the certificate's SANs.
     const names = subjectModifier(verified.csr.commonName, classifySans(order.identifiers.map((i) => i.value)));
