@@ -8,7 +8,7 @@
  * 1,000,000; a file each, filled as the store bench fills them), BENCH_ROUNDS rounds
  * (default 3) of BENCH_SECONDS (5) taking the sizes in turn, it prints the wall time of
  * one recordIssuance (lock waits included: p50/p99/p99.9/max) and the writers' CPU per
- * issuance. Not a test: a tool to find where the store's time goes (run it under
+ * issuance; BENCH_RESTART_FRAMES=4096,16384 compares checkpointer settings in turn. Not a test: a tool to find where the store's time goes (run it under
  * `strace -f -T -e trace=fsync,pread64,pwrite64` to see which process syncs what).
  */
 import { fork } from 'node:child_process';
@@ -28,6 +28,8 @@ const WRITERS = Number(process.env.BENCH_WRITERS ?? 2);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SIZES = (process.env.BENCH_STORE_SIZES ?? '0,1000000').split(',').map(Number);
 const FILL_BATCH = 50_000;
+/** BENCH_RESTART_FRAMES: the checkpointer's restartFrames to compare, run in turn (default: the server's). */
+const RESTART_FRAMES = (process.env.BENCH_RESTART_FRAMES ?? '').split(',').filter(Boolean).map(Number);
 
 /** What a writer process reports: the wall time of each issuance, and its CPU per issuance, µs. */
 interface WriterResult {
@@ -65,8 +67,8 @@ async function fill(file: string, count: number): Promise<void> {
 }
 
 /** One run on `file`: WRITERS writer processes, the checkpointer thread in this one. */
-async function run(file: string): Promise<string> {
-  const checkpointer = new Checkpointer(file);
+async function run(file: string, restartFrames?: number): Promise<string> {
+  const checkpointer = new Checkpointer(file, { restartFrames });
   const script = new URL(import.meta.url).pathname;
   const results = await Promise.all(
     Array.from(
@@ -93,7 +95,12 @@ async function main(): Promise<void> {
     for (const f of files) await fill(f.file, f.size);
     console.log(`store writes — ${new Date().toISOString()}, ${WRITERS} writer processes at ${RATE}/s each, ${SECONDS} s a run`);
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const f of files) console.log(`round ${round}, ${f.size.toLocaleString('en')} certificates: ${await run(f.file)}`);
+      for (const f of files) {
+        for (const frames of RESTART_FRAMES.length ? RESTART_FRAMES : [undefined]) {
+          const restart = frames === undefined ? '' : ` (WAL started over past ${frames} frames)`;
+          console.log(`round ${round}, ${f.size.toLocaleString('en')} certificates${restart}: ${await run(f.file, frames)}`);
+        }
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
