@@ -93,6 +93,8 @@ describe('SQLite store', () => {
       // Nothing written was lost to the restarts.
       assert.equal((await writer.counts()).certificates, i);
     } finally {
+      // The writer first, as a store closes its own connection before its checkpointer.
+      await writer.close();
       await checkpointer.stop();
     }
   });

@@ -17,14 +17,14 @@
  * frames committed since.
  */
 import Database from 'better-sqlite3';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { fsyncSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { file, everyMs, restartFrames } = workerData as { file: string; everyMs: number; restartFrames: number };
+/** `databaseFd`: the database file, opened and closed by the Checkpointer (descriptors are the process's). */
+const { file, databaseFd, everyMs, restartFrames } = workerData as { file: string; databaseFd: number; everyMs: number; restartFrames: number };
 const db = new Database(file);
 db.pragma('busy_timeout = 0');
 db.pragma('wal_autocheckpoint = 0');
-const dbFile = openSync(file, 'r');
 
 interface CheckpointResult {
   readonly busy: number;
@@ -42,7 +42,7 @@ function tick(): void {
     const passive = checkpoint('PASSIVE');
     if (passive.log < restartFrames) return;
     // Durable before RESTART needs them to be, and without holding the write lock.
-    fsyncSync(dbFile);
+    fsyncSync(databaseFd);
     // The RESTART waits a little for the write lock, and for readers to leave the WAL while
     // it holds that lock (in this thread, not a request's); past that, next time.
     db.pragma('busy_timeout = 20');
@@ -62,6 +62,5 @@ parentPort?.on('message', (message: unknown) => {
   if (message !== 'stop') return;
   clearInterval(timer);
   db.close();
-  closeSync(dbFile);
   parentPort?.close();
 });

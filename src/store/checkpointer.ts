@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** When and how a Checkpointer works; the defaults are the server's. */
@@ -23,10 +24,14 @@ export interface CheckpointerOptions {
 export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  /** A descriptor of the database file for the thread's own fsync (checkpointWorker.ts). */
+  private readonly databaseFd: number;
   private stopping?: Promise<void>;
 
+  /** The store that owns it must close its own connection before calling stop() (see there). */
   constructor(file: string, { everyMs = 200, restartFrames = 16_384 }: CheckpointerOptions = {}) {
-    this.worker = new Worker(new URL('./checkpointWorker.js', import.meta.url), { workerData: { file, everyMs, restartFrames } });
+    this.databaseFd = openSync(file, 'r');
+    this.worker = new Worker(new URL('./checkpointWorker.js', import.meta.url), { workerData: { file, databaseFd: this.databaseFd, everyMs, restartFrames } });
     this.exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.unref();
     this.worker.on('error', (err) => console.error(JSON.stringify({ level: 'error', msg: 'WAL checkpointer failed; SQLite will checkpoint inline', error: err.message })));
@@ -41,6 +46,10 @@ export class Checkpointer {
       const deadline = setTimeout(() => void this.worker.terminate(), 2_000);
       await this.exited;
       clearTimeout(deadline);
+      // Closing any descriptor of a file drops every POSIX lock this process holds on it,
+      // SQLite's included: so only now, with the thread's connection closed (and the
+      // store's own, which closes first).
+      closeSync(this.databaseFd);
     })();
     return this.stopping;
   }

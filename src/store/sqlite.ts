@@ -563,7 +563,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
+    // This connection first: the checkpointer's stop closes a descriptor of the file, which would drop its locks.
     this.db.close();
+    await this.checkpointer?.stop();
   }
 }
