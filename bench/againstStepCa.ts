@@ -5,8 +5,10 @@
  * medians and the ratios the performance goals name. Not a test.
  *
  * Cases: signs at c16 (wrk, each request its own token, CSRs from a pool of distinct keys): rate,
- * p50/p99, server CPU per sign; RSS after that load; renewals at c8 over a fresh mTLS connection each
- * (a Node client, the same for both): rate and server CPU per renewal.
+ * p50/p99, server CPU per sign; memory after that load; renewals at c8 over a fresh mTLS connection
+ * each (a Node client, the same for both): rate and server CPU per renewal, and beside them the
+ * node:https floor (bench/tlsFloor/server.ts: the same handshake and an answer of the same size,
+ * no CA work), what Node and its OpenSSL cost per connection before fedca's code runs.
  *
  * Options (env): BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (alternating rounds, default 3),
  * BENCH_WARMUP (seconds of a first, discarded run per CA and case, default 20),
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { createKeyAndCsr } from './csr.js';
 import { makeBenchHome } from './lib/benchHome.js';
 import { startFedca, stopServer, type RunningServer } from './lib/fedca.js';
+import { startTlsFloor } from './lib/tlsFloor.js';
 import { loadAverage } from './lib/machine.js';
 import { cpuSeconds, median, residentMiB, rssMiB } from './lib/process.js';
 import { renewLoad, type Identity } from './lib/renewLoad.js';
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
   const bench = await makeBenchHome('vs-step');
   const { dir, home, password, passwordFile } = bench;
   const servers: Partial<Record<Ca, RunningServer>> = {};
+  let floor: RunningServer | undefined;
   try {
     const binary = await stepCaBinary();
     const stepPort = await closedPort();
@@ -145,19 +149,34 @@ async function main(): Promise<void> {
         const tokens = mintTokens(p, audience(server.port), SUBJECT, RENEW_CONCURRENCY);
         for (let i = 0; i < RENEW_CONCURRENCY; i++) identities[ca].push({ chain: await signOnce(server.port, rootPem, pool[i].csr, tokens[i]), key: pool[i].key });
       }
-      if (WARMUP_SECONDS > 0) for (const ca of order(0)) await renewRun(servers[ca] as RunningServer, rootPem, identities[ca], WARMUP_SECONDS);
+      // The floor: node:https with fedca's TLS settings doing no CA work, on a certificate fedca issued for localhost.
+      const floorKey = createKeyAndCsr('localhost');
+      const floorChain = await signOnce(servers.fedca.port, rootPem, floorKey.csr, mintTokens(p, audience(servers.fedca.port), 'localhost', 1)[0]);
+      floor = await startTlsFloor(dir, floorKey.key, floorChain, rootPem + readFileSync(join(home, 'pki/intermediate_ca.crt'), 'utf8'));
+      const floorIdentities = identities.fedca;
+      if (WARMUP_SECONDS > 0) {
+        for (const ca of order(0)) await renewRun(servers[ca] as RunningServer, rootPem, identities[ca], WARMUP_SECONDS);
+        await renewRun(floor, rootPem, floorIdentities, WARMUP_SECONDS);
+      }
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
-      for (let round = 0; round < ROUNDS; round++) for (const ca of order(round)) samples[ca].push(await renewRun(servers[ca] as RunningServer, rootPem, identities[ca]));
+      const floorSamples: Sample[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const ca of order(round)) samples[ca].push(await renewRun(servers[ca] as RunningServer, rootPem, identities[ca]));
+        floorSamples.push(await renewRun(floor, rootPem, floorIdentities));
+      }
       const m = report(`POST /1.0/renew at c${RENEW_CONCURRENCY}, a fresh mTLS connection (full handshake, client certificate) per renewal`, samples);
+      floorSamples.forEach((f, i) => console.log(`| ${i + 1} | node:https floor | ${fmt(f.perSecond)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.cpuUs)} | ${f.failures} |`));
+      const floorCpu = median(floorSamples.map((f) => f.cpuUs));
       lines.push(`| renewals/s at c${RENEW_CONCURRENCY}, fresh mTLS | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 1.0× |`);
       lines.push(`| server CPU µs per renewal | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 1.0× |`);
+      lines.push(`| node:https floor: CPU µs per fresh mTLS connection with no CA work (against step-ca's renewal) | ${fmt(floorCpu)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(floorCpu / m['step-ca'].cpuUs, 2)}× | — |`);
     }
     console.log(`\nMedians and ratios (fedca / step-ca), ${date}, load average at the end ${loadAverage()}`);
     console.log('| figure | fedca | step-ca | ratio | goal |');
     console.log('|---|---:|---:|---:|---|');
     for (const l of lines) console.log(l);
   } finally {
-    await Promise.all([stopServer(servers.fedca), stopServer(servers['step-ca'])]);
+    await Promise.all([stopServer(servers.fedca), stopServer(servers['step-ca']), stopServer(floor)]);
     bench.remove();
   }
 }

@@ -11,7 +11,7 @@ import { CliError } from './fail.js';
 import { pemLine } from './issued.js';
 import { addKeyOptions, defaultKeyFor, keySpec, type KeyFlags } from './keyFlags.js';
 import { collect, timeOrDuration } from './options.js';
-import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
+import { addProvisionerOptions, loadProvisioner, passwordUpFront, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
 import { singleSignOnToken } from './singleSignOn.js';
 import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from './cloudIdentity.js';
 import { createX5cToken } from '../sdk/renewToken.js';
@@ -93,9 +93,9 @@ export function planIssue(subject: string, flags: IssueFlags, profile?: string):
   if (flags.token && flags.profile) throw new CliError('--profile does not apply with --token: the token names the profile (fedca token --profile)');
   const token = flags.token;
   const spec = keySpec(flags, defaultKeyFor(flags.profile ?? (token ? tokenProfile(token) : profile)));
-  // An OIDC provisioner (--provisioner NAME) needs no password: its login gives the token.
   const x5c = flags.x5cCert && flags.x5cKey ? readCertificateFiles(flags.x5cCert, flags.x5cKey) : undefined;
-  const password = token === undefined && !x5c && (flags.passwordFile !== undefined || flags.provisioner === undefined) ? provisionerPassword(flags) : undefined;
+  // A given token or an X5C certificate needs no provisioner password.
+  const password = token === undefined && !x5c ? passwordUpFront(flags) : undefined;
   const sans = flags.san?.length ? flags.san : token ? sansOfToken(token, subject) : [subject];
   return { subject, sans, spec, token, password, profile: flags.profile ?? profile, ...(x5c ? { x5c } : {}) };
 }

@@ -26,6 +26,15 @@ export function provisionerPassword(flags: ProvisionerFlags): string {
   return readPasswordFile(flags.passwordFile);
 }
 
+/**
+ * The provisioner password read before anything is sent, or undefined when it may not
+ * be needed: a named provisioner without --password-file may be an OIDC or cloud one,
+ * which needs none (a JWK one asks for it later, through provisionerPassword).
+ */
+export function passwordUpFront(flags: ProvisionerFlags): string | undefined {
+  return flags.passwordFile !== undefined || flags.provisioner === undefined ? provisionerPassword(flags) : undefined;
+}
+
 /** Loads the provisioner the flags name, with its decrypted key; throws what Provisioner.load throws. */
 export async function loadProvisioner(client: CaClient, flags: ProvisionerFlags, password: string): Promise<Provisioner> {
   return Provisioner.load(client, { name: flags.provisioner }, password);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
 import { collect, timeOf, timeOrDuration } from '../options.js';
-import { addProvisionerOptions, loadProvisioner, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
+import { addProvisionerOptions, loadProvisioner, passwordUpFront, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
 import { singleSignOnToken } from '../singleSignOn.js';
 import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from '../cloudIdentity.js';
 
@@ -18,8 +18,7 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   if (flags.revoke && flags.san?.length) throw new CliError('--san does not apply to a revoke token');
   if (flags.revoke && flags.profile) throw new CliError('--profile does not apply to a revoke token');
   if (flags.revoke && !/^\d+$/.test(subject)) throw new CliError(`with --revoke the subject is a decimal serial number, not "${subject}"`);
-  // An OIDC provisioner (--provisioner NAME) needs no password: its login gives the token.
-  const password = flags.passwordFile !== undefined || flags.provisioner === undefined ? provisionerPassword(flags) : undefined;
+  const password = passwordUpFront(flags);
   const client = await connectToCa(flags);
   try {
     // An OIDC provisioner's token is the ID token of the login (an admin's revokes any serial).

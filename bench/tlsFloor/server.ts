@@ -1,0 +1,42 @@
+/**
+ * The floor of a renewal in Node, for `npm run bench:step-ca`: a node:https server with
+ * fedca's TLS settings (client certificate asked for and checked against the CA's root and
+ * intermediate, partial chains allowed, no session tickets) that does no CA work at all: it
+ * reads the peer certificate, as fedca does, and answers 201 with a body of a renewal's size.
+ * What it costs per fresh mTLS connection is what node:https and OpenSSL cost before any of
+ * fedca's code runs. Run as its own process: `node server.js KEY_FILE CHAIN_FILE CA_FILE`;
+ * prints "listening on 127.0.0.1:PORT" on stderr, as `fedca start` does.
+ */
+import { constants } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+
+const [keyFile, chainFile, caFile] = process.argv.slice(2);
+/** About the size of a renewal's JSON answer (leaf and intermediate PEM, twice). */
+const ANSWER = JSON.stringify({ crt: 'c'.repeat(900), ca: 'i'.repeat(750), certChain: ['c'.repeat(900), 'i'.repeat(750)] });
+
+const server = createServer(
+  {
+    key: readFileSync(keyFile),
+    cert: readFileSync(chainFile),
+    ca: readFileSync(caFile),
+    requestCert: true,
+    rejectUnauthorized: false,
+    allowPartialTrustChain: true,
+    secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_RENEGOTIATION,
+  },
+  (req, res) => {
+    const socket = req.socket as TLSSocket;
+    const presented = socket.getPeerCertificate().raw;
+    const status = socket.authorized && presented !== undefined ? 201 : 401;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(ANSWER) });
+      res.end(ANSWER);
+    });
+  },
+);
+server.listen(0, '127.0.0.1', () => process.stderr.write(`listening on 127.0.0.1:${(server.address() as AddressInfo).port}\n`));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
