@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Checkpointer } from '../src/store/checkpointer.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open.js';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -56,7 +57,7 @@ describe('SQLite store', () => {
         { serial: String(1000 + i), der: Buffer.alloc(600, i % 256), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' },
       );
     }
-    // 300 issuances stay far below SQLite's own 10,000-page checkpoint: only the checkpointer thread moves them.
+    // 300 issuances stay far below SQLite's own 50,000-page checkpoint: only the checkpointer thread moves them.
     const deadline = Date.now() + 5_000;
     while (sizeOf(file) <= before + 100_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.ok(sizeOf(file) > before + 100_000, `database file grew from ${before} to ${sizeOf(file)} bytes`);
@@ -89,6 +90,40 @@ describe('SQLite store', () => {
     assert.equal(await store.saveCrl(5n, Buffer.from('next'), new Date(1764331260000), 9n), true);
     assert.equal(await store.saveCrl(5n, Buffer.from('lost race'), new Date(1764331260000), 9n), false);
     assert.equal((await store.crlState()).der?.toString(), 'next');
+  });
+
+  it('starts the WAL over while another connection never stops writing', async function () {
+    this.timeout(15_000);
+    // A connection as a server worker opens it (no checkpointer of its own).
+    const writer = new SqliteStore(file, { walCheckpoints: false });
+    open.push(writer);
+    // Restarts after a few frames here, so that the test need not write megabytes.
+    const checkpointer = new Checkpointer(file, { everyMs: 20, restartFrames: 64 });
+    const wal = `${file}-wal`;
+    // The WAL header's checkpoint sequence number (bytes 12-15) counts the times the WAL was started over.
+    const restarts = (): number => (existsSync(wal) && statSync(wal).size >= 32 ? readFileSync(wal).readUInt32BE(12) : 0);
+    try {
+      const first = restarts();
+      const deadline = Date.now() + 10_000;
+      let i = 0;
+      // Writes of 200 certificates at a time, one after another, up to 40,000 (about 7,500
+      // frames): far below the writer's own autocheckpoint (50,000 frames), so only the
+      // checkpointer thread can start the WAL over.
+      while (restarts() < first + 3 && i < 40_000 && Date.now() < deadline) {
+        const batch = Array.from({ length: 200 }, (_, k) => ({
+          serial: String(1000 + i + k), der: Buffer.alloc(600, k % 256), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p',
+        }));
+        await writer.importRows({ certificates: batch });
+        i += batch.length;
+      }
+      assert.ok(restarts() >= first + 3, `the WAL was started over ${restarts() - first} times in ${i} certificates written`);
+      // Nothing written was lost to the restarts.
+      assert.equal((await writer.counts()).certificates, i);
+    } finally {
+      // The writer first, as a store closes its own connection before its checkpointer.
+      await writer.close();
+      await checkpointer.stop();
+    }
   });
 
   it('numbers migrations from 1 without gaps', () => {

@@ -1,12 +1,13 @@
 /** A fedca CA for a benchmark: `fedca init` into a temporary home, `fedca start` as its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
+/** This build's CLI; FEDCA_BENCH_CLI names another build's `dist/src/cli/main.js` (to compare two branches in one run). */
+const cli = (): string => process.env.FEDCA_BENCH_CLI ?? new URL('../../src/cli/main.js', import.meta.url).pathname;
 
 /** Runs a fedca CLI verb to completion; rejects with its output when it fails. */
 export function runFedca(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -22,7 +23,7 @@ export interface RunningServer {
 /** Starts `fedca start` on a home (address 127.0.0.1:0 in its ca.json, unless `args` say --address) and resolves once it prints its port. */
 export function startFedca(home: string, passwordFile: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'start', '--home', home, '--password-file', passwordFile, '--quiet', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli(), 'start', '--home', home, '--password-file', passwordFile, '--quiet', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();

@@ -4,18 +4,22 @@
  * certificates (default 0, 100,000 and 1,000,000), on SQLite and on PostgreSQL
  * (BENCH_STORE_BACKENDS, default both; BENCH_POSTGRES_URL, default
  * postgresql://postgres@127.0.0.1:5432/test, where it makes a database of its own and
- * drops it after). Between sizes the server stops and the store is filled up to the
- * next size in bulk — SQLite through Store.importRows (batches of 50,000 in one
- * transaction each, random 600-byte DER), PostgreSQL by INSERT … SELECT generate_series
- * on the server (random 30-digit serials, 592 bytes of DER) — then it starts again.
+ * drops it after). Each size has a store of its own, all filled in bulk before any is
+ * measured — SQLite through Store.importRows (batches of 50,000 in one transaction
+ * each, random 600-byte DER), PostgreSQL by INSERT … SELECT generate_series on the
+ * server (random 30-digit serials, 592 bytes of DER) — then each round measures the
+ * sizes in turn, each run on a fresh server after a 1 s warm-up.
  * Each size is measured BENCH_ROUNDS times (default 3) and the medians printed: p50/p99,
  * their spread against the first size (goal: within 10%), and the CPU per sign of
  * fedca's processes and of the PostgreSQL backends of the bench's database (steadier
- * than latency on a shared machine).
+ * than latency on a shared machine). On PostgreSQL each round's line (stderr) also
+ * gives the WAL written per sign and its full-page images (server-wide counters);
+ * BENCH_STORE_CHECKPOINT=1 runs a CHECKPOINT before each run, to measure the signs
+ * right after one, when a random serial's index page is written whole to the WAL.
  */
 import pg from 'pg';
 import { createCsr } from '../csr.js';
-import { withBenchDatabase } from '../lib/benchDatabase.js';
+import { withBenchDatabase, type BenchDatabase } from '../lib/benchDatabase.js';
 import { makeBenchHome, type BenchHome } from '../lib/benchHome.js';
 import { certificateRows } from '../lib/bulkRows.js';
 import { startFedca, stopServer, type RunningServer } from '../lib/fedca.js';
@@ -30,9 +34,12 @@ const SIZES = (process.env.BENCH_STORE_SIZES ?? '0,100000,1000000').split(',').m
 const BACKENDS = (process.env.BENCH_STORE_BACKENDS ?? 'sqlite,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = 16;
+const WARM_UP_SECONDS = 1;
 const SUBJECT = 'bench.internal';
 const SQLITE_BATCH = 50_000;
 const POSTGRES_BATCH = 100_000;
+/** BENCH_STORE_CHECKPOINT=1: a PostgreSQL CHECKPOINT before each run, to measure the stretch right after one. */
+const CHECKPOINT_FIRST = process.env.BENCH_STORE_CHECKPOINT === '1';
 /** The issue's goal: p50 and p99 at every size within this fraction of the empty store's. */
 const FLAT = 0.1;
 
@@ -46,7 +53,7 @@ interface Run extends WrkResult {
 
 interface SizeRow {
   readonly size: number;
-  /** Seconds to fill from the previous size to this one. */
+  /** Seconds to fill its store from empty. */
   readonly fillSeconds: number;
   /** Medians of the rounds (failures summed). */
   readonly run: Run;
@@ -91,37 +98,99 @@ async function fillPostgres(url: string, count: number): Promise<void> {
   }
 }
 
-/** One backend through every size: fill, start, sign for SECONDS ROUNDS times, stop. `database` names the PostgreSQL database whose backends' CPU counts. */
-async function backendRows(backend: string, home: BenchHome, databaseUrl: string | undefined, database = ''): Promise<SizeRow[]> {
+/** One store of the case: a home (and on PostgreSQL its own database) filled to `size`. */
+interface SizedStore {
+  readonly size: number;
+  readonly home: BenchHome;
+  /** The PostgreSQL database's URL and name (whose backends' CPU counts); absent on SQLite. */
+  readonly database?: BenchDatabase;
+  fillSeconds: number;
+}
+
+/** A PostgreSQL CHECKPOINT: the signs after it write a full-page image of each page they touch first. */
+async function checkpoint(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
+/** The PostgreSQL server's WAL counters and checkpoints so far (server-wide: other databases' work counts too). */
+async function walStats(url: string): Promise<{ bytes: number; fpi: number; records: number; checkpoints: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const w = (await client.query('SELECT wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi, wal_records::float8 AS records FROM pg_stat_wal')).rows[0] as { bytes: number; fpi: number; records: number };
+    const c = (await client.query('SELECT (checkpoints_timed + checkpoints_req)::float8 AS n FROM pg_stat_bgwriter')).rows[0] as { n: number };
+    return { ...w, checkpoints: c.n };
+  } finally {
+    await client.end();
+  }
+}
+
+const walDelta = (a: Awaited<ReturnType<typeof walStats>>, b: Awaited<ReturnType<typeof walStats>>, signs: number): string =>
+  `; WAL ${((b.bytes - a.bytes) / Math.max(1, signs)).toFixed(0)} B/sign, ${((b.fpi - a.fpi) / Math.max(1, signs)).toFixed(2)} full-page images/sign, ${b.checkpoints - a.checkpoints} checkpoints`;
+
+/** Starts a server on `store`, warms it up for a second, signs for SECONDS, stops it. */
+async function measure(backend: string, store: SizedStore, round: number): Promise<Run> {
   const csrs = Array.from({ length: 8 }, () => createCsr(SUBJECT));
-  const p = await loadProvisioner(home.home, home.password);
-  const rows: SizeRow[] = [];
-  let filled = 0;
-  for (const size of SIZES) {
+  const p = await loadProvisioner(store.home.home, store.home.password);
+  let server: RunningServer | undefined;
+  try {
+    server = await startFedca(store.home.home, store.home.passwordFile);
+    const pid = server.child.pid as number;
+    const url = `https://127.0.0.1:${server.port}/1.0/sign`;
+    const aud = `https://localhost:${server.port}/1.0/sign`;
+    // A fresh server's first requests pay for TLS session setup and JIT compilation: not the store's doing.
+    wrkSign(store.home.dir, url, csrs, mintTokens(p, aud, SUBJECT, WARM_UP_SECONDS * 8000), CONCURRENCY, WARM_UP_SECONDS);
+    const tokens = mintTokens(p, aud, SUBJECT, SECONDS * 8000);
+    const fedcaBefore = cpuSeconds(pid);
+    const postgresBefore = store.database ? cpuSecondsByPid(store.database.name) : new Map<number, number>();
+    if (store.database && CHECKPOINT_FIRST) await checkpoint(store.database.url);
+    const walBefore = store.database ? await walStats(store.database.url) : undefined;
+    const run = wrkSign(store.home.dir, url, csrs, tokens, CONCURRENCY, SECONDS);
+    const wal = walBefore && store.database ? walDelta(walBefore, await walStats(store.database.url), run.requests) : '';
+    const per = (seconds: number): number => (seconds * 1e6) / Math.max(1, run.requests);
+    const postgresUs = store.database ? per(cpuSecondsBetween(postgresBefore, cpuSecondsByPid(store.database.name))) : 0;
+    console.error(`store ${backend} ${store.size} round ${round}: ${run.perSecond.toFixed(0)} signs/s, p50 ${run.p50} ms, p99 ${run.p99} ms (load ${loadAverage()})${wal}`);
+    return { ...run, fedcaUs: per(cpuSeconds(pid) - fedcaBefore), postgresUs };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+/**
+ * One backend at every size. Each size has a store of its own, all filled before any
+ * is measured, and the rounds go through the sizes in turn (a fresh server each run):
+ * so that a size is not measured right after its bulk fill (whose writes the machine
+ * may still be flushing) nor in another stretch of the shared machine's load than the
+ * others.
+ */
+async function backendRows(backend: string, stores: readonly SizedStore[]): Promise<SizeRow[]> {
+  for (const store of stores) {
     const t0 = process.hrtime.bigint();
-    if (size > filled) await (databaseUrl ? fillPostgres(databaseUrl, size - filled) : fillSqlite(home, size - filled));
-    const fillSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    filled = Math.max(filled, size);
-    let server: RunningServer | undefined;
-    try {
-      server = await startFedca(home.home, home.passwordFile);
-      const pid = server.child.pid as number;
-      const runs: Run[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        const tokens = mintTokens(p, `https://localhost:${server.port}/1.0/sign`, SUBJECT, SECONDS * 8000);
-        const fedcaBefore = cpuSeconds(pid);
-        const postgresBefore = database ? cpuSecondsByPid(database) : new Map<number, number>();
-        const run = wrkSign(home.dir, `https://127.0.0.1:${server.port}/1.0/sign`, csrs, tokens, CONCURRENCY, SECONDS);
-        const per = (seconds: number): number => (seconds * 1e6) / Math.max(1, run.requests);
-        runs.push({ ...run, fedcaUs: per(cpuSeconds(pid) - fedcaBefore), postgresUs: database ? per(cpuSecondsBetween(postgresBefore, cpuSecondsByPid(database))) : 0 });
-        console.error(`store ${backend} ${size} round ${round + 1}: ${run.perSecond.toFixed(0)} signs/s, p50 ${run.p50} ms, p99 ${run.p99} ms (fill ${fillSeconds.toFixed(1)} s, load ${loadAverage()})`);
-      }
-      rows.push({ size, fillSeconds, run: medianRun(runs), load: loadAverage() });
-    } finally {
-      await stopServer(server);
+    if (store.database) await fillPostgres(store.database.url, store.size);
+    else await fillSqlite(store.home, store.size);
+    store.fillSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+  const runs = new Map<SizedStore, Run[]>(stores.map((s) => [s, []]));
+  const loads = new Map<SizedStore, string>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const store of stores) {
+      runs.get(store)?.push(await measure(backend, store, round));
+      loads.set(store, loadAverage());
     }
   }
-  return rows;
+  return stores.map((s) => ({ size: s.size, fillSeconds: s.fillSeconds, run: medianRun(runs.get(s) ?? []), load: loads.get(s) ?? '' }));
+}
+
+/** Runs `use` with one fresh PostgreSQL database per size, dropped afterwards. */
+async function withDatabases<T>(count: number, use: (dbs: BenchDatabase[]) => Promise<T>, made: BenchDatabase[] = []): Promise<T> {
+  if (made.length === count) return use(made);
+  return withBenchDatabase(POSTGRES_URL, (db) => withDatabases(count, use, [...made, db]));
 }
 
 const cpuOrDash = (us: number): string => (us > 0 ? us.toFixed(0) : '—');
@@ -129,8 +198,8 @@ const spread = (value: number, base: number): string => `${value >= base ? '+' :
 
 function printRows(backend: string, rows: readonly SizeRow[]): void {
   const base = rows[0];
-  console.log(`\nstore — ${backend}: POST /1.0/sign from wrk (1 thread, on this machine) at c${CONCURRENCY}, medians of ${ROUNDS} runs of ${SECONDS} s at each size, server with its default workers; goal: p50 and p99 within ${FLAT * 100}% of the ${base.size.toLocaleString('en')}-certificate store's`);
-  console.log('| certificates in store | fill to here | signs/s | p50 ms | p99 ms | p50 vs first | p99 vs first | fedca CPU µs/sign | PostgreSQL CPU µs/sign | failures | load average after | goal met |');
+  console.log(`\nstore — ${backend}: POST /1.0/sign from wrk (1 thread, on this machine) at c${CONCURRENCY}, medians of ${ROUNDS} runs of ${SECONDS} s at each size (a store per size, all filled first; the sizes in turn each round, a fresh server and a ${WARM_UP_SECONDS} s warm-up each run), server with its default workers; goal: p50 and p99 within ${FLAT * 100}% of the ${base.size.toLocaleString('en')}-certificate store's`);
+  console.log('| certificates in store | fill | signs/s | p50 ms | p99 ms | p50 vs first | p99 vs first | fedca CPU µs/sign | PostgreSQL CPU µs/sign | failures | load average after | goal met |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const r of rows) {
     const flat = Math.abs(r.run.p50 - base.run.p50) <= FLAT * base.run.p50 && Math.abs(r.run.p99 - base.run.p99) <= FLAT * base.run.p99;
@@ -143,19 +212,19 @@ function printRows(backend: string, rows: readonly SizeRow[]): void {
 export async function storeCase(): Promise<void> {
   for (const backend of BACKENDS) {
     if (backend === 'sqlite') {
-      const home = await makeBenchHome('store-sqlite');
+      const homes = await Promise.all(SIZES.map(() => makeBenchHome('store-sqlite')));
       try {
-        printRows('SQLite', await backendRows(backend, home, undefined));
+        printRows('SQLite', await backendRows(backend, SIZES.map((size, i) => ({ size, home: homes[i], fillSeconds: 0 }))));
       } finally {
-        home.remove();
+        for (const h of homes) h.remove();
       }
     } else if (backend === 'postgres') {
-      await withBenchDatabase(POSTGRES_URL, async (db) => {
-        const home = await makeBenchHome('store-postgres', db.url);
+      await withDatabases(SIZES.length, async (dbs) => {
+        const homes = await Promise.all(dbs.map((db) => makeBenchHome('store-postgres', db.url)));
         try {
-          printRows('PostgreSQL', await backendRows(backend, home, db.url, db.name));
+          printRows('PostgreSQL', await backendRows(backend, SIZES.map((size, i) => ({ size, home: homes[i], database: dbs[i], fillSeconds: 0 }))));
         } finally {
-          home.remove();
+          for (const h of homes) h.remove();
         }
       });
     } else {

@@ -145,6 +145,9 @@ function createPrivately(file: string): void {
 /** Thrown inside the revocation transaction to roll it back. */
 class AlreadyRevoked extends Error {}
 
+/** WAL frames (200 MiB of 4 KiB pages) past which a commit checkpoints inline: far past where the checkpointer starts the WAL over. */
+const INLINE_CHECKPOINT_FRAMES = 50_000;
+
 /** How a SQLite store is opened. */
 export interface SqliteOptions {
   /** Whether this connection checkpoints the WAL from a thread of its own (default true). */
@@ -190,9 +193,10 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -65536');
     migrate(this.db);
     if (file !== ':memory:') {
-      // Checkpoints happen off the request path (checkpointer.ts); SQLite's own, past
-      // 40 MB of WAL, are only a safety net should that thread fall behind.
-      this.db.pragma('wal_autocheckpoint = 10000');
+      // Checkpoints happen off the request path (checkpointer.ts), which also starts the
+      // WAL over; SQLite's own, inline in a commit, are only a safety net should that
+      // thread stop or fall far behind.
+      this.db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_FRAMES}`);
       if (options.walCheckpoints !== false) this.checkpointer = new Checkpointer(file);
     }
     // From here on a locked database fails fast and the write is retried off the event loop (retryWhileBusy).
@@ -572,7 +576,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
+    // This connection first: the checkpointer's stop closes a descriptor of the file, which would drop its locks.
     this.db.close();
+    await this.checkpointer?.stop();
   }
 }
