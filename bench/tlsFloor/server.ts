@@ -1,17 +1,18 @@
 /**
- * The floor of a renewal in Node, for `npm run bench:step-ca`: a node:https server with
- * fedca's TLS settings (client certificate asked for and checked against the CA's root and
- * intermediate, partial chains allowed, no session tickets) that does no CA work at all: it
+ * The floor of a renewal in Node, for `npm run bench:step-ca`: a node:https server that
+ * shakes hands as fedca's does (src/server/handshake.ts, default `tls`; client certificates
+ * checked against the CA's root and intermediate) and does no CA work at all: it
  * reads the peer certificate, as fedca does, and answers 201 with a body of a renewal's size.
  * What it costs per fresh mTLS connection is what node:https and OpenSSL cost before any of
  * fedca's code runs. Run as its own process: `node server.js KEY_FILE CHAIN_FILE CA_FILE`;
  * prints "listening on 127.0.0.1:PORT" on stderr, as `fedca start` does.
  */
-import { constants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { DEFAULT_TLS } from '../../src/config/tls.js';
+import { handshakeOptions } from '../../src/server/handshake.js';
 
 const [keyFile, chainFile, caFile] = process.argv.slice(2);
 /** About the size of a renewal's JSON answer (leaf and intermediate PEM, twice). */
@@ -19,13 +20,10 @@ const ANSWER = JSON.stringify({ crt: 'c'.repeat(900), ca: 'i'.repeat(750), certC
 
 const server = createServer(
   {
+    ...handshakeOptions(DEFAULT_TLS),
     key: readFileSync(keyFile),
     cert: readFileSync(chainFile),
     ca: readFileSync(caFile),
-    requestCert: true,
-    rejectUnauthorized: false,
-    allowPartialTrustChain: true,
-    secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_RENEGOTIATION,
   },
   (req, res) => {
     const socket = req.socket as TLSSocket;

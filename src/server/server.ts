@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { constants } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import type { Authority, KeyAndChain, ServerCertificate } from '../authority/authority.js';
 import { createApi, type ApiOptions } from '../api/app.js';
@@ -18,6 +17,7 @@ import { NO_FEDERATION } from '../config/load.js';
 import { Unavailable } from '../errors.js';
 import { RenewalSchedule } from '../sdk/renewalSchedule.js';
 import { FederationPeers, type PeerSyncOutcome } from './federationPeers.js';
+import { handshakeOptions } from './handshake.js';
 import { LocalRateLimiter, type RateLimiter } from './rateLimiter.js';
 
 export interface ServerOptions {
@@ -120,26 +120,15 @@ export class CaServer {
   }
 
   /**
-   * The server's TLS: its certificate, the `tls` settings, and (as step-ca's
-   * CertificateRequest does) the CA's roots and intermediates as acceptable client CAs.
+   * The server's TLS: its certificate, how it shakes hands (handshake.ts), and (as
+   * step-ca's CertificateRequest does) the CA's roots and intermediates as acceptable client CAs.
    */
   private tlsContext(cert: KeyAndChain): SecureContextOptions {
-    const tls = this.options.tls ?? DEFAULT_TLS;
     return {
+      ...handshakeOptions(this.options.tls ?? DEFAULT_TLS),
       key: cert.keyPem,
       cert: cert.chainPem,
       ca: [...this.authority.roots(), ...this.authority.intermediates()].map((der) => toPem(der)).join(''),
-      minVersion: tls.minVersion,
-      maxVersion: tls.maxVersion,
-      ...(tls.ciphers === undefined ? {} : { ciphers: tls.ciphers }),
-      // A client's chain is trusted once it reaches a certificate of `ca`: the CA's own
-      // intermediate ends it, and the intermediate's signature by the root (which this
-      // CA made itself) is not checked again on every handshake — one ECDSA verification
-      // (~90 µs here) of each mTLS renewal.
-      allowPartialTrustChain: true,
-      // No session tickets: a CA's clients (step ca renew, the SDK) do not resume sessions,
-      // and making two tickets per connection was 7–8% of a renewal's CPU (perf, 2026-11-28).
-      secureOptions: constants.SSL_OP_NO_TICKET | (tls.renegotiation ? 0 : constants.SSL_OP_NO_RENEGOTIATION),
     };
   }
 
@@ -232,7 +221,7 @@ export class CaServer {
     if (limiter && limits?.perProvisioner) this.authority.setProvisionerLimit((name) => limiter.take('provisioner', name));
     const admitAddress = limiter && limits?.perAddress ? (address: string) => limiter.take('address', address) : undefined;
     const app = createApi(this.authority, { log: this.options.log, admitAddress, observe: this.options.observeRequest, acme: this.acme });
-    const server = createServer({ ...this.tlsContext(this.current), requestCert: true, rejectUnauthorized: false, ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
+    const server = createServer({ ...this.tlsContext(this.current), ...CONNECTION_TIMEOUTS, ...this.options.timeouts }, app);
     this.server = server;
     await listen(server, this.options.address, () => this.peers?.stop());
     const boundPort = (server.address() as AddressInfo).port;
