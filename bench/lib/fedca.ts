@@ -20,18 +20,27 @@ export interface RunningServer {
   readonly port: number;
 }
 
-/** Starts `fedca start` on a home (address 127.0.0.1:0 in its ca.json, unless `args` say --address) and resolves once it prints its port. */
-export function startFedca(home: string, passwordFile: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<RunningServer> {
+/**
+ * Runs a Node script (`args`: the script, then its arguments) as a server process of its own and
+ * resolves once it prints "listening on HOST:PORT" on stderr, as `fedca start` does; rejects with
+ * its stderr when it exits first. `name` says whose failure it was.
+ */
+export function startNodeServer(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli(), 'start', '--home', home, '--password-file', passwordFile, '--quiet', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on [^:]+:(\d+)/.exec(err);
       if (m) resolve({ child, port: Number(m[1]) });
     });
-    child.on('exit', (code) => reject(new Error(`fedca exited ${code}: ${err}`)));
+    child.on('exit', (code) => reject(new Error(`${name} exited ${code}: ${err}`)));
   });
+}
+
+/** Starts `fedca start` on a home (address 127.0.0.1:0 in its ca.json, unless `args` say --address) and resolves once it prints its port. */
+export function startFedca(home: string, passwordFile: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<RunningServer> {
+  return startNodeServer('fedca', [cli(), 'start', '--home', home, '--password-file', passwordFile, '--quiet', ...args], env);
 }
 
 /** Stops a server and waits for it (and so its workers) to exit. */
