@@ -15,9 +15,8 @@ import { publicationRoutes } from './publication.js';
 import { signRoute } from './sign.js';
 import { postRoute } from './postRoute.js';
 import { lifecycleRoutes } from './lifecycle.js';
-import { crlRoute } from './crl.js';
 import { crlChangesRoutes } from './crlChanges.js';
-import { ocspRoute } from './ocsp.js';
+import { revocationStatusRoute } from './revocationStatus.js';
 
 export interface ApiOptions {
   /** Access-log sink; none means no access log. */
@@ -37,16 +36,15 @@ const HEALTH_PATHS = new Set(['/health', '/1.0/health']);
  * `/1.0/X`, JSON errors throughout, bodies up to 256 KiB, one access-log line per
  * request, a rate limit by client address when `admitAddress` is given. The busy
  * POST routes (sign, renew, rekey, revoke), OCSP and GET /crl are answered directly (see
- * postRoute, ocsp, crl), ACME by api/acme (RFC 7807 problems); the rest by express.
+ * postRoute, revocationStatus), ACME by api/acme (RFC 7807 problems); the rest by express.
  */
 export function createApi(authority: Authority, options: ApiOptions = {}): RequestListener {
   const app = expressApp(authority);
   const posts = postRoutes(authority);
-  const ocsp = ocspRoute(authority);
-  const crl = crlRoute(authority);
+  const revocationStatus = revocationStatusRoute(authority);
   const acme = options.acme && acmeHandler(options.acme);
   const route = (req: IncomingMessage, res: ServerResponse, path: string): void => {
-    const direct = (req.method === 'POST' ? posts.get(path) : undefined) ?? ocsp(req, path) ?? crl(req, path);
+    const direct = (req.method === 'POST' ? posts.get(path) : undefined) ?? revocationStatus(req, path);
     if (direct) direct(req, res);
     // ACME reads its own bodies (application/jose+json) and answers problem documents.
     else if (acme && isAcmePath(path)) acme(req, res);

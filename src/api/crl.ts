@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority } from '../authority/authority.js';
+import type { DirectRoute } from './directRoute.js';
 import type { PublishedCrl } from '../authority/publishedCrl.js';
 import { notModified, type Validators } from './conditionalGet.js';
 import { writeErrorFor } from './errors.js';
@@ -74,7 +75,7 @@ function send(req: IncomingMessage, res: ServerResponse, crl: PublishedCrl): voi
  * If-Modified-Since and get 304 with no body while the CRL is unchanged. Resolves the
  * listener for a request (and its path) it serves, or undefined for any other.
  */
-export function crlRoute(authority: Authority): (req: IncomingMessage, path: string) => ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+export function crlRoute(authority: Authority): DirectRoute {
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     authority.crl().then(
       (crl) => send(req, res, crl),

@@ -2,9 +2,8 @@ import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Authority } from '../authority/authority.js';
 import { logWhenFinished, type LogSink } from './accessLog.js';
-import { crlRoute } from './crl.js';
 import { errorHandler, notFound } from './errors.js';
-import { ocspRoute } from './ocsp.js';
+import { revocationStatusRoute } from './revocationStatus.js';
 import { requestPath } from './paths.js';
 import { publicationRoutes } from './publication.js';
 
@@ -30,12 +29,11 @@ export function createInsecureApi(authority: Authority, options: { readonly log?
   app.use(publicationRoutes(authority));
   app.use(notFound);
   app.use(errorHandler);
-  const ocsp = ocspRoute(authority);
-  const crl = crlRoute(authority);
+  const revocationStatus = revocationStatusRoute(authority);
   return (req, res) => {
     if (options.log) logWhenFinished(options.log, req, res);
     const path = requestPath(req);
-    const direct = ocsp(req, path) ?? crl(req, path);
+    const direct = revocationStatus(req, path);
     if (direct) direct(req, res);
     else app(req, res);
   };

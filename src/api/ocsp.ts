@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authority, OcspAnswer } from '../authority/authority.js';
+import type { DirectRoute } from './directRoute.js';
 import { BadRequest } from '../errors.js';
 import { writeErrorFor } from './errors.js';
 import { readBody } from './requestBody.js';
@@ -40,7 +41,7 @@ function getFormRequest(encoded: string): Buffer {
  * busy POST routes (postRoute.ts): relying parties may ask thousands of times a
  * second. Resolves the listener for a request (and its path) it serves, or undefined for any other.
  */
-export function ocspRoute(authority: Authority): (req: IncomingMessage, path: string) => ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+export function ocspRoute(authority: Authority): DirectRoute {
   const answer = (question: (req: IncomingMessage) => Promise<Buffer>) => (req: IncomingMessage, res: ServerResponse) => {
     question(req)
       .then((der) => authority.ocsp(der))
