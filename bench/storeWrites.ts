@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Checkpointer } from '../src/store/checkpointer.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { certificateRows, CERTIFICATE_DER_BYTES, randomSerial } from './lib/bulkRows.js';
+import { CERTIFICATE_DER_BYTES, fillCertificates, randomSerial } from './lib/bulkRows.js';
 import { loadAverage } from './lib/machine.js';
 import { percentile } from './lib/process.js';
 
@@ -27,7 +27,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 2);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SIZES = (process.env.BENCH_STORE_SIZES ?? '0,1000000').split(',').map(Number);
-const FILL_BATCH = 50_000;
 /** BENCH_RESTART_FRAMES: the checkpointer's restartFrames to compare, run in turn (default: the server's). */
 const RESTART_FRAMES = (process.env.BENCH_RESTART_FRAMES ?? '').split(',').filter(Boolean).map(Number);
 
@@ -62,7 +61,7 @@ async function writer(file: string): Promise<void> {
 
 async function fill(file: string, count: number): Promise<void> {
   const store = new SqliteStore(file, { walCheckpoints: false });
-  for (let done = 0; done < count; done += FILL_BATCH) await store.importRows({ certificates: certificateRows(Math.min(FILL_BATCH, count - done)) });
+  await fillCertificates(store, count);
   await store.close();
 }
 

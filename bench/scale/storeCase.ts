@@ -21,7 +21,7 @@ import pg from 'pg';
 import { createCsr } from '../csr.js';
 import { withBenchDatabase, type BenchDatabase } from '../lib/benchDatabase.js';
 import { makeBenchHome, type BenchHome } from '../lib/benchHome.js';
-import { certificateRows } from '../lib/bulkRows.js';
+import { fillCertificates } from '../lib/bulkRows.js';
 import { startFedca, stopServer, type RunningServer } from '../lib/fedca.js';
 import { loadAverage } from '../lib/machine.js';
 import { cpuSeconds, cpuSecondsBetween, cpuSecondsByPid, median } from '../lib/process.js';
@@ -36,7 +36,6 @@ const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@12
 const CONCURRENCY = 16;
 const WARM_UP_SECONDS = 1;
 const SUBJECT = 'bench.internal';
-const SQLITE_BATCH = 50_000;
 const POSTGRES_BATCH = 100_000;
 /** BENCH_STORE_CHECKPOINT=1: a PostgreSQL CHECKPOINT before each run, to measure the stretch right after one. */
 const CHECKPOINT_FIRST = process.env.BENCH_STORE_CHECKPOINT === '1';
@@ -70,7 +69,7 @@ function medianRun(runs: readonly Run[]): Run {
 async function fillSqlite(home: BenchHome, count: number): Promise<void> {
   const store = await home.openStore();
   try {
-    for (let done = 0; done < count; done += SQLITE_BATCH) await store.importRows({ certificates: certificateRows(Math.min(SQLITE_BATCH, count - done)) });
+    await fillCertificates(store, count);
   } finally {
     await store.close();
   }
