@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { classifySans } from '../src/pki/extensions.js';
 import { createIssuer, type Issuer } from '../src/pki/issuer.js';
 import { generateKey, spkiDer } from '../src/pki/keys.js';
-import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, parseOcspRequest, signOcspResponse, type CertStatus } from '../src/pki/ocsp.js';
+import { namesIssuer, ocspErrorResponse, OcspError, ocspNoCheck, ocspResponseSigner, parseOcspRequest, type CertStatus } from '../src/pki/ocsp.js';
 import { answerFor, buildOcspRequest, nonceValue, parseOcspResponse, responseStatusName, verifyOcspResponse, type BasicOcspResponse } from '../src/pki/ocspClient.js';
 import { OcspResponseError } from '../src/pki/errors.js';
 import { OID } from '../src/pki/oids.js';
@@ -39,13 +39,12 @@ describe('OCSP client (RFC 6960)', () => {
   function respond(statuses: CertStatus[], signer: Issuer, options: { nonce?: Buffer; thisUpdate?: Date; nextUpdate?: Date } = {}): BasicOcspResponse {
     const request = parseOcspRequest(buildOcspRequest(issuer, serials, nonce));
     const thisUpdate = options.thisUpdate ?? new Date(Math.floor(Date.now() / 1000) * 1000);
-    const der = signOcspResponse({
+    const der = ocspResponseSigner(signer)({
       responses: request.certIds.map((certId, i) => ({ certId, status: statuses[i] })),
       producedAt: thisUpdate,
       thisUpdate,
       nextUpdate: options.nextUpdate ?? new Date(thisUpdate.getTime() + 300_000),
       nonce: options.nonce ?? request.nonce,
-      responder: signer,
     });
     const parsed = parseOcspResponse(der);
     assert.equal(parsed.status, 0);

@@ -194,11 +194,6 @@ export function ocspResponseSigner(responder: Issuer): (c: OcspResponseContents)
   };
 }
 
-/** Encodes and signs one successful OCSPResponse (basic) with the delegated responder (see ocspResponseSigner). */
-export function signOcspResponse(c: OcspResponseContents & { readonly responder: Issuer }): Buffer {
-  return ocspResponseSigner(c.responder)(c);
-}
-
 /** OCSPResponseStatus values for the unsuccessful answers (RFC 6960 §4.2.1). */
 export const OcspError = { malformedRequest: 1, internalError: 2, tryLater: 3, unauthorized: 6 } as const;
 
