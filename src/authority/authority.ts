@@ -1,6 +1,6 @@
 import { BadRequest, Forbidden, NotFound, TooManyRequests, Unauthorized } from '../errors.js';
 import { crlDistributionPoint, ocspAccess } from '../pki/extensions.js';
-import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
+import { newSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { privateKeyPem } from '../pki/keys.js';
 import { isCrlReason } from '../pki/crlReason.js';
 import { OID } from '../pki/oids.js';
@@ -218,7 +218,7 @@ export class Authority {
   issueWithOptions(verified: VerifiedCsr, options: readonly SignOption[], times: { readonly notBefore?: string; readonly notAfter?: string }, provisioner: string, now = new Date()): { record: IssuedCertificate; chain: Buffer[] } {
     const { csr, publicKey } = verified;
     const draft = applySignOptions([...options, ...this.locationExtensions], { csr, publicKey, notBefore: times.notBefore, notAfter: times.notAfter, now });
-    const serial = randomSerial();
+    const serial = newSerial();
     const der = issueLeaf(
       {
         commonName: draft.commonName,

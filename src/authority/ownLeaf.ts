@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { classifySans } from '../pki/extensions.js';
-import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
+import { newSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, spkiDer } from '../pki/keys.js';
 import { BACKDATE_MS, issueLeaf } from '../pki/issueCertificate.js';
 import type { IssuedCertificate } from '../store/store.js';
@@ -31,7 +31,7 @@ export interface OwnLeaf {
  */
 export function issueOwnLeaf(request: OwnLeafRequest, intermediate: Issuer, now = new Date()): OwnLeaf {
   const key = generateKey({ kty: 'EC' });
-  const serial = randomSerial();
+  const serial = newSerial();
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const notAfter = new Date(Math.min(now.getTime() + request.lifetimeMs, intermediate.certificate.notAfter.getTime()));
   const der = issueLeaf(

@@ -1,7 +1,7 @@
 import { Unauthorized } from '../errors.js';
 import type { ParsedCertificate } from '../pki/certificate.js';
 import { CRL_REASON_SUPERSEDED } from '../pki/crlReason.js';
-import { randomSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
+import { newSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { commonNameOf } from '../pki/name.js';
 import { reissue as reissueCertificate } from '../pki/reissueCertificate.js';
 import type { ProvisionerCollection } from '../provisioners/collection.js';
@@ -41,7 +41,7 @@ export class Renewal {
     if (await this.parts.store.revocation(cert.serial.toString(10))) throw new Unauthorized('certificate has been revoked');
     const provisioner = this.parts.provisioners.forCertificate(cert);
     const grant = await provisioner.authorizeRenew({ certificate: cert, token }, this.parts.context(now));
-    const serial = randomSerial();
+    const serial = newSerial();
     const { der, notBefore, notAfter } = reissueCertificate(cert, publicKey, this.parts.intermediate, now, BACKDATE_MS, serial);
     const replaces = cert.serial.toString(10);
     const record = { serial: serialDecimal(serial), der, commonName: commonNameOf(cert.subject), notBefore, notAfter, provisioner: provisioner.name, replaces };

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { signCertificate } from './certificate.js';
 import { authorityKeyIdentifier, basicConstraints, defaultKeyUsages, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName, type SubjectAltNames } from './extensions.js';
-import { randomSerial, type Issuer } from './issuer.js';
+import { newSerial, type Issuer } from './issuer.js';
 import { createSigner, spkiDer } from './keys.js';
 import { encodeName } from './name.js';
 import { OID } from './oids.js';
@@ -16,7 +16,7 @@ export function issueRoot(name: string, key: KeyObject, years = 10, now = new Da
   const publicKey = spkiDer(key);
   return signCertificate(
     {
-      serial: randomSerial(),
+      serial: newSerial(),
       issuer: subject,
       subject,
       notBefore: new Date(now.getTime() - BACKDATE_MS),
@@ -34,7 +34,7 @@ export function issueIntermediate(name: string, publicKeyOf: KeyObject, root: Is
   const notAfter = new Date(Math.min(now.getTime() + years * YEAR_MS, root.certificate.notAfter.getTime()));
   return signCertificate(
     {
-      serial: randomSerial(),
+      serial: newSerial(),
       issuer: root.certificate.subject,
       subject: encodeName({ organization: name, commonName: `${name} Intermediate CA` }),
       notBefore: new Date(now.getTime() - BACKDATE_MS),
@@ -70,7 +70,7 @@ export interface LeafRequest {
 }
 
 /** The default leaf profile of api.md, signed by `issuer`. */
-export function issueLeaf(request: LeafRequest, issuer: Issuer, serial = randomSerial()): Buffer {
+export function issueLeaf(request: LeafRequest, issuer: Issuer, serial = newSerial()): Buffer {
   const emptySubject = request.commonName === '';
   const extensions = [
     keyUsage(request.keyUsages ?? defaultKeyUsages(request.rsaKey === true)),

@@ -1,6 +1,6 @@
 import { signCertificate, type ParsedCertificate } from './certificate.js';
 import { authorityKeyIdentifier, defaultKeyUsages, keyIdentifier, keyUsage, subjectKeyIdentifier } from './extensions.js';
-import { randomSerial, type Issuer } from './issuer.js';
+import { newSerial, type Issuer } from './issuer.js';
 import { OID } from './oids.js';
 import { readSpki } from './spki.js';
 
@@ -19,7 +19,7 @@ export interface ReissuedCertificate {
  * (a profile's usages survive a rekey), and follows the default profile when the
  * type changes (keyEncipherment only for RSA).
  */
-export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issuer, now: Date, backdateMs: number, serial = randomSerial()): ReissuedCertificate {
+export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issuer, now: Date, backdateMs: number, serial = newSerial()): ReissuedCertificate {
   const duration = old.notAfter.getTime() - old.notBefore.getTime();
   const notBefore = new Date(now.getTime() - backdateMs);
   const notAfter = new Date(notBefore.getTime() + duration);
