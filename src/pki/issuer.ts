@@ -62,6 +62,10 @@ let serialOffset = 0;
  * leaf touched — as many distinct pages as the store is large. The sign p99 at 1,000,000
  * certificates was +15.9% over the empty store's (2026-11-28 14:20, `BENCH_CASES=store`).
  * Serials that grow with time are inserted at one end of the index, whatever its size.
+ * Measured 2026-11-28 on PostgreSQL 15 with a million certificates, 5,000 issuances right
+ * after a CHECKPOINT (pg_walinspect, this database's records only): random serials wrote
+ * 0.53–0.55 full-page images and 4.4 KB of WAL an issuance (2,640 of the primary key's
+ * 8,000 leaves copied whole), these 0.013–0.035 and 1.4–1.5 KB (3–5 of its pages).
  *
  * The decimal form has 37 digits for every time from 1996-03-18 to 2232-02-15, so the
  * store's TEXT order (byte order on SQLite, and in any collation for digits of one length)
