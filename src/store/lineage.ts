@@ -3,7 +3,7 @@ import type { IssuedCertificate, Store } from './store.js';
 /** At most this many certificates are followed in a line: renewals every few minutes for years stay below it. */
 export const MAX_LINEAGE = 100_000;
 
-/** Thrown when a line is longer than MAX_LINEAGE (the store would be damaged: serials are random). */
+/** Thrown when a line is longer than MAX_LINEAGE (the store would be damaged: serials are unique, 80 of their bits random). */
 export class LineageTooLong extends Error {
   readonly code = 'ERR_LINEAGE_TOO_LONG';
 }
