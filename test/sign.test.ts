@@ -62,7 +62,8 @@ describe('POST /sign', () => {
       assert.ok(Math.abs(before - 60_000 - nb) < 5_000, 'notBefore backdated 1 minute');
       assert.ok(Math.abs(na - nb - 24 * 3600_000 - 60_000) < 5_000, '24 h (plus the backdate)');
       assert.equal(BigInt('0x' + leaf.serialNumber) > 0n, true);
-      assert.ok(leaf.serialNumber.replace(/^0+/, '').length >= 25, '128-bit random serial');
+      assert.ok(leaf.serialNumber.replace(/^0+/, '').length >= 25, 'a 16-byte serial');
+      assert.ok(Math.abs(Number(BigInt('0x' + leaf.serialNumber) >> 80n) - before) < 5_000, 'the serial starts with the time of issue (ms), before its 80 random bits');
       const dir = mkdtempSync(join(tmpdir(), 'fedca-verify-'));
       try {
         writeFileSync(join(dir, 'leaf.pem'), res.body.crt as string);
