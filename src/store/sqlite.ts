@@ -18,6 +18,7 @@ import type {
   IssuedCertificate,
   PeerRootsRecord,
   Revocation,
+  RevokedEntry,
   RevokeOutcome,
   Store,
   StoreCounts,
@@ -169,7 +170,7 @@ export class SqliteStore implements Store {
   private readonly revokeAllTx: Database.Transaction<(revocations: readonly Revocation[], token?: UsedToken) => readonly string[] | 'token-used'>;
   private readonly selectSuccessors: Database.Statement;
   private readonly selectRevocation: Database.Statement;
-  private readonly selectRevocations: Database.Statement;
+  private readonly selectCrlEntries: Database.Statement;
   private readonly selectCrl: Database.Statement;
   private readonly selectCrlStamp: Database.Statement;
   private readonly updateCrl: Database.Transaction<(crlNumber: bigint, der: Buffer, thisUpdate: number, builtFromSeq: bigint) => boolean>;
@@ -248,7 +249,10 @@ export class SqliteStore implements Store {
     });
     this.selectSuccessors = this.db.prepare('SELECT * FROM issued_certificates WHERE replaces = ? ORDER BY issued_at, serial');
     this.selectRevocation = this.db.prepare('SELECT * FROM revoked_certificates WHERE serial = ?');
-    this.selectRevocations = this.db.prepare('SELECT * FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial');
+    // Three columns as arrays (raw): for 100,000 revocations, all six columns as objects took
+    // 400-620 ms of CPU and these 130-300 (2026-11-28, a busy machine; SQLite's own scan and
+    // sort about 15 ms, the rest making the JavaScript values).
+    this.selectCrlEntries = this.db.prepare('SELECT serial, revoked_at, reason_code FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial').raw(true);
     this.selectCrl = this.db
       .prepare('SELECT s.crl_number, d.der, s.this_update, s.built_from_seq, s.revocation_seq FROM crl_state s JOIN crl_der d ON d.id = s.id WHERE s.id = 1')
       .safeIntegers(true);
@@ -323,8 +327,9 @@ export class SqliteStore implements Store {
     return row ? toRevocation(row) : undefined;
   }
 
-  async revocations(now: Date): Promise<Revocation[]> {
-    return ((await retryWhileBusy(() => this.selectRevocations.all(now.getTime()))) as RevocationRow[]).map(toRevocation);
+  async crlEntries(now: Date): Promise<RevokedEntry[]> {
+    const rows = (await retryWhileBusy(() => this.selectCrlEntries.all(now.getTime()))) as [serial: string, revokedAt: number, reasonCode: number][];
+    return rows.map(([serial, revokedAt, reasonCode]) => ({ serial, revokedAt: new Date(revokedAt), reasonCode }));
   }
 
   async crlState(): Promise<CrlState> {
