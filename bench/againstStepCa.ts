@@ -8,7 +8,9 @@
  * p50/p99, server CPU per sign; memory after that load; renewals at c8 over a fresh mTLS connection
  * each (a Node client, the same for both): rate and server CPU per renewal, and beside them the
  * node:https floor (bench/tlsFloor/server.ts: the same handshake and an answer of the same size,
- * no CA work), what Node and its OpenSSL cost per connection before fedca's code runs.
+ * no CA work), what Node and its OpenSSL cost per connection before fedca's code runs. The sign
+ * case likewise measures the sign floor (bench/tlsFloor/signWork.ts: the token's and the CSR's
+ * signatures verified and a certificate's worth signed, nothing else), in as many processes as fedca's workers.
  *
  * Options (env): BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (alternating rounds, default 3),
  * BENCH_WARMUP (seconds of a first, discarded run per CA and case, default 20),
@@ -109,6 +111,11 @@ function report(title: string, samples: Record<Ca, Sample[]>): Record<Ca, Sample
   return { fedca: med('fedca'), 'step-ca': med('step-ca') };
 }
 
+/** The floor's rows, under the CAs' in the table report() printed. */
+function printFloor(samples: readonly Sample[]): void {
+  samples.forEach((f, i) => console.log(`| ${i + 1} | node:https floor | ${fmt(f.perSecond)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.cpuUs)} | ${f.failures} |`));
+}
+
 async function main(): Promise<void> {
   if (!hasWrk()) throw new Error('wrk is not installed (Debian package wrk)');
   const bench = await makeBenchHome('vs-step');
@@ -125,19 +132,35 @@ async function main(): Promise<void> {
     const pool = Array.from({ length: CSR_POOL }, () => createKeyAndCsr(SUBJECT));
     const csrs = pool.map((k) => k.csr);
     const order = (round: number): Ca[] => (round % 2 ? ['step-ca', 'fedca'] : ['fedca', 'step-ca']);
+    // The floor: node:https with fedca's TLS settings, on a certificate fedca issued for localhost, in as many processes as fedca.
+    const workers = Number(process.env.FEDCA_WORKERS ?? defaultWorkerCount());
+    const floorKey = createKeyAndCsr('localhost');
+    const floorChain = await signOnce(servers.fedca.port, rootPem, floorKey.csr, mintTokens(p, audience(servers.fedca.port), 'localhost', 1)[0]);
+    floor = await startTlsFloor(dir, floorKey.key, floorChain, rootPem + readFileSync(join(home, 'pki/intermediate_ca.crt'), 'utf8'), workers, home);
     const date = new Date().toISOString().slice(0, 10);
-    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers: ${process.env.FEDCA_WORKERS ?? defaultWorkerCount()}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadAverage()}`);
+    console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers (and the floor's): ${workers}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadAverage()}`);
     const lines: string[] = [];
     if (CASES.has('sign')) {
-      if (WARMUP_SECONDS > 0) for (const ca of order(0)) signRun(servers[ca] as RunningServer, dir, p, csrs, WARMUP_SECONDS);
+      const signFloor = floor;
+      if (WARMUP_SECONDS > 0) {
+        for (const ca of order(0)) signRun(servers[ca] as RunningServer, dir, p, csrs, WARMUP_SECONDS);
+        signRun(signFloor, dir, p, csrs, WARMUP_SECONDS);
+      }
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
-      for (let round = 0; round < ROUNDS; round++) for (const ca of order(round)) samples[ca].push(signRun(servers[ca] as RunningServer, dir, p, csrs));
+      const floorSamples: Sample[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const ca of order(round)) samples[ca].push(signRun(servers[ca] as RunningServer, dir, p, csrs));
+        floorSamples.push(signRun(signFloor, dir, p, csrs));
+      }
       const m = report(`POST /1.0/sign at c${SIGN_CONCURRENCY} (wrk, one token per request, ${CSR_POOL} distinct CSR keys)`, samples);
+      printFloor(floorSamples);
+      const floorCpu = median(floorSamples.map((f) => f.cpuUs));
       const pid = (ca: Ca): number => servers[ca]?.child.pid as number;
       const resident = { fedca: residentMiB(pid('fedca')), 'step-ca': residentMiB(pid('step-ca')) };
       const rss = { fedca: rssMiB(pid('fedca')), 'step-ca': rssMiB(pid('step-ca')) };
       lines.push(`| signs/s at c${SIGN_CONCURRENCY} | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 2.0× |`);
       lines.push(`| server CPU µs per sign | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 0.5× |`);
+      lines.push(`| sign floor: CPU µs per sign of node:https and the signatures alone, no CA work (against step-ca's sign) | ${fmt(floorCpu)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(floorCpu / m['step-ca'].cpuUs, 2)}× | — |`);
       lines.push(`| p99 ms at c${SIGN_CONCURRENCY} | ${fmt(m.fedca.p99, 1)} | ${fmt(m['step-ca'].p99, 1)} | ${fmt(m.fedca.p99 / m['step-ca'].p99, 2)}× | ≤ 1.0× |`);
       lines.push(`| resident memory after load, MiB (each page once: the RSS of one process) | ${fmt(resident.fedca)} | ${fmt(resident['step-ca'])} | ${fmt(resident.fedca / resident['step-ca'], 2)}× | ≤ 1.0× |`);
       lines.push(`| RSS summed over the server's processes, MiB (shared pages once per process) | ${fmt(rss.fedca)} | ${fmt(rss['step-ca'])} | ${fmt(rss.fedca / rss['step-ca'], 2)}× | — |`);
@@ -149,23 +172,20 @@ async function main(): Promise<void> {
         const tokens = mintTokens(p, audience(server.port), SUBJECT, RENEW_CONCURRENCY);
         for (let i = 0; i < RENEW_CONCURRENCY; i++) identities[ca].push({ chain: await signOnce(server.port, rootPem, pool[i].csr, tokens[i]), key: pool[i].key });
       }
-      // The floor: node:https with fedca's TLS settings doing no CA work, on a certificate fedca issued for localhost.
-      const floorKey = createKeyAndCsr('localhost');
-      const floorChain = await signOnce(servers.fedca.port, rootPem, floorKey.csr, mintTokens(p, audience(servers.fedca.port), 'localhost', 1)[0]);
-      floor = await startTlsFloor(dir, floorKey.key, floorChain, rootPem + readFileSync(join(home, 'pki/intermediate_ca.crt'), 'utf8'));
       const floorIdentities = identities.fedca;
+      const renewFloor = floor;
       if (WARMUP_SECONDS > 0) {
         for (const ca of order(0)) await renewRun(servers[ca] as RunningServer, rootPem, identities[ca], WARMUP_SECONDS);
-        await renewRun(floor, rootPem, floorIdentities, WARMUP_SECONDS);
+        await renewRun(renewFloor, rootPem, floorIdentities, WARMUP_SECONDS);
       }
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
       const floorSamples: Sample[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         for (const ca of order(round)) samples[ca].push(await renewRun(servers[ca] as RunningServer, rootPem, identities[ca]));
-        floorSamples.push(await renewRun(floor, rootPem, floorIdentities));
+        floorSamples.push(await renewRun(renewFloor, rootPem, floorIdentities));
       }
       const m = report(`POST /1.0/renew at c${RENEW_CONCURRENCY}, a fresh mTLS connection (full handshake, client certificate) per renewal`, samples);
-      floorSamples.forEach((f, i) => console.log(`| ${i + 1} | node:https floor | ${fmt(f.perSecond)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.cpuUs)} | ${f.failures} |`));
+      printFloor(floorSamples);
       const floorCpu = median(floorSamples.map((f) => f.cpuUs));
       lines.push(`| renewals/s at c${RENEW_CONCURRENCY}, fresh mTLS | ${fmt(m.fedca.perSecond)} | ${fmt(m['step-ca'].perSecond)} | ${fmt(m.fedca.perSecond / m['step-ca'].perSecond, 2)}× | ≥ 1.0× |`);
       lines.push(`| server CPU µs per renewal | ${fmt(m.fedca.cpuUs)} | ${fmt(m['step-ca'].cpuUs)} | ${fmt(m.fedca.cpuUs / m['step-ca'].cpuUs, 2)}× | ≤ 1.0× |`);

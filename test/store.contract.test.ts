@@ -211,13 +211,16 @@ for (const backend of [sqlite, postgres]) {
       assert.equal((await store.crlState()).revocationSeq, seq);
     });
 
-    it('revocations lists those not yet expired, oldest first', async () => {
+    it('crlEntries lists those not yet expired, oldest first, with their dates and reasons', async () => {
       const store = await open();
       const now = new Date('2030-01-01T18:00:00Z');
       await store.revoke(revocation('3', { revokedAt: new Date('2030-01-01T10:00:00Z') }));
       await store.revoke(revocation('1', { revokedAt: new Date('2030-01-01T11:00:00Z') }));
       await store.revoke(revocation('2', { revokedAt: new Date('2030-01-01T09:00:00Z'), notAfter: new Date('2030-01-01T17:00:00Z') }));
-      assert.deepEqual((await store.revocations(now)).map((r) => r.serial), ['3', '1']);
+      assert.deepEqual(await store.crlEntries(now), [
+        { serial: '3', revokedAt: new Date('2030-01-01T10:00:00Z'), reasonCode: 1 },
+        { serial: '1', revokedAt: new Date('2030-01-01T11:00:00Z'), reasonCode: 1 },
+      ]);
       assert.equal((await store.counts()).revocations, 3);
     });
 

@@ -126,6 +126,57 @@ describe('SQLite store', () => {
     }
   });
 
+  it('commits issuances that arrive together in one go, each on its own: a refused one burns nothing and takes no other down', async () => {
+    const store = openAt();
+    const token = (id: string): { id: string; expiresAt: Date } => ({ id, expiresAt: new Date(Date.now() + HOUR) });
+    const cert = (serial: string): { serial: string; der: Buffer; commonName: string; notBefore: Date; notAfter: Date; provisioner: string } => ({
+      serial, der: Buffer.alloc(600, 7), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p',
+    });
+    await store.recordIssuance(token('before'), cert('1'));
+    // Submitted in one turn of the event loop, so committed in one transaction.
+    const outcomes = await Promise.allSettled([
+      store.recordIssuance(token('a'), cert('2')),
+      store.recordIssuance(token('a'), cert('3')), // the same token again: refused, nothing recorded
+      store.recordIssuance(token('b'), cert('1')), // a serial already stored: its write fails alone, and its token stays unused
+      store.recordIssuance(token('c'), cert('4')),
+      store.storeCertificate(cert('5')),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : undefined)), [true, false, undefined, true, undefined]);
+    assert.match(String((outcomes[2] as PromiseRejectedResult).reason), /UNIQUE constraint failed: issued_certificates.serial/);
+    assert.equal(await store.recordIssuance(token('b'), cert('6')), true, 'the token of the refused write was burned');
+    for (const serial of ['1', '2', '4', '5', '6']) assert.ok(await store.certificate(serial), `certificate ${serial} missing`);
+    assert.equal(await store.certificate('3'), undefined);
+    assert.deepEqual(await store.counts(), { ...(await store.counts()), certificates: 5, usedTokens: 4 });
+  });
+
+  it('writes the pages that issuances arriving together share once, not once each', async () => {
+    const store = new SqliteStore(file, { walCheckpoints: false });
+    open.push(store);
+    // The WAL's length in frames: nothing checkpoints it here (no checkpointer thread, far below SQLite's own threshold).
+    const frames = (): number => (statSync(`${file}-wal`).size - 32) / (4096 + 24);
+    const issue = (i: number): Promise<boolean> =>
+      store.recordIssuance({ id: `t${i}`, expiresAt: new Date(Date.now() + HOUR) }, { serial: String(100 + i), der: Buffer.alloc(300, i), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' });
+    const before = frames();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => issue(i)));
+    const together = frames() - before;
+    for (let i = 20; i < 40; i++) await issue(i);
+    const apart = frames() - before - together;
+    // Each commit appends every page it changed (table, serial index, token, ...) to the WAL.
+    assert.ok(together * 4 < apart, `20 issuances together wrote ${together} WAL frames, one after another ${apart}`);
+  });
+
+  it('finishes the writes already submitted before it closes', async () => {
+    const store = new SqliteStore(file);
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      store.recordIssuance({ id: `t${i}`, expiresAt: new Date(Date.now() + HOUR) }, { serial: String(100 + i), der: Buffer.alloc(600, i), commonName: 'c', notBefore: new Date(), notAfter: new Date(Date.now() + HOUR), provisioner: 'p' }),
+    );
+    await store.close();
+    assert.deepEqual(await Promise.all(writes), writes.map(() => true));
+    const reopened = openAt();
+    assert.equal((await reopened.counts()).certificates, 20);
+  });
+
   it('numbers migrations from 1 without gaps', () => {
     assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
   });

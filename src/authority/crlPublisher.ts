@@ -58,7 +58,7 @@ export class CrlPublisher {
       // ahead): a second's wait at most keeps thisUpdate out of the future.
       const ahead = thisUpdate.getTime() - now.getTime();
       if (ahead > 0) await sleep(Math.min(ahead, SECOND_MS));
-      const entries = (await this.store.revocations(now)).map((r) => ({ serial: BigInt(r.serial), revokedAt: r.revokedAt, reasonCode: r.reasonCode }));
+      const entries = (await this.store.crlEntries(now)).map((r) => ({ serial: BigInt(r.serial), revokedAt: r.revokedAt, reasonCode: r.reasonCode }));
       const der = signCrl({ crlNumber, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + this.validityMs), entries }, this.issuer);
       // Another replica may have saved number `crlNumber` first: then read theirs.
       if (await this.store.saveCrl(crlNumber, der, thisUpdate, state.revocationSeq)) {

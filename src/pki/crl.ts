@@ -1,7 +1,8 @@
-import { bitString, explicit, integer, sequence, sequenceOf, time, tlv, Tag } from './der.js';
+import { bitString, explicit, integer, sequence, time } from './der.js';
 import { authorityKeyIdentifier, extension } from './extensions.js';
 import type { Issuer } from './issuer.js';
 import { OID } from './oids.js';
+import { encodeRevokedCertificates } from './revokedCertificates.js';
 
 /** One revoked certificate on a CRL. */
 export interface CrlEntry {
@@ -19,21 +20,8 @@ export interface CrlContents {
   readonly entries: readonly CrlEntry[];
 }
 
-/** The crlEntryExtensions of each reason code, encoded once (a CRL may repeat them 100,000 times). */
-const reasonExtensions = new Map<number, Buffer>();
-
-function reasonExtension(code: number): Buffer {
-  let der = reasonExtensions.get(code);
-  if (!der) {
-    der = sequence(extension(OID.cRLReason, tlv(Tag.ENUMERATED, Buffer.from([code]))));
-    reasonExtensions.set(code, der);
-  }
-  return der;
-}
-
 /** Encodes and signs an RFC 5280 v2 CRL (AKI and cRLNumber extensions); returns its DER. */
 export function signCrl(contents: CrlContents, issuer: Issuer): Buffer {
-  const entries = contents.entries.map((e) => (e.reasonCode === 0 ? sequence(integer(e.serial), time(e.revokedAt)) : sequence(integer(e.serial), time(e.revokedAt), reasonExtension(e.reasonCode))));
   const tbs = sequence(
     integer(1),
     issuer.signer.algorithm,
@@ -41,7 +29,7 @@ export function signCrl(contents: CrlContents, issuer: Issuer): Buffer {
     time(contents.thisUpdate),
     time(contents.nextUpdate),
     // An empty list must be left out, not sent empty (§5.1.2.6).
-    ...(entries.length ? [sequenceOf(entries)] : []),
+    ...(contents.entries.length ? [encodeRevokedCertificates(contents.entries)] : []),
     explicit(0, sequence(authorityKeyIdentifier(issuer.keyId), extension(OID.cRLNumber, integer(contents.crlNumber)))),
   );
   return sequence(tbs, issuer.signer.algorithm, bitString(issuer.signer.sign(tbs)));

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import client from 'prom-client';
 import { parseAddress } from '../config/address.js';
-import type { CrlState, PeerRootsRecord, Revocation } from '../store/store.js';
+import type { CrlState, PeerRootsRecord, RevokedEntry } from '../store/store.js';
 import type { StoreObserver } from '../store/observed.js';
 
 /** Routes of api.md and ACME's as metric labels (at /X and /1.0/X alike); anything else is "other", so that probes cannot grow the label set. */
@@ -32,7 +32,7 @@ export function routeLabel(url: string): string {
 /** What the CRL gauges read when scraped. */
 export interface CrlSource {
   crlState(): Promise<CrlState>;
-  revocations(now: Date): Promise<Revocation[]>;
+  crlEntries(now: Date): Promise<RevokedEntry[]>;
 }
 
 /** What the federation peer gauges read when scraped. */
@@ -70,7 +70,7 @@ export class CaMetrics {
     const read = async (set: (state: CrlState, entries: number, now: Date) => void): Promise<void> => {
       const now = new Date();
       try {
-        const [state, revocations] = await Promise.all([crl.crlState(), crl.revocations(now)]);
+        const [state, revocations] = await Promise.all([crl.crlState(), crl.crlEntries(now)]);
         set(state, revocations.length, now);
       } catch {
         // An unreachable store leaves the gauges unset for this scrape; the store metrics say why.

@@ -1,5 +1,5 @@
 import { Unavailable } from '../errors.js';
-import type { AcmeAccountOutcome, AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
+import type { AcmeAccountOutcome, AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabKeyRecord, AcmeOrderRecord, CrlStamp, CrlState, IssuedCertificate, PeerRootsRecord, Revocation, RevokedEntry, RevokeOutcome, Store, StoreCounts, StoreRows, UsedToken } from './store.js';
 
 /** How a store call ended: done, a one-time token refused as a replay, the database unreachable, or another error. */
 export type StoreOutcome = 'ok' | 'replay' | 'unavailable' | 'error';
@@ -45,8 +45,8 @@ export class ObservedStore implements Store {
   revocation(serial: string): Promise<Revocation | undefined> {
     return this.timed('revocation', () => this.inner.revocation(serial));
   }
-  revocations(now: Date): Promise<Revocation[]> {
-    return this.timed('revocations', () => this.inner.revocations(now));
+  crlEntries(now: Date): Promise<RevokedEntry[]> {
+    return this.timed('crlEntries', () => this.inner.crlEntries(now));
   }
   crlState(): Promise<CrlState> {
     return this.timed('crlState', () => this.inner.crlState());

@@ -13,6 +13,7 @@ import type {
   IssuedCertificate,
   PeerRootsRecord,
   Revocation,
+  RevokedEntry,
   RevokeOutcome,
   Store,
   StoreCounts,
@@ -351,8 +352,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  revocations(now: Date): Promise<Revocation[]> {
-    return this.run(async () => (await this.query<RevocationRow>('SELECT * FROM revoked_certificates WHERE not_after > $1 ORDER BY revoked_at, serial', [now.getTime()])).rows.map(toRevocation));
+  crlEntries(now: Date): Promise<RevokedEntry[]> {
+    return this.run(async () =>
+      (await this.query<Pick<RevocationRow, 'serial' | 'revoked_at' | 'reason_code'>>('SELECT serial, revoked_at, reason_code FROM revoked_certificates WHERE not_after > $1 ORDER BY revoked_at, serial', [now.getTime()])).rows.map((r) => ({
+        serial: r.serial,
+        revokedAt: new Date(Number(r.revoked_at)),
+        reasonCode: r.reason_code,
+      })),
+    );
   }
 
   crlState(): Promise<CrlState> {

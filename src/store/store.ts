@@ -52,6 +52,14 @@ export interface Revocation {
   readonly provisioner: string;
 }
 
+/** What a CRL lists of one revocation (Store.crlEntries): only the columns the CRL needs. */
+export interface RevokedEntry {
+  readonly serial: string;
+  readonly revokedAt: Date;
+  /** RFC 5280 CRLReason, 0-10 (7 unused). */
+  readonly reasonCode: number;
+}
+
 /** What the CRL state says without the CRL itself: which CRL is stored, and whether it is out of date. */
 export interface CrlStamp {
   readonly crlNumber: bigint;
@@ -243,8 +251,11 @@ export interface Store {
   successors(serial: string): Promise<IssuedCertificate[]>;
   /** The revocation of a serial, if it is revoked. */
   revocation(serial: string): Promise<Revocation | undefined>;
-  /** Revocations of certificates that have not expired by `now`, oldest first. */
-  revocations(now: Date): Promise<Revocation[]>;
+  /**
+   * What the next CRL lists: the revocations of certificates that have not expired by
+   * `now`, oldest first (then by serial), with only the columns a CRL entry holds.
+   */
+  crlEntries(now: Date): Promise<RevokedEntry[]>;
   /** The stored CRL and its number. */
   crlState(): Promise<CrlState>;
   /**
