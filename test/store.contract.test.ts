@@ -222,6 +222,8 @@ for (const backend of [sqlite, postgres]) {
         { serial: '1', revokedAt: new Date('2030-01-01T11:00:00Z'), reasonCode: 1 },
       ]);
       assert.equal((await store.counts()).revocations, 3);
+      assert.equal(await store.crlEntryCount(now), 2);
+      assert.equal(await store.crlEntryCount(new Date('2029-01-01T00:00:00Z')), 3);
     });
 
     it('the CRL number is a compare-and-set: of two replicas saving the same number, one wins', async () => {

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import client from 'prom-client';
 import { parseAddress } from '../config/address.js';
-import type { CrlState, PeerRootsRecord, RevokedEntry } from '../store/store.js';
+import type { CrlState, PeerRootsRecord } from '../store/store.js';
 import type { StoreObserver } from '../store/observed.js';
 
 /** Routes of api.md and ACME's as metric labels (at /X and /1.0/X alike); anything else is "other", so that probes cannot grow the label set. */
@@ -32,7 +32,7 @@ export function routeLabel(url: string): string {
 /** What the CRL gauges read when scraped. */
 export interface CrlSource {
   crlState(): Promise<CrlState>;
-  crlEntries(now: Date): Promise<RevokedEntry[]>;
+  crlEntryCount(now: Date): Promise<number>;
 }
 
 /** What the federation peer gauges read when scraped. */
@@ -67,11 +67,12 @@ export class CaMetrics {
 
   /** Adds the CRL gauges, read from `crl` at each scrape. */
   watchCrl(crl: CrlSource): void {
-    const read = async (set: (state: CrlState, entries: number, now: Date) => void): Promise<void> => {
+    // Each gauge reads only what it shows: a count from the database, not the CRL's entries (reading
+    // 100,000 of them cost 130-300 ms of CPU, 2026-11-28), and the small CRL stamp.
+    const read = async <T>(get: (now: Date) => Promise<T>, set: (value: T, now: Date) => void): Promise<void> => {
       const now = new Date();
       try {
-        const [state, revocations] = await Promise.all([crl.crlState(), crl.crlEntries(now)]);
-        set(state, revocations.length, now);
+        set(await get(now), now);
       } catch {
         // An unreachable store leaves the gauges unset for this scrape; the store metrics say why.
       }
@@ -83,7 +84,7 @@ export class CaMetrics {
       // Every worker reads the same store: across a pool, one value, not a sum.
       aggregator: 'max',
       async collect() {
-        await read((_state, entries) => this.set(entries));
+        await read((now) => crl.crlEntryCount(now), (entries) => this.set(entries));
       },
     });
     new client.Gauge({
@@ -92,7 +93,7 @@ export class CaMetrics {
       registers: [this.registry],
       aggregator: 'max',
       async collect() {
-        await read((state, _entries, now) => state.der && this.set((now.getTime() - state.thisUpdate.getTime()) / 1000));
+        await read(() => crl.crlState(), (state: CrlState, now) => state.der && this.set((now.getTime() - state.thisUpdate.getTime()) / 1000));
       },
     });
   }

@@ -48,6 +48,10 @@ export class ObservedStore implements Store {
   crlEntries(now: Date): Promise<RevokedEntry[]> {
     return this.timed('crlEntries', () => this.inner.crlEntries(now));
   }
+
+  crlEntryCount(now: Date): Promise<number> {
+    return this.timed('crlEntryCount', () => this.inner.crlEntryCount(now));
+  }
   crlState(): Promise<CrlState> {
     return this.timed('crlState', () => this.inner.crlState());
   }

@@ -362,6 +362,10 @@ export class PostgresStore implements Store {
     );
   }
 
+  crlEntryCount(now: Date): Promise<number> {
+    return this.run(async () => (await this.query<{ n: number }>('SELECT COUNT(*)::INTEGER AS n FROM revoked_certificates WHERE not_after > $1', [now.getTime()])).rows[0].n);
+  }
+
   crlState(): Promise<CrlState> {
     return this.run(async () => {
       const row = (await this.query<CrlRow>('SELECT crl_number, der, this_update, built_from_seq, revocation_seq FROM crl_state WHERE id = 1')).rows[0];

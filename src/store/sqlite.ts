@@ -171,6 +171,7 @@ export class SqliteStore implements Store {
   private readonly selectSuccessors: Database.Statement;
   private readonly selectRevocation: Database.Statement;
   private readonly selectCrlEntries: Database.Statement;
+  private readonly countCrlEntries: Database.Statement;
   private readonly selectCrl: Database.Statement;
   private readonly selectCrlStamp: Database.Statement;
   private readonly updateCrl: Database.Transaction<(crlNumber: bigint, der: Buffer, thisUpdate: number, builtFromSeq: bigint) => boolean>;
@@ -253,6 +254,7 @@ export class SqliteStore implements Store {
     // 400-620 ms of CPU and these 130-300 (2026-11-28, a busy machine; SQLite's own scan and
     // sort about 15 ms, the rest making the JavaScript values).
     this.selectCrlEntries = this.db.prepare('SELECT serial, revoked_at, reason_code FROM revoked_certificates WHERE not_after > ? ORDER BY revoked_at, serial').raw(true);
+    this.countCrlEntries = this.db.prepare('SELECT COUNT(*) FROM revoked_certificates WHERE not_after > ?').pluck(true);
     this.selectCrl = this.db
       .prepare('SELECT s.crl_number, d.der, s.this_update, s.built_from_seq, s.revocation_seq FROM crl_state s JOIN crl_der d ON d.id = s.id WHERE s.id = 1')
       .safeIntegers(true);
@@ -330,6 +332,10 @@ export class SqliteStore implements Store {
   async crlEntries(now: Date): Promise<RevokedEntry[]> {
     const rows = (await retryWhileBusy(() => this.selectCrlEntries.all(now.getTime()))) as [serial: string, revokedAt: number, reasonCode: number][];
     return rows.map(([serial, revokedAt, reasonCode]) => ({ serial, revokedAt: new Date(revokedAt), reasonCode }));
+  }
+
+  async crlEntryCount(now: Date): Promise<number> {
+    return (await retryWhileBusy(() => this.countCrlEntries.get(now.getTime()))) as number;
   }
 
   async crlState(): Promise<CrlState> {

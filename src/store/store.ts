@@ -256,6 +256,8 @@ export interface Store {
    * `now`, oldest first (then by serial), with only the columns a CRL entry holds.
    */
   crlEntries(now: Date): Promise<RevokedEntry[]>;
+  /** How many entries the next CRL lists (revocations not yet expired at `now`), counted by the database: what the metrics read at each scrape. */
+  crlEntryCount(now: Date): Promise<number>;
   /** The stored CRL and its number. */
   crlState(): Promise<CrlState>;
   /**
