@@ -117,23 +117,41 @@ export function oid(dotted: string): Buffer {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
+/** 0000-01-01 and 10000-01-01 (ms since the epoch): the years a certificate can carry. */
+const FIRST_ENCODABLE_MS = -62_167_219_200_000;
+const PAST_ENCODABLE_MS = 253_402_300_800_000;
+/** 1950-01-01 and 2050-01-01: UTCTime between them, GeneralizedTime outside (RFC 5280 §4.1.2.5). */
+const UTC_TIME_FROM_MS = -631_152_000_000;
+const UTC_TIME_BEFORE_MS = 2_524_608_000_000;
+
 /** True for a real date whose year a certificate can carry (0000-9999). */
 export function isEncodableTime(date: Date): boolean {
-  const y = date.getUTCFullYear();
-  return Number.isFinite(date.getTime()) && y >= 0 && y <= 9999;
+  const ms = date.getTime();
+  return ms >= FIRST_ENCODABLE_MS && ms < PAST_ENCODABLE_MS;
 }
 
-/** The year of a date DER can write; RangeError for an invalid or out-of-range date, so no "NaN" is ever encoded. */
+/**
+ * The content octets of the RFC 5280 Time at `ms` (ms since the epoch): 13 for a UTCTime
+ * (1950 through 2049), 15 for a GeneralizedTime; RangeError for an invalid or out-of-range
+ * time, so no "NaN" is ever encoded. What `time` writes, for encoders that write it themselves.
+ */
+export function timeContentLength(ms: number): 13 | 15 {
+  if (!(ms >= FIRST_ENCODABLE_MS && ms < PAST_ENCODABLE_MS)) throw new RangeError(`cannot encode the time ${String(new Date(ms))} in DER`);
+  return ms >= UTC_TIME_FROM_MS && ms < UTC_TIME_BEFORE_MS ? 13 : 15;
+}
+
+/** The year of a date DER can write; RangeError for an invalid or out-of-range date. */
 function encodableYear(date: Date): number {
-  if (!isEncodableTime(date)) throw new RangeError(`cannot encode the time ${String(date)} in DER`);
+  timeContentLength(date.getTime());
   return date.getUTCFullYear();
 }
 
 /** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050; whole seconds, Zulu. */
 export function time(date: Date): Buffer {
-  const y = encodableYear(date);
+  const utcTime = timeContentLength(date.getTime()) === 13;
+  const y = date.getUTCFullYear();
   const rest = `${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`;
-  if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad(y % 100) + rest, 'ascii'));
+  if (utcTime) return tlv(Tag.UTC_TIME, Buffer.from(pad(y % 100) + rest, 'ascii'));
   return tlv(Tag.GENERALIZED_TIME, Buffer.from(pad(y, 4) + rest, 'ascii'));
 }
 

@@ -6,7 +6,7 @@
  * busy 2-CPU machine): 300 ms of CPU composed with der.ts, 58-76 ms written here.
  */
 import type { CrlEntry } from './crl.js';
-import { sequence, tlv, Tag } from './der.js';
+import { sequence, timeContentLength, tlv, Tag } from './der.js';
 import { extension } from './extensions.js';
 import { OID } from './oids.js';
 
@@ -80,18 +80,6 @@ function writeDigits2(out: Buffer, at: number, n: number): void {
 }
 
 const DAY_MS = 86_400_000;
-/** 0000-01-01 and 10000-01-01 (ms since the epoch): the years DER's Time can carry (der.ts isEncodableTime). */
-const FIRST_ENCODABLE_MS = -62_167_219_200_000;
-const PAST_ENCODABLE_MS = 253_402_300_800_000;
-/** 1950-01-01 and 2050-01-01: UTCTime between them, GeneralizedTime outside (RFC 5280 §4.1.2.5). */
-const UTC_TIME_FROM_MS = -631_152_000_000;
-const UTC_TIME_BEFORE_MS = 2_524_608_000_000;
-
-/** Content octets of the Time at `ms`: 13 for UTCTime, 15 for GeneralizedTime; RangeError for a time DER cannot carry. */
-function timeLength(ms: number): number {
-  if (!(ms >= FIRST_ENCODABLE_MS && ms < PAST_ENCODABLE_MS)) throw new RangeError(`cannot encode the time ${String(new Date(ms))} in DER`);
-  return ms >= UTC_TIME_FROM_MS && ms < UTC_TIME_BEFORE_MS ? 13 : 15;
-}
 
 /**
  * Writes the Time TLV at `ms` (as der.ts `time` does: whole seconds, Zulu) of content
@@ -142,7 +130,7 @@ export function encodeRevokedCertificates(entries: readonly CrlEntry[]): Buffer 
     const hex = serialHex(e.serial);
     hexes[i] = hex;
     const serialLength = integerLengthOf(hex);
-    const contentLength = 1 + lengthOctets(serialLength) + serialLength + 2 + timeLength(e.revokedAt.getTime()) + (e.reasonCode === 0 ? 0 : reasonExtension(e.reasonCode).length);
+    const contentLength = 1 + lengthOctets(serialLength) + serialLength + 2 + timeContentLength(e.revokedAt.getTime()) + (e.reasonCode === 0 ? 0 : reasonExtension(e.reasonCode).length);
     listLength += 1 + lengthOctets(contentLength) + contentLength;
   }
   const out = Buffer.allocUnsafe(1 + lengthOctets(listLength) + listLength);
@@ -153,7 +141,7 @@ export function encodeRevokedCertificates(entries: readonly CrlEntry[]): Buffer 
     const hex = hexes[i];
     const serialLength = integerLengthOf(hex);
     const revokedAt = e.revokedAt.getTime();
-    const timeOctets = timeLength(revokedAt);
+    const timeOctets = timeContentLength(revokedAt);
     const extensions = e.reasonCode === 0 ? undefined : reasonExtension(e.reasonCode);
     const contentLength = 1 + lengthOctets(serialLength) + serialLength + 2 + timeOctets + (extensions?.length ?? 0);
     out[at++] = Tag.SEQUENCE;
