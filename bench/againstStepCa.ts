@@ -136,21 +136,21 @@ async function main(): Promise<void> {
     const workers = Number(process.env.FEDCA_WORKERS ?? defaultWorkerCount());
     const floorKey = createKeyAndCsr('localhost');
     const floorChain = await signOnce(servers.fedca.port, rootPem, floorKey.csr, mintTokens(p, audience(servers.fedca.port), 'localhost', 1)[0]);
-    floor = await startTlsFloor(dir, floorKey.key, floorChain, rootPem + readFileSync(join(home, 'pki/intermediate_ca.crt'), 'utf8'), workers, home);
+    const floorServer = await startTlsFloor(dir, floorKey.key, floorChain, rootPem + readFileSync(join(home, 'pki/intermediate_ca.crt'), 'utf8'), workers, home);
+    floor = floorServer;
     const date = new Date().toISOString().slice(0, 10);
     console.log(`fedca vs step-ca 0.19 — ${date}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, fedca workers (and the floor's): ${workers}; ${ROUNDS} alternating rounds of ${SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up each; load average ${loadAverage()}`);
     const lines: string[] = [];
     if (CASES.has('sign')) {
-      const signFloor = floor;
       if (WARMUP_SECONDS > 0) {
         for (const ca of order(0)) signRun(servers[ca] as RunningServer, dir, p, csrs, WARMUP_SECONDS);
-        signRun(signFloor, dir, p, csrs, WARMUP_SECONDS);
+        signRun(floorServer, dir, p, csrs, WARMUP_SECONDS);
       }
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
       const floorSamples: Sample[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         for (const ca of order(round)) samples[ca].push(signRun(servers[ca] as RunningServer, dir, p, csrs));
-        floorSamples.push(signRun(signFloor, dir, p, csrs));
+        floorSamples.push(signRun(floorServer, dir, p, csrs));
       }
       const m = report(`POST /1.0/sign at c${SIGN_CONCURRENCY} (wrk, one token per request, ${CSR_POOL} distinct CSR keys)`, samples);
       printFloor(floorSamples);
@@ -173,16 +173,15 @@ async function main(): Promise<void> {
         for (let i = 0; i < RENEW_CONCURRENCY; i++) identities[ca].push({ chain: await signOnce(server.port, rootPem, pool[i].csr, tokens[i]), key: pool[i].key });
       }
       const floorIdentities = identities.fedca;
-      const renewFloor = floor;
       if (WARMUP_SECONDS > 0) {
         for (const ca of order(0)) await renewRun(servers[ca] as RunningServer, rootPem, identities[ca], WARMUP_SECONDS);
-        await renewRun(renewFloor, rootPem, floorIdentities, WARMUP_SECONDS);
+        await renewRun(floorServer, rootPem, floorIdentities, WARMUP_SECONDS);
       }
       const samples: Record<Ca, Sample[]> = { fedca: [], 'step-ca': [] };
       const floorSamples: Sample[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         for (const ca of order(round)) samples[ca].push(await renewRun(servers[ca] as RunningServer, rootPem, identities[ca]));
-        floorSamples.push(await renewRun(renewFloor, rootPem, floorIdentities));
+        floorSamples.push(await renewRun(floorServer, rootPem, floorIdentities));
       }
       const m = report(`POST /1.0/renew at c${RENEW_CONCURRENCY}, a fresh mTLS connection (full handshake, client certificate) per renewal`, samples);
       printFloor(floorSamples);
