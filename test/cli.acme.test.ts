@@ -41,16 +41,19 @@ describe('fedca acme eab add|list|remove, acme account revoke', function () {
     const removed = await runFedca(['acme', 'eab', 'remove', 'ops', '--home', home.home]);
     assert.equal(removed.status, 0, removed.stderr);
     assert.equal(removed.stdout, 'removed EAB key ops\n');
-    const json = JSON.parse((await runFedca(['acme', 'eab', 'list', '--home', home.home, '--format', 'json'])).stdout) as { keyId: string }[];
-    assert.deepEqual(json.map((k) => k.keyId), [key.keyId]);
+    const listJson = await runFedca(['acme', 'eab', 'list', '--home', home.home, '--format', 'json']);
+    assert.equal(listJson.status, 0, listJson.stderr);
+    assert.deepEqual((JSON.parse(listJson.stdout) as { keyId: string }[]).map((k) => k.keyId), [key.keyId]);
     const removedJson = await runFedca(['acme', 'eab', 'remove', key.keyId, '--home', home.home, '--format', 'json']);
-    assert.deepEqual(JSON.parse(removedJson.stdout), { removed: key.keyId }, removedJson.stderr);
+    assert.equal(removedJson.status, 0, removedJson.stderr);
+    assert.deepEqual(JSON.parse(removedJson.stdout), { removed: key.keyId });
   });
 
   it('refuses with one line: an unknown provisioner, a key id twice, removing an unknown key, a bad key id', async () => {
     const cases: [string[], number, RegExp][] = [
       [['add', '--provisioner', 'admin'], 2, /^fedca: no ACME provisioner "admin" in ca.json \(ACME provisioners: acme\)\n$/],
       [['add', '--key-id', 'bad id'], 2, /--key-id must be 1-64 characters/],
+      [['add', '--key-id=-ops'], 2, /--key-id must be 1-64 characters of A-Z a-z 0-9 _ -, not starting with -/],
       [['remove', 'nope'], 1, /no EAB key with key id "nope"/],
     ];
     assert.equal((await runFedca(['acme', 'eab', 'add', '--home', home.home, '--key-id', 'twice'])).status, 0);
@@ -67,6 +70,7 @@ describe('fedca acme eab add|list|remove, acme account revoke', function () {
     const store = await openStore(loadConfig(home.home).db, home.home);
     try {
       await store.createAcmeAccount({ id: 'acc-1', provisioner: 'acme', thumbprint: 't', jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, status: 'valid', contact: [], createdAt: new Date() });
+      await store.createAcmeAccount({ id: '-acc-2', provisioner: 'acme', thumbprint: 't2', jwk: { kty: 'EC', crv: 'P-256', x: 'x2', y: 'y2' }, status: 'valid', contact: [], createdAt: new Date() });
     } finally {
       await store.close();
     }
@@ -84,6 +88,10 @@ describe('fedca acme eab add|list|remove, acme account revoke', function () {
     assert.equal(again.stderr, 'fedca: ACME account "acc-1" is already revoked\n');
     const unknown = await runFedca(['acme', 'account', 'revoke', 'nope', '--home', home.home]);
     assert.equal(unknown.stderr, 'fedca: no ACME account "nope"\n');
+    // An id made before ids stopped starting with "-" is typed after --, as --help says.
+    const dashed = await runFedca(['acme', 'account', 'revoke', '--home', home.home, '--', '-acc-2']);
+    assert.equal(dashed.status, 0, dashed.stderr);
+    assert.match(dashed.stdout, /^revoked ACME account -acc-2 /);
   });
 
   it('--help says what the verbs do', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { acmeId } from '../../authority/acme/ids.js';
 import { resolveHome } from '../../config/home.js';
 import { loadConfig } from '../../config/load.js';
 import { openStore } from '../../store/open.js';
@@ -15,7 +16,8 @@ interface EabFlags {
   format: OutputFormat;
 }
 
-const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A key id a person can type as an argument: a leading "-" would read as an option. */
+const KEY_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 
 /** Runs `work` on the store of the home `flags.home` names, closing it after. */
 async function withStore<T>(flags: EabFlags, work: (store: Store, acmeProvisioners: readonly string[]) => Promise<T>): Promise<T> {
@@ -52,8 +54,8 @@ const shown = (k: AcmeEabKeyRecord): Record<string, string> => ({
 
 /** `fedca acme eab add`: a new EAB key (key id and 256-bit HMAC key) for an ACME provisioner, printed once. */
 export async function runEabAdd(flags: EabFlags): Promise<void> {
-  const keyId = flags.keyId ?? randomBytes(16).toString('base64url');
-  if (!KEY_ID.test(keyId)) throw new CliError('--key-id must be 1-64 characters of A-Z a-z 0-9 _ -', 2);
+  const keyId = flags.keyId ?? acmeId();
+  if (!KEY_ID.test(keyId)) throw new CliError('--key-id must be 1-64 characters of A-Z a-z 0-9 _ -, not starting with -', 2);
   const hmacKey = randomBytes(32);
   await withStore(flags, async (store, acme) => {
     const provisioner = provisionerOf(flags, acme);
@@ -128,7 +130,7 @@ export function registerAcme(program: Command): void {
   eab
     .command('remove')
     .description('remove an EAB key: no new account can bind it (an account created with it stays)')
-    .argument('<keyId>', 'the key id')
+    .argument('<keyId>', 'the key id (one that starts with - goes after --)')
     .option(home, homeHelp)
     .option('--format <format>', 'text, or json', outputFormat, 'text')
     .action(action(async (keyId: string, flags: EabFlags) => runEabRemove(keyId, flags)));
@@ -137,7 +139,7 @@ export function registerAcme(program: Command): void {
     .description('ACME accounts')
     .command('revoke')
     .description("end an ACME account (status revoked): it can order nothing more, and ARI asks for its certificates to be replaced now (the id is the credential id `fedca inspect` shows in the certificate's provisioner extension)")
-    .argument('<accountId>', 'the account id')
+    .argument('<accountId>', 'the account id (one that starts with - goes after --)')
     .option(home, homeHelp)
     .action(action(async (accountId: string, flags: EabFlags) => runAccountRevoke(accountId, flags)));
 }
