@@ -5,6 +5,7 @@ import { decodeJwt } from 'jose';
 import { createCsr } from '../src/pki/csrBuilder.js';
 import { generateKey } from '../src/pki/keys.js';
 import { pemDers, toPem } from '../src/pki/pem.js';
+import { provisionerListings } from './helpers/accessLog.js';
 import { assertHelpDescribes, assertOneLineError, exec, runFedca, type Run } from './helpers/cliRun.js';
 import { closedPort } from './helpers/ports.js';
 import { startTestCa, tempDir, type TestCa } from './helpers/testCa.js';
@@ -58,8 +59,11 @@ describe('client CLI: bootstrap, token, inspect, certificate', () => {
   describe('token', () => {
     it('with the bootstrap defaults, prints a JWT whose claims are right', async () => {
       assert.equal((await fedca(['bootstrap', '--ca-url', ca.url, '--fingerprint', ca.rootFingerprint])).status, 0);
+      const from = ca.logLines.length;
       const run = await fedca(['token', 'svc.example', '--provisioner', 'admin', '--password-file', ca.passwordFile]);
       assert.equal(run.status, 0, run.stderr);
+      // One look at the provisioners decides what kind of token the named one gives.
+      assert.deepEqual(provisionerListings(ca.logLines.slice(from)), ['/provisioners']);
       assert.match(run.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
       const claims = decodeJwt(run.stdout.trim());
       assert.equal(claims.iss, 'admin');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { decodeJwt } from 'jose';
 import { chromium } from 'playwright-core';
+import { provisionerListings } from './helpers/accessLog.js';
 import { CLI } from './helpers/cli.js';
 import { cleanEnv, type ExecResult } from './helpers/exec.js';
 import { ACCOUNTS, startIdentityProvider, startSsoCa, type TestIdentityProvider } from './helpers/identityProvider.js';
@@ -93,8 +94,10 @@ describe('fedca CLI: single sign-on (--provisioner sso)', function () {
   });
 
   it('fedca token EMAIL --provisioner sso prints the ID token of the login', async () => {
+    const from = ca.logLines.length;
     const run = await fedcaWithLogin(['token', 'olga@corp.example', '--provisioner', 'sso', ...caFlags], env, (url) => idp.logIn(url, 'olga'));
     assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(provisionerListings(ca.logLines.slice(from)), ['/provisioners'], 'the provisioners are listed once');
     const claims = decodeJwt(run.stdout.trim());
     assert.deepEqual([claims.iss, claims.email, claims.groups], [idp.issuer, 'olga@corp.example', ['staff', 'vpn-admins']]);
   });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { CaClient } from '../sdk/caClient.js';
-import { CloudIdentity } from '../sdk/cloudIdentity.js';
+import type { CloudIdentityOptions } from '../sdk/cloudIdentity.js';
 
 /** The flags that say where a workload's platform identity comes from (fedca's own: step has no such flags). */
 export interface CloudIdentityFlags {
@@ -9,16 +8,9 @@ export interface CloudIdentityFlags {
   serviceAccountTokenFile?: string;
 }
 
-/**
- * The token of the provisioner named `--provisioner` when it is an AWS, GCP, Azure or
- * K8sSA one: the identity document or token from the metadata service (or the
- * service-account token file), as step's client gets it. Resolves undefined for a
- * provisioner of another type (or none named). Throws CloudIdentityError and what CaClient throws.
- */
-export async function cloudIdentityToken(client: CaClient, flags: CloudIdentityFlags, subject: string): Promise<string | undefined> {
-  if (flags.provisioner === undefined) return undefined;
-  const identity = await CloudIdentity.find(client, { provisioner: flags.provisioner, metadataUrl: flags.metadataUrl, tokenFile: flags.serviceAccountTokenFile });
-  return identity?.token(subject);
+/** The SDK's options for the platform identity of the provisioner `name`, from the flags. */
+export function cloudIdentityOptions(name: string, flags: CloudIdentityFlags): CloudIdentityOptions {
+  return { provisioner: name, metadataUrl: flags.metadataUrl, tokenFile: flags.serviceAccountTokenFile };
 }
 
 /** Adds `--metadata-url` and `--service-account-token-file` (fedca's own) to a command. */

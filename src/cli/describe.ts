@@ -13,7 +13,7 @@ import {
   readOcspUrls,
   readSubjectKeyIdentifier,
 } from '../pki/extensionReaders.js';
-import { readProvisionerExtension } from '../pki/extensions.js';
+import { ProvisionerTypeCode, readProvisionerExtension } from '../pki/extensions.js';
 import { fingerprint } from '../pki/fingerprint.js';
 import { nameText } from '../pki/name.js';
 import { OCSP_OID } from '../pki/ocsp.js';
@@ -70,7 +70,8 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
   '1.3.6.1.5.5.7.3.8': 'timeStamping',
   [OID.ocspSigning]: 'OCSPSigning',
 };
-const PROVISIONER_TYPES: Readonly<Record<string, string>> = { '1': 'JWK', '2': 'OIDC', '3': 'GCP', '4': 'AWS', '5': 'Azure', '6': 'ACME', '7': 'X5C', '8': 'K8sSA', '9': 'SSHPOP' };
+/** step-ca's provisioner type numbers read back: 1 is JWK, ... */
+const PROVISIONER_TYPES: ReadonlyMap<number, string> = new Map(Object.entries(ProvisionerTypeCode).map(([name, code]) => [code, name]));
 
 /** Hex with a colon between bytes, as OpenSSL prints key identifiers. */
 const colonHex = (bytes: Buffer | undefined): string | undefined => bytes && (bytes.toString('hex').match(/../g) ?? []).join(':');
@@ -101,7 +102,7 @@ function describeSignature(algorithmIdentifier: Buffer): string {
 function describeProvisioner(value: Buffer): Description['provisioner'] {
   try {
     const ref = readProvisionerExtension(value);
-    return { type: PROVISIONER_TYPES[String(ref.type)] ?? String(ref.type), name: ref.name, credentialId: ref.credentialId };
+    return { type: PROVISIONER_TYPES.get(ref.type) ?? String(ref.type), name: ref.name, credentialId: ref.credentialId };
   } catch {
     return undefined;
   }

@@ -11,9 +11,9 @@ import { CliError } from './fail.js';
 import { pemLine } from './issued.js';
 import { addKeyOptions, defaultKeyFor, keySpec, type KeyFlags } from './keyFlags.js';
 import { collect, timeOrDuration } from './options.js';
-import { addProvisionerOptions, loadProvisioner, passwordUpFront, provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
-import { singleSignOnToken } from './singleSignOn.js';
-import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from './cloudIdentity.js';
+import { addProvisionerOptions, passwordUpFront, type ProvisionerFlags } from './provisionerFlags.js';
+import { provisionerToken } from './provisionerToken.js';
+import { addCloudIdentityOptions, type CloudIdentityFlags } from './cloudIdentity.js';
 import { createX5cToken } from '../sdk/renewToken.js';
 import { readCertificateFiles, type CertificateFiles } from './certificateFiles.js';
 
@@ -109,10 +109,9 @@ export function planIssue(subject: string, flags: IssueFlags, profile?: string):
  */
 export async function issueKey(client: CaClient, plan: IssuePlan, flags: IssueFlags): Promise<IssuedKey> {
   const x5c = plan.x5c && (await createX5cToken(plan.x5c, client.caUrl, { provisioner: flags.provisioner ?? '', subject: plan.subject, sans: plan.sans, profile: plan.profile }));
-  const cloud = plan.token === undefined && !x5c ? await cloudIdentityToken(client, flags, plan.subject) : undefined;
-  const sso = plan.token === undefined && !x5c && !cloud ? await singleSignOnToken(client, flags.provisioner) : undefined;
-  const ott = plan.token ?? x5c ?? cloud ?? sso ?? (await (await loadProvisioner(client, flags, plan.password ?? provisionerPassword(flags))).token(plan.subject, { sans: plan.sans, profile: plan.profile }));
-  return issueForNewKey(client, { subject: plan.subject, sans: plan.sans, key: plan.spec, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(sso && plan.profile ? { profile: plan.profile } : {}) });
+  const given = plan.token ?? x5c;
+  const { ott, source } = given !== undefined ? { ott: given, source: 'given' as const } : await provisionerToken(client, flags, { subject: plan.subject, sans: plan.sans, profile: plan.profile, password: plan.password });
+  return issueForNewKey(client, { subject: plan.subject, sans: plan.sans, key: plan.spec, ott, notBefore: flags.notBefore, notAfter: flags.notAfter, ...(source === 'login' && plan.profile ? { profile: plan.profile } : {}) });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { CaClient } from '../sdk/caClient.js';
-import { logIn, singleSignOnSettings } from '../sdk/singleSignOn.js';
+import { logIn, type SingleSignOnSettings } from '../sdk/singleSignOn.js';
 
 /** Opens `url` in the desktop's browser when there is a desktop; a failure to open is not an error (the URL is printed). */
 function openBrowser(url: string): void {
@@ -13,20 +12,14 @@ function openBrowser(url: string): void {
 }
 
 /**
- * The token of the provisioner named `name` when it is an OIDC one: runs the login
- * at its identity provider (prints the URL on stderr, opens a browser when there is
- * one, waits for the redirect on 127.0.0.1) and resolves the ID token. Resolves
- * undefined for a provisioner of another type (or none named), which mints its own.
- * Throws what the SDK throws (SingleSignOnError, CaError, ...).
+ * Runs the login at an OIDC provisioner's identity provider for a person at the
+ * terminal: prints the URL on stderr, opens a browser when there is one, waits for
+ * the redirect on 127.0.0.1 and resolves the ID token. Throws what `logIn` throws.
  */
-export async function singleSignOnToken(client: CaClient, name: string | undefined): Promise<string | undefined> {
-  if (name === undefined) return undefined;
-  const entry = (await client.provisioners()).find((p) => p.name === name);
-  if (entry?.type !== 'OIDC') return undefined;
-  const settings = await singleSignOnSettings(client, name);
+export function logInAtTerminal(settings: SingleSignOnSettings): Promise<string> {
   return logIn(settings, {
     onAuthorizationUrl(url) {
-      process.stderr.write(`Log in at the identity provider of "${name}" to continue; open this URL in a browser:\n\n  ${url}\n\n`);
+      process.stderr.write(`Log in at the identity provider of "${settings.name}" to continue; open this URL in a browser:\n\n  ${url}\n\n`);
       openBrowser(url);
     },
   });

@@ -44,8 +44,13 @@ export class CloudIdentity {
    * undefined when there is none or it is not of a cloud type (AWS, GCP, Azure, K8sSA). Throws what CaClient throws.
    */
   static async find(client: CaClient, options: CloudIdentityOptions): Promise<CloudIdentity | undefined> {
-    const entry = (await client.provisioners()).find((p) => p.name === options.provisioner);
-    return entry !== undefined && isCloudType(entry.type) ? new CloudIdentity(entry.type, entry, client.caUrl, options) : undefined;
+    return CloudIdentity.inListing(await client.provisioners(), client.caUrl, options);
+  }
+
+  /** As `find`, from `all`, the `/provisioners` listing of the CA at `caUrl` already fetched. */
+  static inListing(all: readonly ProvisionerEntry[], caUrl: string, options: CloudIdentityOptions): CloudIdentity | undefined {
+    const entry = all.find((p) => p.name === options.provisioner);
+    return entry !== undefined && isCloudType(entry.type) ? new CloudIdentity(entry.type, entry, caUrl, options) : undefined;
   }
 
   /**

@@ -12,7 +12,7 @@ export { ClientHomeLayout, readClientDefaults, resolveClientHome, saveBootstrap,
 export { OcspChecker, type CertificateToCheck, type OcspCheckerOptions, type Verdict } from './ocspChecker.js';
 export { OpenvpnAgent, type AgentLogRecord, type OpenvpnAgentOptions, type StatusSource } from '../openvpn/agent.js';
 export { parseManagementAddress, type ManagementAddress } from '../openvpn/managementAddress.js';
-export { logIn, singleSignOnSettings, type LoginOptions, type SingleSignOnSettings } from './singleSignOn.js';
+export { logIn, singleSignOnSettings, singleSignOnSettingsIn, type LoginOptions, type SingleSignOnSettings } from './singleSignOn.js';
 export { BootstrapError, CaConnectionError, CaError, ClientHomeError, CloudIdentityError, ProvisionerError, SingleSignOnError } from './errors.js';
 export { CLOUD_PROVISIONER_TYPES, CloudIdentity, type CloudIdentityOptions, type CloudProvisionerType } from './cloudIdentity.js';
 export { DEFAULT_METADATA_URL } from './cloudIdentity/metadataService.js';

@@ -64,7 +64,11 @@ export class Provisioner {
    * or its key cannot be decrypted ("... wrong password?"), and what CaClient throws.
    */
   static async load(client: CaClient, selector: ProvisionerSelector, password: string): Promise<Provisioner> {
-    const all = await client.provisioners();
+    return Provisioner.fromListing(client, await client.provisioners(), selector, password);
+  }
+
+  /** As `load`, choosing from `all`, the client's `/provisioners` listing already fetched. */
+  static async fromListing(client: CaClient, all: readonly ProvisionerEntry[], selector: ProvisionerSelector, password: string): Promise<Provisioner> {
     const found = all.filter((p) => matches(selector, p));
     const jwk = found.filter((p) => p.type === 'JWK');
     const which = describe(selector);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import type { CaClient } from './caClient.js';
 import { ProvisionerError, SingleSignOnError } from './errors.js';
+import type { ProvisionerEntry } from './wire.js';
 
 /** What a client needs of an OIDC provisioner (its `/provisioners` entry, step-ca's keys). */
 export interface SingleSignOnSettings {
@@ -196,7 +197,11 @@ export async function logIn(settings: SingleSignOnSettings, options: LoginOption
  * Throws ProvisionerError when the CA has none of that name or it is not OIDC.
  */
 export async function singleSignOnSettings(client: CaClient, name: string): Promise<SingleSignOnSettings> {
-  const all = await client.provisioners();
+  return singleSignOnSettingsIn(await client.provisioners(), name);
+}
+
+/** As `singleSignOnSettings`, from `all`, a CA's `/provisioners` listing already fetched. */
+export function singleSignOnSettingsIn(all: readonly ProvisionerEntry[], name: string): SingleSignOnSettings {
   const entry = all.find((p) => p.name === name);
   if (!entry) throw new ProvisionerError(`the CA has no provisioner named "${name}" (provisioners: ${all.map((p) => p.name).join(', ') || 'none'})`);
   if (entry.type !== 'OIDC') throw new ProvisionerError(`the provisioner "${name}" is of type ${entry.type}, not OIDC`);

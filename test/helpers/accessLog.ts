@@ -12,3 +12,10 @@ export interface LogEntry {
 export function parseLog(lines: readonly string[]): LogEntry[] {
   return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as LogEntry);
 }
+
+/** The `GET /provisioners` listings (with or without /1.0) among access-log lines: how often a client looked. */
+export function provisionerListings(lines: readonly string[]): string[] {
+  return parseLog(lines)
+    .filter((e) => e.method === 'GET' && /^(\/1\.0)?\/provisioners$/.test(e.path))
+    .map((e) => e.path);
+}

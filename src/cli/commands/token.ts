@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
 import { collect, timeOf, timeOrDuration } from '../options.js';
-import { addProvisionerOptions, loadProvisioner, passwordUpFront, provisionerPassword, type ProvisionerFlags } from '../provisionerFlags.js';
-import { singleSignOnToken } from '../singleSignOn.js';
-import { addCloudIdentityOptions, cloudIdentityToken, type CloudIdentityFlags } from '../cloudIdentity.js';
+import { addProvisionerOptions, passwordUpFront, type ProvisionerFlags } from '../provisionerFlags.js';
+import { provisionerToken } from '../provisionerToken.js';
+import { addCloudIdentityOptions, type CloudIdentityFlags } from '../cloudIdentity.js';
 
 interface TokenFlags extends CaFlags, ProvisionerFlags, CloudIdentityFlags {
   san?: string[];
@@ -21,22 +21,9 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   const password = passwordUpFront(flags);
   const client = await connectToCa(flags);
   try {
-    // An OIDC provisioner's token is the ID token of the login (an admin's revokes any serial).
-    // An AWS, GCP, Azure or K8sSA provisioner's token is the platform's identity (as step ca token builds it).
-    const cloud = flags.revoke ? undefined : await cloudIdentityToken(client, flags, subject);
-    if (cloud !== undefined) {
-      process.stdout.write(cloud + '\n');
-      return;
-    }
-    const sso = await singleSignOnToken(client, flags.provisioner);
-    if (sso !== undefined) {
-      process.stdout.write(sso + '\n');
-      return;
-    }
-    const provisioner = await loadProvisioner(client, flags, password ?? provisionerPassword(flags));
     const notAfter = flags.notAfter === undefined ? undefined : timeOf(flags.notAfter);
-    const token = flags.revoke ? await provisioner.revokeToken(subject, { notAfter }) : await provisioner.token(subject, { sans: flags.san, profile: flags.profile, notAfter });
-    process.stdout.write(token + '\n');
+    const { ott } = await provisionerToken(client, flags, { subject, sans: flags.san, profile: flags.profile, notAfter, revoke: flags.revoke, password });
+    process.stdout.write(ott + '\n');
   } finally {
     client.close();
   }
