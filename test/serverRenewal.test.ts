@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { loadAuthority } from '../src/home/load.js';
 import { loadConfig } from '../src/config/load.js';
+import { nextRenewal } from '../src/sdk/renewalSchedule.js';
 import { CaServer } from '../src/server/server.js';
 import { https } from './helpers/https.js';
 import { opensslCsr } from './helpers/csr.js';
@@ -40,6 +42,23 @@ describe('the CA server over time', () => {
       assert.ok(serials.size >= 2, `served ${serials.size} distinct certificates`);
       assert.ok(requests > 20);
       assert.equal(failures, 0);
+    } finally {
+      await ca.stop();
+    }
+  });
+
+  it("schedules the renewal of its certificate by the certificate's own times (whole seconds), before it expires", async () => {
+    const ca = await startTestCa();
+    try {
+      // Issued 999 ms into a second: a notAfter kept to the millisecond outlived the DER's by 999 ms,
+      // and a 3 s certificate was renewed up to 74 ms after it had expired.
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000 + 999);
+      const { certificate } = ca.authority.issueServerCertificate(['localhost'], 3_000, now);
+      const der = new X509Certificate(certificate.chainPem);
+      assert.equal(certificate.notAfter.getTime(), new Date(der.validTo).getTime());
+      assert.equal(certificate.notBefore.getTime(), new Date(der.validFrom).getTime());
+      const latest = nextRenewal({ ...certificate, receivedAt: now }, undefined, () => 1 - Number.EPSILON);
+      assert.ok(latest.getTime() < new Date(der.validTo).getTime(), `renewal at ${latest.toISOString()}, expiry ${der.validTo}`);
     } finally {
       await ca.stop();
     }

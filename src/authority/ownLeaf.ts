@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { wholeSeconds } from '../pki/der.js';
 import { classifySans } from '../pki/extensions.js';
 import { newSerial, serialDecimal, type Issuer } from '../pki/issuer.js';
 import { generateKey, spkiDer } from '../pki/keys.js';
@@ -27,13 +28,15 @@ export interface OwnLeaf {
 /**
  * Issues the CA a certificate of its own under `intermediate`, with a fresh EC
  * key, backdated like every certificate, never outliving the intermediate, with
- * the record the store keeps of it like of any other (no provisioner).
+ * the record the store keeps of it like of any other (no provisioner). Its
+ * notBefore and notAfter are whole seconds, as the certificate holds them.
  */
 export function issueOwnLeaf(request: OwnLeafRequest, intermediate: Issuer, now = new Date()): OwnLeaf {
   const key = generateKey({ kty: 'EC' });
   const serial = newSerial();
-  const notBefore = new Date(now.getTime() - BACKDATE_MS);
-  const notAfter = new Date(Math.min(now.getTime() + request.lifetimeMs, intermediate.certificate.notAfter.getTime()));
+  // The times as the DER holds them, since the caller schedules the renewal by them.
+  const notBefore = wholeSeconds(new Date(now.getTime() - BACKDATE_MS));
+  const notAfter = wholeSeconds(new Date(Math.min(now.getTime() + request.lifetimeMs, intermediate.certificate.notAfter.getTime())));
   const der = issueLeaf(
     {
       commonName: request.commonName,

@@ -146,7 +146,16 @@ function encodableYear(date: Date): number {
   return date.getUTCFullYear();
 }
 
-/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050; whole seconds, Zulu. */
+/**
+ * The instant a certificate holds for `date`: `time` writes whole seconds, so the
+ * milliseconds are dropped. A validity kept in memory beside its DER (to schedule a
+ * renewal, say) must be this one, or it can outlast the certificate by up to a second.
+ */
+export function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050; whole seconds (see wholeSeconds), Zulu. */
 export function time(date: Date): Buffer {
   const utcTime = timeContentLength(date.getTime()) === 13;
   const y = date.getUTCFullYear();

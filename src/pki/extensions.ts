@@ -105,8 +105,7 @@ export function ocspAccess(url: string, caIssuersUrl?: string): Buffer {
   return extension(OID.authorityInfoAccess, sequence(...descriptions));
 }
 
-/** Provisioner types as step-ca numbers them in its provisioner extension. */
-/** step-ca's provisioner type numbers (authority/provisioner/provisioner.go). */
+/** Provisioner types as step-ca numbers them in its provisioner extension (authority/provisioner/provisioner.go). */
 export const ProvisionerTypeCode = { JWK: 1, OIDC: 2, GCP: 3, AWS: 4, Azure: 5, ACME: 6, X5C: 7, K8sSA: 8, SSHPOP: 9 } as const;
 
 /**
