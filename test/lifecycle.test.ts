@@ -102,7 +102,10 @@ describe('certificate lifecycle: renew, rekey, revoke, CRL', () => {
       const duration = (c: X509Certificate) => Date.parse(c.validTo) - Date.parse(c.validFrom);
       assert.equal(duration(renewed), duration(old.x509));
       assert.ok(Date.parse(renewed.validTo) >= Date.parse(old.x509.validTo));
-      assert.ok(await ca.authority.store.certificate(decimalSerial(renewed)), 'stored');
+      const stored = await ca.authority.store.certificate(decimalSerial(renewed));
+      assert.ok(stored, 'stored');
+      // Recorded as the certificate holds them: whole seconds.
+      assert.deepEqual([stored.notBefore.getTime(), stored.notAfter.getTime()], [Date.parse(renewed.validFrom), Date.parse(renewed.validTo)]);
       assert.deepEqual(skiOf(renewed), skiOf(old.x509), 'the same key keeps its key identifier');
     });
 

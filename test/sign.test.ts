@@ -118,6 +118,18 @@ describe('POST /sign', () => {
       assert.equal(stored?.commonName, 'svc.internal');
       assert.equal(stored?.provisioner, 'admin');
     });
+
+    it('records the times the certificate holds (whole seconds), also for a notAfter asked to the millisecond', async () => {
+      const asked = new Date(Date.now() + 3600_000);
+      asked.setMilliseconds(999);
+      const res = await sign({ csr: p256.csrPem, ott: await signToken(ca, p, 'svc.internal'), notAfter: asked.toISOString() });
+      assert.equal(res.status, 201, res.text);
+      const cert = new X509Certificate(res.body.crt as string);
+      const stored = await ca.authority.store.certificate(BigInt('0x' + cert.serialNumber).toString(10));
+      assert.equal(stored?.notAfter.getTime(), Date.parse(cert.validTo));
+      assert.equal(stored?.notAfter.getTime(), asked.getTime() - 999);
+      assert.equal(stored?.notBefore.getTime(), Date.parse(cert.validFrom));
+    });
   });
 
   describe('refuses, storing nothing', () => {

@@ -1,10 +1,11 @@
 import { signCertificate, type ParsedCertificate } from './certificate.js';
+import { wholeSeconds } from './der.js';
 import { authorityKeyIdentifier, defaultKeyUsages, keyIdentifier, keyUsage, subjectKeyIdentifier } from './extensions.js';
 import { newSerial, type Issuer } from './issuer.js';
 import { OID } from './oids.js';
 import { readSpki } from './spki.js';
 
-/** A re-issued certificate and its validity. */
+/** A re-issued certificate and its validity (whole seconds, as the certificate holds it). */
 export interface ReissuedCertificate {
   readonly der: Buffer;
   readonly notBefore: Date;
@@ -21,7 +22,7 @@ export interface ReissuedCertificate {
  */
 export function reissue(old: ParsedCertificate, publicKey: Buffer, issuer: Issuer, now: Date, backdateMs: number, serial = newSerial()): ReissuedCertificate {
   const duration = old.notAfter.getTime() - old.notBefore.getTime();
-  const notBefore = new Date(now.getTime() - backdateMs);
+  const notBefore = wholeSeconds(new Date(now.getTime() - backdateMs));
   const notAfter = new Date(notBefore.getTime() + duration);
   const kty = readSpki(publicKey).kty;
   const keyTypeChanged = publicKey !== old.publicKey && kty !== readSpki(old.publicKey).kty;

@@ -6,7 +6,7 @@ import type { KeyUsageName, SubjectAltNames } from '../pki/extensions.js';
 import { curveNamed } from '../pki/curves.js';
 import { canonicalIp } from '../pki/ip.js';
 import { BACKDATE_MS } from '../pki/issueCertificate.js';
-import { isEncodableTime } from '../pki/der.js';
+import { isEncodableTime, wholeSeconds } from '../pki/der.js';
 import { looksLikeRfc3339, parseRfc3339 } from '../config/rfc3339.js';
 import { RSA_BITS } from '../pki/keys.js';
 
@@ -51,7 +51,11 @@ export interface RequestValidator {
 
 export type SignOption = CertificateModifier | RequestValidator;
 
-/** Applies modifiers (in order) to a fresh draft, then every validator; returns the draft. */
+/**
+ * Applies modifiers (in order) to a fresh draft, cuts its times to whole seconds (as
+ * the certificate holds them, so the store records what the certificate says), then
+ * runs every validator; returns the draft.
+ */
 export function applySignOptions(options: readonly SignOption[], request: SignRequest): CertificateDraft {
   const draft: CertificateDraft = {
     commonName: request.csr.commonName,
@@ -61,6 +65,9 @@ export function applySignOptions(options: readonly SignOption[], request: SignRe
     extraExtensions: [],
   };
   for (const o of options) if (o.kind === 'modifier') o.modify(draft, request);
+  // Validated and recorded as the certificate will hold them.
+  draft.notBefore = wholeSeconds(draft.notBefore);
+  draft.notAfter = wholeSeconds(draft.notAfter);
   for (const o of options) if (o.kind === 'validator') o.validate(request, draft);
   return draft;
 }
@@ -209,15 +216,15 @@ export function notAfterLimitModifier(limit: Date, credential: string): Certific
 
 /**
  * The duration must lie within the provisioner's claims, counted as step-ca counts it:
- * notAfter − notBefore with the backdate included, whole seconds, the maximum widened
+ * notAfter − notBefore with the backdate included (whole seconds, as applySignOptions
+ * leaves them), the maximum widened
  * by the CA's backdate (so `--not-after 4m30s` passes a 5m minimum, as at step-ca).
  */
 export function durationValidator(minMs: number, maxMs: number, backdateMs = BACKDATE_MS): RequestValidator {
   return {
     kind: 'validator',
     validate(_request, draft) {
-      const seconds = (t: Date): number => Math.floor(t.getTime() / 1000) * 1000;
-      const d = seconds(draft.notAfter) - seconds(draft.notBefore);
+      const d = draft.notAfter.getTime() - draft.notBefore.getTime();
       if (d < minMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is less than the authorized minimum certificate duration of ${formatDuration(minMs)}`);
       if (d > maxMs + backdateMs) throw new Forbidden(`requested duration of ${formatDuration(d)} is more than the authorized maximum certificate duration of ${formatDuration(maxMs + backdateMs)}`);
     },
