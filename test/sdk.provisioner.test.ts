@@ -54,6 +54,17 @@ describe('Provisioner (JWK tokens)', () => {
     assert.equal(claims.aud, 'https://ca.example/1.0/sign');
   });
 
+  it('lifetimeMs counts from the token\'s own iat, exactly; with notAfter too it is a TypeError', async () => {
+    for (const lifetimeMs of [60_000, 1_000, 3_600_000]) {
+      const claims = decodeJwt(await provisioner.token('svc', { lifetimeMs }));
+      assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), lifetimeMs / 1000);
+      const revoke = decodeJwt(await provisioner.revokeToken('42', { lifetimeMs }));
+      assert.equal((revoke.exp ?? 0) - (revoke.iat ?? 0), lifetimeMs / 1000);
+    }
+    await assert.rejects(provisioner.token('svc', { lifetimeMs: 60_000, notAfter: new Date(Date.now() + 60_000) }), { name: 'TypeError', message: 'give a token notAfter or lifetimeMs, not both' });
+    await assert.rejects(provisioner.token('svc', { lifetimeMs: 0 }), RangeError);
+  });
+
   it('refuses a notAfter in the past and an empty subject', async () => {
     await assert.rejects(provisioner.token('svc', { notAfter: new Date(Date.now() - 1000) }), RangeError);
     await assert.rejects(provisioner.token(''), TypeError);

@@ -48,10 +48,16 @@ export function timeOrDuration(value: string): string {
   throw new InvalidArgumentError('must be an RFC 3339 time (2025-01-02T15:04:05Z) or a duration (5m, 1h30m)');
 }
 
-/** The moment a `timeOrDuration` value names, relative to `now` for a duration. */
-export function timeOf(value: string, now = new Date()): Date {
+/**
+ * A token's `--not-after` (a `timeOrDuration` value) as the SDK's token options: a time
+ * is the token's `notAfter`; a duration its `lifetimeMs`, counted from the moment the
+ * token is signed, so that `--not-after 1m` gives `exp − iat` = 60 however long the
+ * provisioner took to load.
+ */
+export function tokenExpiry(value: string | undefined): { readonly notAfter?: Date; readonly lifetimeMs?: number } {
+  if (value === undefined) return {};
   const ms = parseDuration(value);
-  return ms !== undefined ? new Date(now.getTime() + ms) : new Date(value);
+  return ms !== undefined ? { lifetimeMs: ms } : { notAfter: new Date(value) };
 }
 
 /** Parses a positive Go duration option such as `--expires-in 8h`; returns milliseconds. */

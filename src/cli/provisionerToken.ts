@@ -3,6 +3,7 @@ import { CloudIdentity } from '../sdk/cloudIdentity.js';
 import { Provisioner } from '../sdk/provisioner.js';
 import { singleSignOnSettingsIn } from '../sdk/singleSignOn.js';
 import { cloudIdentityOptions, type CloudIdentityFlags } from './cloudIdentity.js';
+import { tokenExpiry } from './options.js';
 import { provisionerPassword, type ProvisionerFlags } from './provisionerFlags.js';
 import { logInAtTerminal } from './singleSignOn.js';
 
@@ -12,7 +13,8 @@ export interface TokenWanted {
   readonly subject: string;
   readonly sans?: readonly string[];
   readonly profile?: string;
-  readonly notAfter?: Date;
+  /** `--not-after`: an RFC 3339 time, or a duration counted from when the token is signed. */
+  readonly notAfter?: string;
   /** A revoke token (a JWK or OIDC provisioner's; a platform identity revokes nothing). */
   readonly revoke?: boolean;
   /** The provisioner password read up front (`passwordUpFront`), if it was. */
@@ -42,8 +44,7 @@ export async function provisionerToken(client: CaClient, flags: ProvisionerFlags
   if (cloud) return { ott: await cloud.token(wanted.subject), source: 'platform' };
   if (name !== undefined && all.find((p) => p.name === name)?.type === 'OIDC') return { ott: await logInAtTerminal(singleSignOnSettingsIn(all, name)), source: 'login' };
   const provisioner = await Provisioner.fromListing(client, all, { name }, wanted.password ?? provisionerPassword(flags));
-  const ott = wanted.revoke
-    ? await provisioner.revokeToken(wanted.subject, { notAfter: wanted.notAfter })
-    : await provisioner.token(wanted.subject, { sans: wanted.sans, profile: wanted.profile, notAfter: wanted.notAfter });
+  const expiry = tokenExpiry(wanted.notAfter);
+  const ott = wanted.revoke ? await provisioner.revokeToken(wanted.subject, expiry) : await provisioner.token(wanted.subject, { sans: wanted.sans, profile: wanted.profile, ...expiry });
   return { ott, source: 'jwk' };
 }

@@ -15,8 +15,10 @@ export interface ProvisionerSelector {
 export interface TokenOptions {
   /** SANs the certificate may carry; default `[subject]`. */
   readonly sans?: readonly string[];
-  /** When the token expires (its `exp`); default 5 minutes from now. */
+  /** When the token expires (its `exp`); default `lifetimeMs` after it is issued. */
   readonly notAfter?: Date;
+  /** How long the token is good for, counted from its own `iat`, when there is no `notAfter`; default 5 minutes. */
+  readonly lifetimeMs?: number;
   /** The token's `aud`; default `<caUrl>/1.0/sign`. */
   readonly audience?: string;
   /**
@@ -85,8 +87,9 @@ export class Provisioner {
     return new Provisioner(entry.name, await decryptProvisionerKey(jwe, password, kid), client.caUrl, client.rootFingerprint);
   }
 
-  private async sign(claims: JWTPayload, notAfter: Date | undefined): Promise<string> {
-    return new SignJWT({ ...claims, iss: this.name, sha: this.rootFingerprint, ...timeClaims(notAfter) })
+  private async sign(claims: JWTPayload, expiry: Pick<TokenOptions, 'notAfter' | 'lifetimeMs'>): Promise<string> {
+    if (expiry.notAfter !== undefined && expiry.lifetimeMs !== undefined) throw new TypeError('give a token notAfter or lifetimeMs, not both');
+    return new SignJWT({ ...claims, iss: this.name, sha: this.rootFingerprint, ...timeClaims(expiry.notAfter, new Date(), expiry.lifetimeMs) })
       .setProtectedHeader({ alg: this.signingKey.alg, kid: this.signingKey.kid, typ: 'JWT' })
       .sign(this.signingKey.key);
   }
@@ -94,16 +97,17 @@ export class Provisioner {
   /**
    * A one-time token for `POST /sign`: `sub` = subject (the certificate's CN),
    * `sans` (default `[subject]`), `aud` = `<caUrl>/1.0/sign`, `sha` = the pinned
-   * root's fingerprint, a random `jti`, `iat` = `nbf` = now, `exp` = now + 5 min,
-   * and `profile` when one is asked for.
-   * Throws TypeError for an empty subject or profile, RangeError for a `notAfter` in the past.
+   * root's fingerprint, a random `jti`, `iat` = `nbf` = now, `exp` = `notAfter` or
+   * `iat` + `lifetimeMs` (default 5 min), and `profile` when one is asked for.
+   * Throws TypeError for an empty subject or profile or for both `notAfter` and
+   * `lifetimeMs`, RangeError for an expiry that is not in the future.
    */
   async token(subject: string, options: TokenOptions = {}): Promise<string> {
     if (subject === '') throw new TypeError('the token subject must not be empty');
     if (options.profile === '') throw new TypeError('the certificate profile must not be empty');
     const sans = options.sans && options.sans.length > 0 ? [...options.sans] : [subject];
     const profile = options.profile === undefined ? {} : { profile: options.profile };
-    return this.sign({ sub: subject, aud: options.audience ?? `${this.caUrl}/1.0/sign`, sans, ...profile }, options.notAfter);
+    return this.sign({ sub: subject, aud: options.audience ?? `${this.caUrl}/1.0/sign`, sans, ...profile }, options);
   }
 
   /**
@@ -114,6 +118,6 @@ export class Provisioner {
    */
   async revokeToken(serial: string, options: Omit<TokenOptions, 'sans' | 'profile'> = {}): Promise<string> {
     if (!/^\d+$/.test(serial)) throw new TypeError(`"${serial}" is not a decimal serial number`);
-    return this.sign({ sub: serial, aud: options.audience ?? `${this.caUrl}/1.0/revoke` }, options.notAfter);
+    return this.sign({ sub: serial, aud: options.audience ?? `${this.caUrl}/1.0/revoke` }, options);
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addCaOptions, connectToCa, type CaFlags } from '../caConnection.js';
 import { action, CliError } from '../fail.js';
-import { collect, timeOf, timeOrDuration } from '../options.js';
+import { collect, timeOrDuration } from '../options.js';
 import { addProvisionerOptions, passwordUpFront, type ProvisionerFlags } from '../provisionerFlags.js';
 import { provisionerToken } from '../provisionerToken.js';
 import { addCloudIdentityOptions, type CloudIdentityFlags } from '../cloudIdentity.js';
@@ -21,8 +21,7 @@ export async function runToken(subject: string, flags: TokenFlags): Promise<void
   const password = passwordUpFront(flags);
   const client = await connectToCa(flags);
   try {
-    const notAfter = flags.notAfter === undefined ? undefined : timeOf(flags.notAfter);
-    const { ott } = await provisionerToken(client, flags, { subject, sans: flags.san, profile: flags.profile, notAfter, revoke: flags.revoke, password });
+    const { ott } = await provisionerToken(client, flags, { subject, sans: flags.san, profile: flags.profile, notAfter: flags.notAfter, revoke: flags.revoke, password });
     process.stdout.write(ott + '\n');
   } finally {
     client.close();
