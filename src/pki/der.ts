@@ -124,10 +124,12 @@ const PAST_ENCODABLE_MS = 253_402_300_800_000;
 const UTC_TIME_FROM_MS = -631_152_000_000;
 const UTC_TIME_BEFORE_MS = 2_524_608_000_000;
 
+/** True for a real time (ms since the epoch, not NaN) whose year a certificate can carry (0000-9999). */
+const encodableMs = (ms: number): boolean => ms >= FIRST_ENCODABLE_MS && ms < PAST_ENCODABLE_MS;
+
 /** True for a real date whose year a certificate can carry (0000-9999). */
 export function isEncodableTime(date: Date): boolean {
-  const ms = date.getTime();
-  return ms >= FIRST_ENCODABLE_MS && ms < PAST_ENCODABLE_MS;
+  return encodableMs(date.getTime());
 }
 
 /**
@@ -136,7 +138,7 @@ export function isEncodableTime(date: Date): boolean {
  * time, so no "NaN" is ever encoded. What `time` writes, for encoders that write it themselves.
  */
 export function timeContentLength(ms: number): 13 | 15 {
-  if (!(ms >= FIRST_ENCODABLE_MS && ms < PAST_ENCODABLE_MS)) throw new RangeError(`cannot encode the time ${String(new Date(ms))} in DER`);
+  if (!encodableMs(ms)) throw new RangeError(`cannot encode the time ${String(new Date(ms))} in DER`);
   return ms >= UTC_TIME_FROM_MS && ms < UTC_TIME_BEFORE_MS ? 13 : 15;
 }
 
