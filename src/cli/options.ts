@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import type { DbConfig } from '../config/caConfig.js';
 import { parseDuration } from '../config/duration.js';
 import { isPostgresUrl } from '../config/databaseUrl.js';
+import type { TokenExpiry } from '../sdk/tokenClaims.js';
 import { curveNamed, type CurveName } from '../pki/curves.js';
 import type { KeyType } from '../pki/keys.js';
 
@@ -54,7 +55,7 @@ export function timeOrDuration(value: string): string {
  * token is signed, so that `--not-after 1m` gives `exp − iat` = 60 however long the
  * provisioner took to load.
  */
-export function tokenExpiry(value: string | undefined): { readonly notAfter?: Date; readonly lifetimeMs?: number } {
+export function tokenExpiry(value: string | undefined): TokenExpiry {
   if (value === undefined) return {};
   const ms = parseDuration(value);
   return ms !== undefined ? { lifetimeMs: ms } : { notAfter: new Date(value) };

@@ -4,7 +4,7 @@ export { fetchRoot } from './bootstrap.js';
 export { commonName, parseClientCertificate, type ClientCertificate, type ParsedClientCertificate } from './clientCertificate.js';
 export { createRenewToken, createX5cToken, RENEW_TOKEN_ISSUER, type X5cTokenOptions } from './renewToken.js';
 export { Provisioner, type ProvisionerSelector, type TokenOptions } from './provisioner.js';
-export { TOKEN_LIFETIME_MS } from './tokenClaims.js';
+export { TOKEN_LIFETIME_MS, type TokenExpiry } from './tokenClaims.js';
 export { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
 export { verifyPresentedChain, presentedCertificates } from './presentedChain.js';
 export { parseFingerprint, pemFingerprint } from './fingerprint.js';

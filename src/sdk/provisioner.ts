@@ -2,7 +2,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import type { CaClient } from './caClient.js';
 import { ProvisionerError } from './errors.js';
 import { decryptProvisionerKey, type ProvisionerSigningKey } from './provisionerKey.js';
-import { timeClaims } from './tokenClaims.js';
+import { timeClaims, type TokenExpiry } from './tokenClaims.js';
 import type { ProvisionerEntry } from './wire.js';
 
 /** Which provisioner to use: by name, by its key id, or (neither) the CA's only JWK provisioner. */
@@ -11,14 +11,10 @@ export interface ProvisionerSelector {
   readonly kid?: string;
 }
 
-/** Options of a sign token. */
-export interface TokenOptions {
+/** Options of a sign token; its expiry (`exp`) is `notAfter`, or `lifetimeMs` after its `iat` (default 5 minutes). */
+export interface TokenOptions extends TokenExpiry {
   /** SANs the certificate may carry; default `[subject]`. */
   readonly sans?: readonly string[];
-  /** When the token expires (its `exp`); default `lifetimeMs` after it is issued. */
-  readonly notAfter?: Date;
-  /** How long the token is good for, counted from its own `iat`, when there is no `notAfter`; default 5 minutes. */
-  readonly lifetimeMs?: number;
   /** The token's `aud`; default `<caUrl>/1.0/sign`. */
   readonly audience?: string;
   /**
@@ -87,9 +83,8 @@ export class Provisioner {
     return new Provisioner(entry.name, await decryptProvisionerKey(jwe, password, kid), client.caUrl, client.rootFingerprint);
   }
 
-  private async sign(claims: JWTPayload, expiry: Pick<TokenOptions, 'notAfter' | 'lifetimeMs'>): Promise<string> {
-    if (expiry.notAfter !== undefined && expiry.lifetimeMs !== undefined) throw new TypeError('give a token notAfter or lifetimeMs, not both');
-    return new SignJWT({ ...claims, iss: this.name, sha: this.rootFingerprint, ...timeClaims(expiry.notAfter, new Date(), expiry.lifetimeMs) })
+  private async sign(claims: JWTPayload, expiry: TokenExpiry): Promise<string> {
+    return new SignJWT({ ...claims, iss: this.name, sha: this.rootFingerprint, ...timeClaims(expiry) })
       .setProtectedHeader({ alg: this.signingKey.alg, kid: this.signingKey.kid, typ: 'JWT' })
       .sign(this.signingKey.key);
   }

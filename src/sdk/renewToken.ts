@@ -32,7 +32,7 @@ async function signWithCertificate(credentials: ClientCertificate, claimsFor: (l
   const alg = jwsAlgorithm(key);
   return new SignJWT({
     ...claimsFor(leaf),
-    ...timeClaims(undefined, now),
+    ...timeClaims({}, now),
   })
     .setProtectedHeader({ alg, typ: 'JWT', x5c: chain.map((c) => c.raw.toString('base64')) })
     .sign(key);

@@ -13,14 +13,21 @@ export interface TimeClaims {
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
+/** When a token expires: at `notAfter`, or `lifetimeMs` after its own `iat` (never both); default TOKEN_LIFETIME_MS after `iat`. */
+export interface TokenExpiry {
+  readonly notAfter?: Date;
+  readonly lifetimeMs?: number;
+}
+
 /**
- * A random `jti` (256 bits, hex), `iat` = `nbf` = `now`, `exp` = `notAfter`, or
- * `lifetimeMs` after `now` when there is no `notAfter` (default TOKEN_LIFETIME_MS):
- * a lifetime counts from the token's own `iat`, so `exp − iat` is exactly it.
- * Throws RangeError when the expiry is not after `now`.
+ * A random `jti` (256 bits, hex), `iat` = `nbf` = `now`, `exp` = `expiry.notAfter`, or
+ * `expiry.lifetimeMs` after `now` (default TOKEN_LIFETIME_MS): a lifetime counts from
+ * the token's own `iat`, so `exp − iat` is exactly it.
+ * Throws TypeError for both `notAfter` and `lifetimeMs`, RangeError when the expiry is not after `now`.
  */
-export function timeClaims(notAfter?: Date, now = new Date(), lifetimeMs = TOKEN_LIFETIME_MS): TimeClaims {
-  const exp = notAfter ?? new Date(now.getTime() + lifetimeMs);
+export function timeClaims(expiry: TokenExpiry = {}, now = new Date()): TimeClaims {
+  if (expiry.notAfter !== undefined && expiry.lifetimeMs !== undefined) throw new TypeError('give a token notAfter or lifetimeMs, not both');
+  const exp = expiry.notAfter ?? new Date(now.getTime() + (expiry.lifetimeMs ?? TOKEN_LIFETIME_MS));
   if (exp.getTime() <= now.getTime()) throw new RangeError('the token would expire before it is issued (notAfter is not in the future)');
   return { jti: randomBytes(32).toString('hex'), iat: seconds(now), nbf: seconds(now), exp: seconds(exp) };
 }
